@@ -1,0 +1,75 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { serveStatic } from '@hono/node-server/serve-static';
+import { bodyLimit } from 'hono/body-limit';
+import { authRoutes } from './auth/auth.routes.ts';
+import { authenticate, scopedTransaction } from './auth/scope.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/connection.ts';
+import { gridRoutes } from './grids/grids.routes.ts';
+import type { AppEnv } from './http/env.ts';
+import { ProblemError, problemResponse } from './http/problem.ts';
+import { regionRoutes } from './regions/regions.routes.ts';
+import { siteCategoryRoutes, siteRoutes } from './sites/sites.routes.ts';
+import { systemRoutes } from './system/system.routes.ts';
+
+export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
+
+export type AppOptions = Pick<Config, 'demo' | 'basemap' | 'sessionHours'>;
+
+/** Builds the Hono app (no listening): the JSON API, its OpenAPI description and the built web app. */
+export function createApp(db: Db, options: AppOptions) {
+  const owner = db.kysely;
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(c, error);
+    // Hono's own HTTP errors (e.g. malformed JSON bodies) are client errors too
+    const status = (error as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return problemResponse(c, new ProblemError(status, status === 413 ? 'payload-too-large' : 'validation', error.message));
+    }
+    console.error(error);
+    return problemResponse(c, new ProblemError(500, 'internal', 'unexpected error; it has been logged'));
+  });
+
+  app.use('/api/*', bodyLimit({
+    maxSize: 2 * 1024 * 1024,
+    onError: () => { throw new ProblemError(413, 'payload-too-large', 'request bodies are limited to 2 MiB'); },
+  }));
+  app.use('/api/*', authenticate(owner));
+
+  app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
+  app.route('/api/auth', authRoutes(owner, options.sessionHours));
+
+  // Every other API route sees the database only through the caller's scoped transaction:
+  // deny by default, so a new route cannot forget its scope.
+  const scoped = scopedTransaction(owner);
+  app.use('/api/*', (c, next) => (isPublic(c.req.path) ? next() : scoped(c, next)));
+  app.route('/api/regions', regionRoutes());
+  app.route('/api/grids', gridRoutes());
+  app.route('/api/sites', siteRoutes());
+  app.route('/api/site-categories', siteCategoryRoutes());
+
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Pingan Grid (平安网格) API', version: '0.1.0', description: 'Grid management GIS: regions, grids, key sites. GeoJSON in and out; errors are RFC 9457 problem+json.' },
+  });
+  app.all('/api/*', () => { throw new ProblemError(404, 'not-found', 'no such API endpoint'); });
+
+  if (existsSync(webDist)) {
+    app.use('/*', serveStatic({ root: webDist }));
+    // single-page app: unknown paths get the shell
+    app.get('*', serveStatic({ root: webDist, path: 'index.html' }));
+  }
+  return app;
+}
+
+const publicPaths = new Set(['/api/health', '/api/config', '/api/openapi.json']);
+function isPublic(path: string): boolean {
+  return publicPaths.has(path) || path.startsWith('/api/auth/');
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,57 @@
+import { type Kysely, sql } from 'kysely';
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import type { Database } from '../db/schema.ts';
+import type { AppEnv, AuthUser } from '../http/env.ts';
+import { ProblemError } from '../http/problem.ts';
+import { userBySession, userByToken } from './auth.repository.ts';
+import { secretHash } from './secrets.ts';
+
+export const SESSION_COOKIE = 'pingan_session';
+
+/**
+ * Identifies the caller from the session cookie or an `Authorization: Bearer` token.
+ * Runs on the owner connection: sessions and tokens are invisible to request code.
+ */
+export function authenticate(owner: Kysely<Database>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const cookie = getCookie(c, SESSION_COOKIE);
+    let user: AuthUser | undefined;
+    if (bearer) user = await userByToken(owner, secretHash(bearer));
+    else if (cookie) user = await userBySession(owner, secretHash(cookie));
+    c.set('user', user ?? null);
+    await next();
+  };
+}
+
+/**
+ * The scope mechanism. Each API request runs in one transaction, as the role pingan_app, with
+ * the caller in transaction-local settings; the row-level policies of migration 0002 filter every
+ * table by them. Reads are read-only transactions. Any error or 4xx/5xx answer rolls back, so a
+ * failed request changes nothing.
+ */
+export function scopedTransaction(owner: Kysely<Database>): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const user = c.get('user');
+    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+    const readOnly = c.req.method === 'GET' || c.req.method === 'HEAD';
+    const trx = await owner.startTransaction().setAccessMode(readOnly ? 'read only' : 'read write').execute();
+    try {
+      await sql`select
+        set_config('pingan.user', ${String(user.id)}, true),
+        set_config('pingan.role', ${user.role}, true),
+        set_config('pingan.scope', ${user.scopeCode}, true),
+        set_config('pingan.person', ${user.personId == null ? '' : String(user.personId)}, true),
+        set_config('pingan.unit', ${user.unitId == null ? '' : String(user.unitId)}, true)`.execute(trx);
+      await sql`set local role pingan_app`.execute(trx);
+      c.set('db', trx);
+      await next();
+    } catch (error) {
+      await trx.rollback().execute();
+      throw error;
+    }
+    if (c.error || c.res.status >= 400) await trx.rollback().execute();
+    else await trx.commit().execute();
+  };
+}

@@ -1,0 +1,56 @@
+import { createInterface } from 'node:readline/promises';
+import type { Kysely } from 'kysely';
+import { insertUser } from '../auth/auth.repository.ts';
+import { hashPassword, newSecret, secretHash } from '../auth/secrets.ts';
+import type { Database, Role } from '../db/schema.ts';
+
+const roles: Role[] = ['admin', 'planner', 'dispatcher', 'inspector', 'grid_member', 'unit_staff'];
+
+/** Reads a password from PINGAN_PASSWORD, else asks on the terminal. */
+async function readPassword(): Promise<string> {
+  if (process.env.PINGAN_PASSWORD) return process.env.PINGAN_PASSWORD;
+  if (!process.stdin.isTTY) throw new Error('set PINGAN_PASSWORD, or run in a terminal to be asked for the password');
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try { return await rl.question('Password (min. 10 characters): '); } finally { rl.close(); }
+}
+
+export async function createUser(db: Kysely<Database>, options: Record<string, string | undefined>) {
+  const { username, role, scope, name, person } = options;
+  if (!username || !role || !scope) throw new Error('usage: users create --username NAME --role ROLE --scope REGION_PREFIX [--name DISPLAY] [--person ID]');
+  if (!roles.includes(role as Role)) throw new Error(`role must be one of ${roles.join(', ')}`);
+  if (!/^\d{6}(\d{3}(\d{3})?)?$/.test(scope)) throw new Error('scope is a region code prefix: 6 digits (county), 9 (township) or 12 (village)');
+  const password = await readPassword();
+  if (password.length < 10) throw new Error('the password must have at least 10 characters');
+  const id = await insertUser(db, {
+    username, displayName: name ?? username, passwordHash: await hashPassword(password),
+    role: role as Role, scopeCode: scope, personId: person ? Number(person) : null,
+  });
+  await db.insertInto('auditLog').values({ action: 'create', entity: 'user', entityId: String(id), after: JSON.stringify({ username, role, scope }) }).execute();
+  console.log(`created user ${username} (id ${id}, ${role}, scope ${scope})`);
+}
+
+export async function listUsers(db: Kysely<Database>) {
+  const users = await db.selectFrom('users').select(['id', 'username', 'displayName', 'role', 'scopeCode', 'disabledAt']).orderBy('id').execute();
+  console.table(users);
+}
+
+export async function createToken(db: Kysely<Database>, options: Record<string, string | undefined>) {
+  const { username, name, days } = options;
+  if (!username || !name) throw new Error('usage: tokens create --username NAME --name LABEL [--days N]');
+  const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+  if (!user) throw new Error(`no user ${username}`);
+  const token = newSecret('pgt_');
+  const expiresAt = days ? new Date(Date.now() + Number(days) * 86400_000) : null;
+  const row = await db.insertInto('apiTokens').values({ userId: user.id, name, tokenHash: secretHash(token), expiresAt })
+    .returning('id').executeTakeFirstOrThrow();
+  await db.insertInto('auditLog').values({ action: 'create', entity: 'api_token', entityId: String(row.id), after: JSON.stringify({ username, name, expiresAt }) }).execute();
+  console.log(`token ${row.id} for ${username} (${name})${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}. Shown once:\n${token}`);
+}
+
+export async function revokeToken(db: Kysely<Database>, options: Record<string, string | undefined>) {
+  if (!options.id) throw new Error('usage: tokens revoke --id N');
+  const result = await db.updateTable('apiTokens').set({ revokedAt: new Date() }).where('id', '=', Number(options.id)).executeTakeFirst();
+  if (!result.numUpdatedRows) throw new Error(`no token ${options.id}`);
+  await db.insertInto('auditLog').values({ action: 'revoke', entity: 'api_token', entityId: options.id }).execute();
+  console.log(`revoked token ${options.id}`);
+}

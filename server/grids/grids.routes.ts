@@ -1,0 +1,86 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { toFeature, toFeatureCollection } from '../db/geo.ts';
+import type { AppEnv } from '../http/env.ts';
+import { notFound } from '../http/problem.ts';
+import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { regionPrefix } from '../regions/regions.repository.ts';
+import { getGrid, gridHistory, gridsAt, listGrids } from './grids.repository.ts';
+
+const Layer = z.enum(['comprehensive', 'dedicated']);
+const GridProperties = z.object({
+  id: z.number().int(), code: z.string(), name: z.string(), layer: Layer, villageCode: z.string(), villageName: z.string(),
+  households: z.number().int(), population: z.number().int(), version: z.number().int(),
+  validFrom: z.string(), validTo: z.string().nullable(),
+});
+const GridCollection = featureCollection('GridCollection', GridProperties);
+const GridDetail = feature('GridDetail', GridProperties.extend({
+  township: z.object({ code: z.string(), name: z.string() }),
+  areaKm2: z.number(),
+  members: z.array(z.object({ personId: z.number().int(), name: z.string(), duty: z.string(), phone: z.string().nullable(), validFrom: z.string() })),
+  sitesByCategory: z.array(z.object({ category: z.string(), name: z.string(), nameEn: z.string(), count: z.number().int() })),
+}));
+
+/** `YYYY-MM-DD` (the end of that day, China time) or an ISO instant. */
+const At = z.string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/, 'a date YYYY-MM-DD or an ISO 8601 instant')
+  .transform((v, ctx) => {
+    const date = new Date(v.length === 10 ? `${v}T23:59:59.999+08:00` : v);
+    if (Number.isNaN(date.getTime())) { ctx.addIssue({ code: 'custom', message: 'not a real date' }); return z.NEVER; }
+    return date;
+  });
+
+const Lon = z.coerce.number().min(-180).max(180);
+const Lat = z.coerce.number().min(-90).max(90);
+
+/** Timestamps as ISO strings in JSON. */
+const serialize = <T extends { validFrom: Date; validTo: Date | null }>(row: T) =>
+  ({ ...row, validFrom: row.validFrom.toISOString(), validTo: row.validTo?.toISOString() ?? null });
+
+export function gridRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/', tags: ['grids'], summary: 'Grids as a FeatureCollection, filtered by region subtree, bbox, layer and date',
+    request: { query: z.object({ region: RegionCode.optional(), bbox: Bbox.optional(), layer: Layer.optional(), at: At.optional() }) },
+    responses: { 200: { description: 'Grids', content: { 'application/json': { schema: GridCollection } } }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const { region, ...filter } = c.req.valid('query');
+    const db = c.get('db');
+    const prefix = region ? await regionPrefix(db, region) : undefined;
+    if (region && !prefix) throw notFound('region');
+    const rows = await listGrids(db, { ...filter, prefix });
+    return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/at', tags: ['grids'], summary: 'The current grids containing a point (lon/lat, WGS84)',
+    request: { query: z.object({ lon: Lon, lat: Lat }) },
+    responses: { 200: { description: 'Grids containing the point', content: { 'application/json': { schema: GridCollection } } }, ...problemResponses },
+  }), async (c) => {
+    const { lon, lat } = c.req.valid('query');
+    const rows = await gridsAt(c.get('db'), lon, lat);
+    return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/{id}', tags: ['grids'], summary: 'One grid with its members, area and the key sites inside it',
+    request: { params: z.object({ id: Id }) },
+    responses: { 200: { description: 'Grid', content: { 'application/json': { schema: GridDetail } } }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const grid = await getGrid(c.get('db'), c.req.valid('param').id);
+    if (!grid) throw notFound('grid');
+    return c.json(toFeature(serialize(grid)) as z.infer<typeof GridDetail>, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/{id}/history', tags: ['grids'], summary: 'Every version of a grid, newest first',
+    request: { params: z.object({ id: Id }) },
+    responses: { 200: { description: 'Versions', content: { 'application/json': { schema: GridCollection } } }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const rows = await gridHistory(c.get('db'), c.req.valid('param').id);
+    if (!rows) throw notFound('grid');
+    return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
+  });
+
+  return app;
+}

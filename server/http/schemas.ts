@@ -1,0 +1,70 @@
+import { z } from '@hono/zod-openapi';
+import type { Hook } from '@hono/zod-openapi';
+import type { AppEnv } from './env.ts';
+import { badRequest } from './problem.ts';
+
+/** Request validation failures become one 400 problem listing every bad field. */
+export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (!result.success) {
+    const errors = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    throw badRequest(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), { errors });
+  }
+};
+
+export const Problem = z.object({
+  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), instance: z.string(),
+}).openapi('Problem');
+
+export const problemResponses = {
+  400: { description: 'Invalid request', content: { 'application/problem+json': { schema: Problem } } },
+  401: { description: 'Not signed in', content: { 'application/problem+json': { schema: Problem } } },
+} as const;
+export const notFoundResponse = {
+  404: { description: 'Unknown, or outside the caller\'s scope', content: { 'application/problem+json': { schema: Problem } } },
+} as const;
+
+export const Geometry = z.object({
+  type: z.enum(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon']),
+  coordinates: z.array(z.any()),
+}).openapi('Geometry', { description: 'GeoJSON geometry (RFC 7946), lon/lat WGS84' });
+
+export function featureCollection<T extends z.ZodTypeAny>(name: string, properties: T) {
+  return z.object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(z.object({
+      type: z.literal('Feature'), id: z.union([z.number(), z.string()]).optional(),
+      geometry: Geometry.nullable(), properties,
+    })),
+  }).openapi(name);
+}
+
+export function feature<T extends z.ZodTypeAny>(name: string, properties: T) {
+  return z.object({
+    type: z.literal('Feature'), id: z.union([z.number(), z.string()]).optional(),
+    geometry: Geometry.nullable(), properties,
+  }).openapi(name);
+}
+
+/** 12-digit statistical division code, or a 6/9/12-digit prefix where a subtree is meant. */
+export const RegionCode = z.string().regex(/^\d{12}$/, 'a 12-digit region code')
+  .openapi({ example: '990101001000' });
+
+/** `w,s,e,n` in degrees, validated as a real lon/lat box. */
+export const Bbox = z.string()
+  .transform((value, ctx) => {
+    const parts = value.split(',').map(Number);
+    const [w, s, e, n] = parts;
+    if (parts.length !== 4 || parts.some((p) => !Number.isFinite(p))) {
+      ctx.addIssue({ code: 'custom', message: 'bbox must be four numbers: west,south,east,north' });
+      return z.NEVER;
+    }
+    if (w < -180 || e > 180 || s < -90 || n > 90 || w > e || s > n) {
+      ctx.addIssue({ code: 'custom', message: 'bbox out of range: -180 ≤ west ≤ east ≤ 180, -90 ≤ south ≤ north ≤ 90' });
+      return z.NEVER;
+    }
+    return [w, s, e, n] as [number, number, number, number];
+  })
+  .openapi({ type: 'string', example: '113.1,33.8,113.3,34.0' });
+
+export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+  .openapi({ type: 'integer', example: 1 });

@@ -1,0 +1,112 @@
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { serve } from '@hono/node-server';
+import { createApp, webDist } from './app.ts';
+import { countAdmins } from './auth/auth.repository.ts';
+import { createToken, createUser, listUsers, revokeToken } from './cli/users.ts';
+import { loadConfig } from './config.ts';
+import { DataDirLockedError } from './db/lock.ts';
+import { DEMO_PASSWORD, demoAccounts, isEmpty, loadDemoCounty } from './demo/demo.seed.ts';
+import { openPlatformDatabase } from './platform.ts';
+
+const usage = `Pingan Grid (平安网格)
+usage: npm run cli -- <command>
+  start                      build the web app if needed, migrate, load the demo county (embedded mode), listen
+  migrate                    apply pending migrations
+  seed demo                  load the demo county into an empty database
+  users create --username U --role ROLE --scope PREFIX [--name N]   (password from PINGAN_PASSWORD or a prompt)
+  users list
+  tokens create --username U --name LABEL [--days N]                (prints a bearer token once)
+  tokens revoke --id N
+environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL`;
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds web/ into dist/web unless a build newer than every source file is there. */
+async function ensureWebBuilt() {
+  const index = path.join(webDist, 'index.html');
+  let builtAt = 0;
+  try { builtAt = statSync(index).mtimeMs; } catch { /* not built */ }
+  const sources = Math.max(newestMtime(path.join(root, 'web')), statSync(path.join(root, 'vite.config.ts')).mtimeMs);
+  if (builtAt > sources) return;
+  console.log('Building the web app…');
+  const { build } = await import('vite');
+  await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+async function start() {
+  const config = loadConfig();
+  if (process.env.SKIP_WEB_BUILD !== '1') await ensureWebBuilt();
+  const db = await openPlatformDatabase(config, 'server');
+  if (config.demo && await isEmpty(db.kysely)) {
+    console.log('Loading the demo county (示范数据)…');
+    const counts = await loadDemoCounty(db.kysely);
+    console.log(`  ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (!config.demo && (await countAdmins(db.kysely)) === 0) {
+    await db.close();
+    throw new Error('No administrator exists. Create one first:\n' +
+      '  PINGAN_PASSWORD=… npm run cli -- users create --username admin --role admin --scope <6-digit county code>');
+  }
+  const app = createApp(db, config);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
+    console.log(`\n平安网格 Pingan Grid is running: http://localhost:${info.port}/`);
+    console.log(`  database: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
+    if (config.demo) {
+      console.log(`  demo accounts (示范数据), password "${DEMO_PASSWORD}":`);
+      for (const [username, role] of Object.entries(demoAccounts)) console.log(`    ${username.padEnd(11)} ${role}`);
+    }
+  });
+  const stop = async () => {
+    server.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function withDatabase(purpose: string, work: (db: Awaited<ReturnType<typeof openPlatformDatabase>>) => Promise<void>) {
+  const db = await openPlatformDatabase(loadConfig(), purpose);
+  try { await work(db); } finally { await db.close(); }
+}
+
+async function main(argv: string[]) {
+  const { positionals, values } = parseArgs({
+    args: argv, allowPositionals: true, strict: false,
+    options: { username: { type: 'string' }, role: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' },
+      person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' } },
+  });
+  const options = values as Record<string, string | undefined>;
+  const [command, sub] = positionals;
+  switch (`${command ?? ''} ${sub ?? ''}`.trim()) {
+    case 'start': return start();
+    case 'migrate': return withDatabase('cli migrate', async () => console.log('migrations are up to date'));
+    case 'seed demo': return withDatabase('cli seed', async (db) => {
+      if (!(await isEmpty(db.kysely))) throw new Error('the database already holds regions; the demo loads only into an empty database');
+      console.log(await loadDemoCounty(db.kysely));
+    });
+    case 'users create': return withDatabase('cli users', (db) => createUser(db.kysely, options));
+    case 'users list': return withDatabase('cli users', (db) => listUsers(db.kysely));
+    case 'tokens create': return withDatabase('cli tokens', (db) => createToken(db.kysely, options));
+    case 'tokens revoke': return withDatabase('cli tokens', (db) => revokeToken(db.kysely, options));
+    default:
+      console.log(usage);
+      if (command && command !== 'help') process.exitCode = 2;
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  console.error(error instanceof DataDirLockedError ? error.message : `error: ${error instanceof Error ? error.message : error}`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import { inSubtree } from '../db/geo.ts';
+
+/** The full 12-digit region code that a 6/9/12-digit scope prefix names. */
+export function regionCodeOfScope(prefix: string): string {
+  return prefix.padEnd(12, '0');
+}
+
+export interface RegionFilter {
+  parent?: string;
+  level?: 'county' | 'township' | 'village';
+  within?: string;
+  geometry: boolean;
+}
+
+/**
+ * A region's boundary, or — for regions that have none (common in real counties) — the union
+ * of the current comprehensive grids inside it.
+ */
+const boundaryOrDerived = sql<unknown>`coalesce(r.boundary, (
+  select ST_Multi(ST_Union(g.geom)) from grids g
+  where g.village_code >= r.prefix and g.village_code < r.prefix || ':'
+    and g.valid_to is null and g.layer_id = 1))`;
+
+function baseQuery(db: Kysely<Database>) {
+  return db.selectFrom('regions as r').select([
+    'r.code', 'r.name', 'r.level', 'r.parentCode', 'r.urban',
+    sql<boolean>`r.boundary is null`.as('boundaryDerived'),
+    (eb) => eb.selectFrom('regions as c').select(eb.fn.countAll<number>().as('n'))
+      .whereRef('c.parentCode', '=', 'r.code').as('childCount'),
+  ]);
+}
+
+export async function listRegions(db: Kysely<Database>, filter: RegionFilter, scopeCode: string) {
+  let query = baseQuery(db)
+    .select(filter.geometry ? sql<any>`ST_AsGeoJSON(${boundaryOrDerived}, 7)::json`.as('geometry') : sql<null>`null`.as('geometry'))
+    .orderBy('r.code');
+  if (filter.parent) query = query.where('r.parentCode', '=', filter.parent);
+  if (filter.level) query = query.where('r.level', '=', filter.level);
+  if (filter.within) {
+    const prefix = await regionPrefix(db, filter.within);
+    if (prefix === undefined) return undefined;
+    query = query.where(inSubtree('r.code', prefix));
+  }
+  if (!filter.parent && !filter.level && !filter.within) {
+    query = query.where('r.code', '=', regionCodeOfScope(scopeCode));
+  }
+  return query.execute();
+}
+
+export async function regionPrefix(db: Kysely<Database>, code: string): Promise<string | undefined> {
+  const row = await db.selectFrom('regions').select('prefix').where('code', '=', code).executeTakeFirst();
+  return row?.prefix;
+}
+
+export async function getRegion(db: Kysely<Database>, code: string) {
+  const region = await baseQuery(db)
+    .select([
+      'r.prefix',
+      sql<any>`ST_AsGeoJSON(${boundaryOrDerived}, 7)::json`.as('geometry'),
+      sql<number[] | null>`(select array[ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)] from (select ${boundaryOrDerived} as b) x where b is not null)`.as('bbox'),
+    ])
+    .where('r.code', '=', code)
+    .executeTakeFirst();
+  if (!region) return undefined;
+  const ancestors = await db.selectFrom('regions').select(['code', 'name', 'level'])
+    .where('code', 'in', [regionCodeOfScope(code.slice(0, 6)), regionCodeOfScope(code.slice(0, 9))])
+    .where('code', '<>', code)
+    .orderBy('code').execute();
+  const stats = await regionStats(db, region.prefix);
+  const { prefix: _prefix, ...rest } = region;
+  return { ...rest, ancestors, stats };
+}
+
+async function regionStats(db: Kysely<Database>, prefix: string) {
+  const { rows } = await sql<{
+    townships: number; villages: number; grids: number; households: number; population: number; sites: number;
+  }>`select
+      (select count(*) from regions where level = 'township' and ${inSubtree('code', prefix)})::int as townships,
+      (select count(*) from regions where level = 'village' and ${inSubtree('code', prefix)})::int as villages,
+      (select count(*) from grids where valid_to is null and layer_id = 1 and ${inSubtree('village_code', prefix)})::int as grids,
+      (select coalesce(sum(households), 0) from grids where valid_to is null and layer_id = 1 and ${inSubtree('village_code', prefix)})::int as households,
+      (select coalesce(sum(population), 0) from grids where valid_to is null and layer_id = 1 and ${inSubtree('village_code', prefix)})::int as population,
+      (select count(*) from sites where ${inSubtree('region_code', prefix)})::int as sites`.execute(db);
+  return rows[0];
+}

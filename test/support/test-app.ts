@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { createApp } from '../../server/app.ts';
+import { type Db, openDatabase } from '../../server/db/connection.ts';
+import { DEMO_PASSWORD } from '../../server/demo/demo.seed.ts';
+import { withDatabase } from './template.ts';
+
+export interface TestContext {
+  db: Db;
+  app: ReturnType<typeof createApp>;
+  /** Signs in a demo account and returns its session cookie header. */
+  login(username: string, password?: string): Promise<string>;
+  /** GET with a session cookie; parses JSON bodies. */
+  get(path: string, cookie?: string): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A fresh database for one test file, cloned from the template: PGlite loads the dumped data
+ * directory; PostgreSQL creates a database from the template database.
+ */
+export async function createTestContext(): Promise<TestContext> {
+  let db: Db;
+  let dropDatabase: (() => Promise<void>) | undefined;
+  const postgresTemplate = inject('postgresTemplate');
+  if (postgresTemplate) {
+    const base = process.env.DATABASE_URL!;
+    const name = `pingan_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`create database ${name} template ${postgresTemplate}`);
+    await admin.end();
+    db = await openDatabase({ databaseUrl: withDatabase(base, name) });
+    dropDatabase = async () => {
+      const client = new pg.Client({ connectionString: base });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    };
+  } else {
+    const file = inject('pgliteTemplate')!;
+    db = await openDatabase({ loadDataDir: new Blob([readFileSync(file)]) });
+  }
+  const app = createApp(db, { demo: true, basemap: { kind: 'none' }, sessionHours: 12 });
+
+  const get = async (path: string, cookie?: string) => {
+    const res = await app.request(path, { headers: cookie ? { cookie } : {} });
+    const text = await res.text();
+    let body: unknown = text;
+    try { body = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, body: body as any, headers: res.headers };
+  };
+
+  return {
+    db, app, get,
+    async login(username, password = DEMO_PASSWORD) {
+      const res = await app.request('/api/auth/login', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }),
+      });
+      if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`);
+      const cookie = res.headers.get('set-cookie')!;
+      return cookie.split(';')[0];
+    },
+    async close() {
+      await db.close();
+      await dropDatabase?.();
+    },
+  };
+}
