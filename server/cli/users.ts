@@ -39,12 +39,18 @@ export async function createToken(db: Kysely<Database>, options: Record<string, 
   if (!username || !name) throw new Error('usage: tokens create --username NAME --name LABEL [--days N]');
   const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
   if (!user) throw new Error(`no user ${username}`);
-  const token = newSecret('pgt_');
   const expiresAt = days ? new Date(Date.now() + Number(days) * 86400_000) : null;
-  const row = await db.insertInto('apiTokens').values({ userId: user.id, name, tokenHash: secretHash(token), expiresAt })
+  const { id, token } = await issueApiToken(db, user.id, name, expiresAt);
+  console.log(`token ${id} for ${username} (${name})${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}. Shown once:\n${token}`);
+}
+
+/** Creates a bearer token for scripts and GIS clients; only its hash is stored. */
+export async function issueApiToken(db: Kysely<Database>, userId: number, name: string, expiresAt: Date | null) {
+  const token = newSecret('pgt_');
+  const row = await db.insertInto('apiTokens').values({ userId, name, tokenHash: secretHash(token), expiresAt })
     .returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('auditLog').values({ action: 'create', entity: 'api_token', entityId: String(row.id), after: JSON.stringify({ username, name, expiresAt }) }).execute();
-  console.log(`token ${row.id} for ${username} (${name})${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}. Shown once:\n${token}`);
+  await db.insertInto('auditLog').values({ action: 'create', entity: 'api_token', entityId: String(row.id), after: JSON.stringify({ userId, name, expiresAt }) }).execute();
+  return { id: row.id, token };
 }
 
 export async function revokeToken(db: Kysely<Database>, options: Record<string, string | undefined>) {
