@@ -14,11 +14,11 @@ describe('sign-in', () => {
     const res = await post('/api/auth/login', JSON.stringify({ username: 'planner', password: 'wrong-password' }));
     expect(res.status).toBe(401);
     expect(res.headers.get('set-cookie')).toBeNull();
-    const body = await res.json();
+    const body = await res.json() as any;
     expect(body).toMatchObject({ type: '/problems/bad-credentials', title: '用户名或密码错误', status: 401 });
     const en = await post('/api/auth/login', JSON.stringify({ username: 'nobody', password: 'x' }), { 'accept-language': 'en-GB,en' });
     expect(en.status).toBe(401);
-    expect((await en.json()).title).toBe('Wrong username or password');
+    expect((await en.json() as any).title).toBe('Wrong username or password');
   });
 
   it('answers malformed or incomplete bodies with 400, not 500', async () => {
@@ -27,7 +27,7 @@ describe('sign-in', () => {
     expect(broken.headers.get('content-type')).toMatch(/problem\+json/);
     const missing = await post('/api/auth/login', JSON.stringify({ username: 'admin' }));
     expect(missing.status).toBe(400);
-    expect((await missing.json()).errors[0].path).toBe('password');
+    expect((await missing.json() as any).errors[0].path).toBe('password');
   });
 
   it('sets an HttpOnly SameSite session cookie; me answers; logout ends the session', async () => {
@@ -37,7 +37,7 @@ describe('sign-in', () => {
     expect(setCookie).toMatch(/^pingan_session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
-    expect((await res.json()).user).toMatchObject({ username: 'planner', role: 'planner', scopeCode: '990101' });
+    expect((await res.json() as any).user).toMatchObject({ username: 'planner', role: 'planner', scopeCode: '990101' });
     const cookie = setCookie.split(';')[0];
     const me = await t.get('/api/auth/me', cookie);
     expect(me.status).toBe(200);
@@ -54,7 +54,7 @@ describe('sign-in', () => {
     expect(token).toMatch(/^pgt_/);
     const ok = await t.app.request('/api/regions?geometry=false', { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
-    expect((await ok.json()).features[0].properties.level).toBe('county');
+    expect((await ok.json() as any).features[0].properties.level).toBe('county');
     await t.db.kysely.updateTable('apiTokens').set({ revokedAt: new Date() }).where('id', '=', id).execute();
     const revoked = await t.app.request('/api/regions', { headers: { authorization: `Bearer ${token}` } });
     expect(revoked.status).toBe(401);

@@ -43,6 +43,6 @@ describe('system endpoints', () => {
     const res = await t.app.request('/api/nothing-here', { headers: { cookie } });
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect((await res.json()).type).toBe('/problems/not-found');
+    expect((await res.json() as any).type).toBe('/problems/not-found');
   });
 });
