@@ -151,7 +151,8 @@ create table site_categories (
   has_entrances boolean not null default false,
   color text not null check (color ~ '^#[0-9a-f]{6}$'),
   icon text not null,
-  attr_schema jsonb not null default '{}',
+  -- json, not jsonb: the property order is the form's field order
+  attr_schema json not null default '{}',
   sort integer not null default 0
 );
 

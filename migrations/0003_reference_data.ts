@@ -6,57 +6,79 @@ import { type Kysely, sql } from 'kysely';
  * the spatial rules. All of it is data that administrators may change later; none of it is code.
  */
 
-const str = (title: string, extra: object = {}) => ({ type: 'string', title, ...extra });
-const int = (title: string, extra: object = {}) => ({ type: 'integer', minimum: 0, title, ...extra });
-const num = (title: string, extra: object = {}) => ({ type: 'number', minimum: 0, title, ...extra });
-const contact = (title: string) => ({
-  type: 'object', title, properties: { name: str('姓名 Name'), phone: str('电话 Phone') },
-});
+// Attribute schemas are JSON Schema; `titleEn` (an extra keyword) gives the English label, and
+// enumerated codes are `oneOf` options titled "中文 English". Forms and detail panels read them.
+type Field = Record<string, unknown>;
+const str = (zh: string, en: string, extra: Field = {}): Field => ({ type: 'string', title: zh, titleEn: en, ...extra });
+const int = (zh: string, en: string, extra: Field = {}): Field => ({ type: 'integer', minimum: 0, title: zh, titleEn: en, ...extra });
+const num = (zh: string, en: string, extra: Field = {}): Field => ({ type: 'number', minimum: 0, title: zh, titleEn: en, ...extra });
+const bool = (zh: string, en: string): Field => ({ type: 'boolean', title: zh, titleEn: en });
+const choice = (zh: string, en: string, options: Array<[string, string, string]>): Field =>
+  ({ type: 'string', title: zh, titleEn: en, oneOf: options.map(([value, z, e]) => ({ const: value, title: `${z} ${e}` })) });
+const contact = (zh: string, en: string): Field =>
+  ({ type: 'object', title: zh, titleEn: en, properties: { name: str('姓名', 'Name'), phone: str('电话', 'Phone') } });
+const object = (properties: Record<string, Field>, required: string[] = []) =>
+  ({ type: 'object', properties, ...(required.length ? { required } : {}) });
+const address = str('地址', 'Address');
+const licenseNo = str('许可证号', 'Licence no.');
 
 export const siteCategories = [
   { code: 'school', name: '中小学校', nameEn: 'School', geometryKind: 'polygon', hasEntrances: true, color: '#d9480f', icon: 'school',
-    attrSchema: { type: 'object', properties: {
-      level: str('学段 Level', { enum: ['primary', 'middle', 'high'] }), students: int('学生数 Students'),
-      principal: str('校长 Principal'), phone: str('电话 Phone') }, required: ['level'] } },
+    attrSchema: object({
+      stage: choice('学段', 'Stage', [['primary', '小学', 'Primary'], ['middle', '初中', 'Middle school'], ['high', '高中', 'High school']]),
+      students: int('学生数', 'Students'), teachers: int('教师数', 'Teachers'),
+      public: bool('公办', 'Public'), boarding: bool('寄宿制', 'Boarding') }, ['stage']) },
   { code: 'kindergarten', name: '幼儿园', nameEn: 'Kindergarten', geometryKind: 'polygon', hasEntrances: true, color: '#e8590c', icon: 'kindergarten',
-    attrSchema: { type: 'object', properties: { children: int('幼儿数 Children'), phone: str('电话 Phone') } } },
+    attrSchema: object({ students: int('幼儿数', 'Children'), classes: int('班级数', 'Classes'), public: bool('公办', 'Public') }) },
   { code: 'water', name: '水域', nameEn: 'Water', geometryKind: 'any', hasEntrances: false, color: '#1c7ed6', icon: 'water',
-    attrSchema: { type: 'object', required: ['kind'], properties: {
-      kind: str('类型 Kind', { enum: ['river', 'lake', 'reservoir', 'pond', 'pit'] }),
-      depthM: num('水深(米) Depth (m)'),
-      responsible: { type: 'object', title: '责任人 Responsible persons', properties: {
-        village: contact('村级责任人 Village level'), township: contact('乡级责任人 Township level'),
-        county: contact('县级责任人 County level') } },
-      equipment: { type: 'object', title: '“四个一”设施 Safety kit', properties: {
-        warningSigns: int('警示牌 Warning signs'), lifeBuoys: int('救生圈 Life buoys'),
-        ropes: int('救生绳 Ropes'), poles: int('救生杆 Poles') } },
-      guardRailM: num('护栏长度(米) Guard rail (m)'),
-      patrolPoints: { type: 'array', title: '巡查点 Patrol points', items: { type: 'object', properties: {
-        lon: { type: 'number' }, lat: { type: 'number' }, window: str('时段 Time window') } } } } } },
+    attrSchema: object({
+      kind: choice('类型', 'Kind', [['river', '河流', 'River'], ['lake', '湖泊', 'Lake'], ['reservoir', '水库', 'Reservoir'], ['pond', '坑塘', 'Pond'], ['pit', '水坑', 'Pit']]),
+      river: str('所属河流', 'River'),
+      lengthM: num('长度', 'Length', { unit: 'm' }), areaM2: num('面积', 'Area', { unit: 'm²' }), depthM: num('水深', 'Depth', { unit: 'm' }),
+      responsible: { type: 'object', title: '责任人', titleEn: 'Responsible persons', properties: {
+        village: contact('村级责任人', 'Village level'), township: contact('乡级责任人', 'Township level'), county: contact('县级责任人', 'County level') } },
+      equipment: { type: 'object', title: '“四个一”设施', titleEn: 'Safety kit', properties: {
+        warningSigns: int('警示牌', 'Warning signs'), lifeBuoys: int('救生圈', 'Life buoys'), ropes: int('救生绳', 'Ropes'), poles: int('救生杆', 'Poles') } },
+      guardRailM: num('护栏长度', 'Guard rail', { unit: 'm' }),
+      patrolPoints: { type: 'array', title: '巡查点', titleEn: 'Patrol points', items: { type: 'object', properties: {
+        lon: { type: 'number', minimum: -180, maximum: 180 }, lat: { type: 'number', minimum: -90, maximum: 90 }, window: str('时段', 'Time window') } } },
+    }, ['kind']) },
   { code: 'rental_housing', name: '出租房屋', nameEn: 'Rental housing', geometryKind: 'point', hasEntrances: false, color: '#7950f2', icon: 'house',
-    attrSchema: { type: 'object', properties: { units: int('套数 Units'), tenants: int('租住人数 Tenants'), landlord: str('房东 Landlord') } } },
+    attrSchema: object({ address, units: int('出租套数', 'Units'), tenants: int('租住人数', 'Tenants'), landlord: str('房东', 'Landlord'),
+      landlordPhone: str('房东电话', 'Landlord phone'), registered: bool('已登记', 'Registered') }) },
   { code: 'internet_cafe', name: '网吧', nameEn: 'Internet café', geometryKind: 'any', hasEntrances: true, color: '#c2255c', icon: 'cafe',
-    attrSchema: { type: 'object', properties: { seats: int('座位数 Seats'), licence: str('许可证号 Licence') } } },
+    attrSchema: object({ address, seats: int('座位数', 'Seats'), licenseNo }) },
   { code: 'entertainment', name: '歌舞娱乐场所', nameEn: 'Entertainment venue', geometryKind: 'any', hasEntrances: true, color: '#ae3ec9', icon: 'ktv',
-    attrSchema: { type: 'object', properties: { kind: str('类型 Kind', { enum: ['ktv', 'dance_hall'] }), rooms: int('包间数 Rooms') } } },
+    attrSchema: object({ kind: choice('类型', 'Kind', [['ktv', 'KTV', 'KTV'], ['dance_hall', '歌舞厅', 'Dance hall']]), address,
+      rooms: int('包间数', 'Rooms'), openUntil: str('营业至', 'Open until') }) },
   { code: 'game_hall', name: '游艺厅', nameEn: 'Game hall', geometryKind: 'any', hasEntrances: true, color: '#9c36b5', icon: 'game',
-    attrSchema: { type: 'object', properties: { machines: int('机台数 Machines') } } },
+    attrSchema: object({ address, machines: int('机台数', 'Machines') }) },
   { code: 'bar', name: '酒吧', nameEn: 'Bar', geometryKind: 'any', hasEntrances: true, color: '#862e9c', icon: 'bar',
-    attrSchema: { type: 'object', properties: { seats: int('座位数 Seats') } } },
+    attrSchema: object({ address, seats: int('座位数', 'Seats') }) },
   { code: 'tobacco', name: '烟草零售点', nameEn: 'Tobacco retail', geometryKind: 'point', hasEntrances: true, color: '#5c940d', icon: 'tobacco',
-    attrSchema: { type: 'object', properties: { licence: str('许可证号 Licence') } } },
+    attrSchema: object({ address, licenseNo, minorSignPosted: bool('张贴“不向未成年人售烟”标识', 'No-sale-to-minors sign posted') }) },
   { code: 'lottery', name: '彩票销售点', nameEn: 'Lottery outlet', geometryKind: 'point', hasEntrances: true, color: '#f08c00', icon: 'lottery',
-    attrSchema: { type: 'object', properties: { kind: str('类型 Kind', { enum: ['welfare', 'sports'] }) } } },
+    attrSchema: object({ kind: choice('类型', 'Kind', [['welfare', '福利彩票', 'Welfare lottery'], ['sports', '体育彩票', 'Sports lottery']]), address }) },
   { code: 'hotel', name: '旅馆', nameEn: 'Hotel', geometryKind: 'any', hasEntrances: true, color: '#1098ad', icon: 'hotel',
-    attrSchema: { type: 'object', properties: { rooms: int('房间数 Rooms') } } },
+    attrSchema: object({ address, rooms: int('房间数', 'Rooms'), stars: int('星级', 'Stars', { maximum: 5 }) }) },
   { code: 'hospital', name: '医疗机构', nameEn: 'Hospital or clinic', geometryKind: 'any', hasEntrances: true, color: '#e03131', icon: 'hospital',
-    attrSchema: { type: 'object', properties: { kind: str('类型 Kind', { enum: ['hospital', 'health_centre', 'clinic'] }), beds: int('床位 Beds') } } },
+    attrSchema: object({
+      kind: choice('类型', 'Kind', [['general', '综合医院', 'General hospital'], ['tcm', '中医院', 'TCM hospital'],
+        ['maternal_child', '妇幼保健院', 'Maternal and child health'], ['township_health_centre', '乡镇卫生院', 'Township health centre'],
+        ['community_health_centre', '社区卫生服务中心', 'Community health centre'], ['clinic', '诊所', 'Clinic'],
+        ['village_clinic', '村卫生室', 'Village clinic']]),
+      level: choice('等级', 'Grade', [['tertiary_a', '三级甲等', 'Tertiary A'], ['secondary_a', '二级甲等', 'Secondary A'], ['secondary', '二级', 'Secondary'], ['primary', '一级', 'Primary']]),
+      beds: int('床位', 'Beds'), doctors: int('医生数', 'Doctors') }) },
   { code: 'camera', name: '监控摄像头', nameEn: 'Camera', geometryKind: 'point', hasEntrances: false, color: '#495057', icon: 'camera',
-    attrSchema: { type: 'object', properties: { type: str('类型 Type', { enum: ['dome', 'bullet', 'ptz'] }), direction: num('朝向(度) Direction (°)') } } },
+    attrSchema: object({
+      type: choice('类型', 'Type', [['dome', '球机', 'Dome'], ['bullet', '枪机', 'Bullet'], ['ptz', '云台', 'PTZ'], ['face', '人脸识别', 'Face recognition'], ['plate', '车牌识别', 'Plate recognition']]),
+      direction: num('朝向', 'Direction', { maximum: 360, unit: '°' }), project: str('建设项目', 'Project'), online: bool('在线', 'Online') }) },
   { code: 'police_room', name: '警务室', nameEn: 'Police room', geometryKind: 'point', hasEntrances: false, color: '#1864ab', icon: 'police',
-    attrSchema: { type: 'object', properties: { phone: str('电话 Phone') } } },
+    attrSchema: object({ kind: choice('类型', 'Kind', [['station', '派出所', 'Police station'], ['community', '社区警务室', 'Community police room'], ['campus', '校园警务室', 'Campus police room']]),
+      officers: int('警力', 'Officers') }) },
   { code: 'patrol_point', name: '巡查点', nameEn: 'Patrol point', geometryKind: 'point', hasEntrances: false, color: '#2b8a3e', icon: 'patrol',
-    attrSchema: { type: 'object', properties: { window: str('巡查时段 Time window') } } },
+    attrSchema: object({ kind: choice('类型', 'Kind', [['campus_guard', '护校岗', 'Campus guard post'], ['street', '街面巡逻', 'Street patrol'], ['village', '村组巡查', 'Village patrol']]),
+      windows: { type: 'array', title: '巡查时段', titleEn: 'Time windows', items: { type: 'string', pattern: '^[0-2][0-9]:[0-5][0-9]-[0-2][0-9]:[0-5][0-9]$' } } }) },
 ];
 
 const h = (days: number) => days * 24;

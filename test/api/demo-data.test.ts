@@ -92,6 +92,19 @@ describe('demo county', () => {
     expect(timelines.n).toBe(0);
   });
 
+  it('describes every attribute of every site in its category\'s schema, and uses only the schema\'s codes', async () => {
+    const undescribed = (await sql<{ category: string; key: string }>`select distinct s.category, k.key
+      from sites s join site_categories c on c.code = s.category, jsonb_object_keys(s.attrs) k(key)
+      where not (c.attr_schema::jsonb -> 'properties') ? k.key`.execute(t.db.kysely)).rows;
+    expect(undescribed).toEqual([]);
+    const unknownCodes = (await sql<{ category: string; key: string; value: string }>`select distinct s.category, p.key, s.attrs ->> p.key as value
+      from sites s join site_categories c on c.code = s.category, jsonb_each(c.attr_schema::jsonb -> 'properties') p(key, schema)
+      where p.schema ? 'oneOf' and s.attrs ? p.key
+        and not exists (select 1 from jsonb_array_elements(p.schema -> 'oneOf') o where o ->> 'const' = s.attrs ->> p.key)`
+      .execute(t.db.kysely)).rows;
+    expect(unknownCodes).toEqual([]);
+  });
+
   // boundary: campus footprint to venue footprint; entrance: nearest gate to nearest door (DESIGN.md)
   it('plants venues near schools at distances that PostGIS measures as the generator intended', async () => {
     const cases = JSON.parse(readFileSync(path.join(demoDir, 'planted-cases.json'), 'utf8')) as Array<{

@@ -16,8 +16,13 @@ describe('sites', () => {
     const colors = new Set(body.items.map((c: any) => c.color));
     expect(colors.size).toBe(body.items.length);
     const water = body.items.find((c: any) => c.code === 'water');
-    expect(water.attrSchema.properties.kind.enum).toEqual(['river', 'lake', 'reservoir', 'pond', 'pit']);
+    expect(water.attrSchema.properties.kind.oneOf.map((o: any) => o.const)).toEqual(['river', 'lake', 'reservoir', 'pond', 'pit']);
+    expect(water.attrSchema.properties.kind.oneOf[0].title).toBe('河流 River');
+    expect(water.attrSchema.properties.equipment.titleEn).toBe('Safety kit');
     expect(body.items.find((c: any) => c.code === 'school').hasEntrances).toBe(true);
+    // the schema's property order is the form's field order, and survives storage
+    const rental = body.items.find((c: any) => c.code === 'rental_housing');
+    expect(Object.keys(rental.attrSchema.properties)).toEqual(['address', 'units', 'tenants', 'landlord', 'landlordPhone', 'registered']);
   });
 
   it('filters by category: schools are campus polygons with gate points', async () => {

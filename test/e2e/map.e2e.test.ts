@@ -193,6 +193,29 @@ describe('map front end (desktop 1280×800)', () => {
     await page.screenshot({ path: `${SHOTS}/grid-panel.png` });
   }, 120_000);
 
+  test('clicking a site symbol opens its details, labelled from its category\'s attribute schema', async () => {
+    const { page } = s;
+    // a rental-housing symbol that is the topmost feature at its own pixel
+    const target = await page.evaluate<{ x: number; y: number; name: string } | null>(`(() => {
+      const m = window.__map;
+      const canvas = m.getCanvas().getBoundingClientRect();
+      for (const f of m.queryRenderedFeatures({ layers: ['sites-point'] })) {
+        if (f.properties.category !== 'rental_housing') continue;
+        const p = m.project(f.geometry.coordinates);
+        if (p.x < 20 || p.y < 20 || p.x > canvas.width - 20 || p.y > canvas.height - 20) continue;
+        const top = m.queryRenderedFeatures([p.x, p.y], { layers: ['sites-point'] })[0];
+        if (top && top.properties.id === f.properties.id) return { x: canvas.left + p.x, y: canvas.top + p.y, name: f.properties.name };
+      }
+      return null;
+    })()`);
+    expect(target, 'a rental housing symbol in view').not.toBeNull();
+    await page.mouse.click(target!.x, target!.y);
+    await expect.poll(() => page.locator('#site-title').innerText(), { timeout: 20_000 }).toBe(target!.name);
+    const panel = page.getByTestId('detail-panel');
+    for (const label of ['出租套数', '租住人数', '房东']) await panel.getByText(label, { exact: true }).first().waitFor();
+    await page.screenshot({ path: `${SHOTS}/site-panel.png` });
+  }, 60_000);
+
   test('the English switch changes the UI strings', async () => {
     const { page } = s;
     expect(await page.getByRole('tab', { name: '区域' }).isVisible()).toBe(true);
@@ -200,9 +223,10 @@ describe('map front end (desktop 1280×800)', () => {
     await page.getByRole('tab', { name: 'Regions' }).waitFor();
     expect(await page.evaluate<string>('document.documentElement.lang')).toBe('en');
     expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
-    expect(await page.getByText('Grid code').isVisible()).toBe(true);
+    expect(await page.getByText('Households').first().isVisible()).toBe(true);
     expect(await page.getByText('Demo data').first().isVisible()).toBe(true);
-    expect(await page.getByText('网格编码').count()).toBe(0);
+    expect(await page.getByText('出租套数').count()).toBe(0);
+    expect(await page.getByText('Units', { exact: true }).first().isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/english.png` });
     // The choice is remembered.
     expect(await page.evaluate<string | null>(`localStorage.getItem('pingan.lang')`)).toBe('"en"');

@@ -1,0 +1,372 @@
+/**
+ * Owns the MapLibre map once it exists: loads the platform's data into the style's sources, applies
+ * layer toggles, selection and base map, and turns clicks into "open this region / grid / site".
+ * Components talk to the map only through this object.
+ */
+import type { Feature, FeatureCollection, Geometry, Point } from 'geojson';
+import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature, MapMouseEvent, PointLike } from 'maplibre-gl';
+import { ApiError, api } from '../lib/api';
+import type { BBox, GridCollection, RegionFeature, RegionLevel, SiteCategory, SiteCollection } from '../lib/types';
+import type { LayerToggles } from '../layers/layer-state.svelte';
+import type { SelectedRef } from '../panels/selection.svelte';
+import { rasterLayers, type BasemapChoice } from '../settings/basemap';
+import { groupOf } from '../sites/site-groups';
+import { assignTints, bboxContains, geometryBBox, labelPoints, padBBox } from './geo';
+import { drawSiteIcon } from './icons';
+import {
+  GEOMETRY_TYPES,
+  GRID_FILL_OPACITY,
+  GRID_FILL_OPACITY_OVER_BASEMAP,
+  GRID_TINTS,
+  LAYER_GROUPS,
+  NOTHING,
+  REGION_CLICK_MAX_ZOOM,
+  SITE_LAYERS,
+  SITES_MIN_ZOOM,
+  SOURCES,
+  siteFilter,
+} from './style';
+
+export interface MapHandlers {
+  /** The region the navigator shows. */
+  currentRegion(): { code: string; level: RegionLevel } | null;
+  openRegion(code: string): void;
+  openGrid(id: string): void;
+  openSite(id: string): void;
+}
+
+/** Most sites fetched for one viewport; a bigger answer means the view is zoomed out too far to need all. */
+const SITE_LIMIT = 5000;
+const FIRST_DATA_LAYER = 'regions-county-fill';
+
+const idFilter = (id: string) => ['==', ['to-string', ['get', 'id']], id] as never;
+const prefersReducedMotion = () =>
+  typeof matchMedia !== 'undefined' && matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+class MapController {
+  map: MlMap | null = null;
+  zoom = $state(0);
+  loading = $state(false);
+  error = $state<string | null>(null);
+
+  #handlers: MapHandlers | null = null;
+  #regions = new Map<string, RegionFeature>();
+  #sitesBBox: BBox | null = null;
+  #sitesAbort: AbortController | null = null;
+  #hoverCode: string | null = null;
+  #basemapIds: string[] = [];
+  #moveFrame = 0;
+
+  attach(map: MlMap, handlers: MapHandlers, categories: SiteCategory[]): void {
+    this.map = map;
+    this.#handlers = handlers;
+    this.zoom = map.getZoom();
+    for (const c of categories) map.addImage(`site-${c.code}`, drawSiteIcon(c), { pixelRatio: 2 });
+    map.on('styleimagemissing', (e) => {
+      if (!e.id.startsWith('site-') || map.hasImage(e.id)) return;
+      map.addImage(e.id, drawSiteIcon({ code: e.id.slice(5), color: '#667085' }), { pixelRatio: 2 });
+    });
+    map.on('click', (e) => this.#onClick(e));
+    map.on('mousemove', (e) => this.#onMove(e));
+    map.on('mouseout', () => this.#setHover(null, false));
+    map.on('moveend', () => {
+      this.zoom = map.getZoom();
+      void this.refreshSites();
+    });
+  }
+
+  detach(): void {
+    this.#sitesAbort?.abort();
+    cancelAnimationFrame(this.#moveFrame);
+    this.map = null;
+    this.#handlers = null;
+    this.#regions.clear();
+    this.#sitesBBox = null;
+    this.#basemapIds = [];
+  }
+
+  /**
+   * Loads the boundaries and grids of the signed-in user's scope into the map. When they are drawn, the
+   * first 'idle' sets `document.body.dataset.mapIdle = "1"` (browser tests wait for it).
+   */
+  async loadData(scope: { code: string; level: RegionLevel }): Promise<void> {
+    const map = this.map;
+    if (!map) return;
+    this.loading = true;
+    this.error = null;
+    try {
+      const below: RegionLevel[] =
+        scope.level === 'county' ? ['township', 'village'] : scope.level === 'township' ? ['village'] : [];
+      const [root, grids, ...levels] = await Promise.all([
+        api.regions(),
+        api.grids({ region: scope.code }),
+        ...below.map((level) => api.regions({ level, within: scope.code })),
+      ]);
+      if (this.map !== map) return;
+      const regions = [root, ...levels].flatMap((fc) => fc.features);
+      this.#regions = new Map(regions.map((f) => [f.properties.code, f]));
+      this.#setRegions(regions);
+      this.#setGrids(grids);
+      map.once('idle', () => {
+        document.body.dataset.mapIdle = '1';
+      });
+    } catch (e) {
+      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  /** The region's bounding box from the loaded boundaries, if it has one. */
+  regionBBox(code: string): BBox | null {
+    const f = this.#regions.get(code);
+    return f ? geometryBBox(f.geometry) : null;
+  }
+
+  #setRegions(features: RegionFeature[]): void {
+    const fc = { type: 'FeatureCollection', features } as FeatureCollection<Geometry | null, RegionFeature['properties']>;
+    this.#source(SOURCES.regions)?.setData({
+      type: 'FeatureCollection',
+      features: features.filter((f) => f.geometry) as Feature[],
+    });
+    this.#source(SOURCES.regionLabels)?.setData(
+      labelPoints(fc, (p) => ({ code: p.code, name: p.name, level: p.level })),
+    );
+  }
+
+  #setGrids(grids: GridCollection): void {
+    const comprehensive = grids.features.filter((f) => f.properties.layer === 'comprehensive');
+    const tints = assignTints(comprehensive, (p) => p.code, GRID_TINTS.length);
+    const tintById = new Map(comprehensive.map((f, i) => [String(f.properties.id ?? f.id), tints[i]]));
+    const features = grids.features.map((f) => ({
+      ...f,
+      properties: {
+        ...f.properties,
+        id: String(f.properties.id ?? f.id),
+        tint: tintById.get(String(f.properties.id ?? f.id)) ?? 0,
+      },
+    }));
+    this.#source(SOURCES.grids)?.setData({ type: 'FeatureCollection', features });
+    this.#source(SOURCES.gridLabels)?.setData(
+      labelPoints({ type: 'FeatureCollection', features }, (p) => ({
+        id: p.id,
+        code: p.code,
+        name: p.name,
+        layer: p.layer,
+      })),
+    );
+  }
+
+  /** Fetches the sites around the viewport once the map is zoomed in far enough to draw them. */
+  async refreshSites(force = false): Promise<void> {
+    const map = this.map;
+    if (!map || map.getZoom() < SITES_MIN_ZOOM - 0.5) return;
+    const b = map.getBounds();
+    const view: BBox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    if (!force && this.#sitesBBox && bboxContains(this.#sitesBBox, view)) return;
+    this.#sitesAbort?.abort();
+    const abort = (this.#sitesAbort = new AbortController());
+    const want = padBBox(view, 0.5);
+    try {
+      const sites = await api.sites({ bbox: want, limit: SITE_LIMIT }, abort.signal);
+      if (abort.signal.aborted || this.map !== map) return;
+      this.#sitesBBox = sites.features.length < SITE_LIMIT ? want : view;
+      this.#setSites(sites);
+    } catch (e) {
+      if (abort.signal.aborted || (e instanceof DOMException && e.name === 'AbortError')) return;
+      // Sites are an overlay: keep what is drawn, try again on the next move.
+      this.#sitesBBox = null;
+    }
+  }
+
+  #setSites(sites: SiteCollection): void {
+    const features = sites.features.map((f) => ({
+      ...f,
+      properties: { ...f.properties, id: String(f.properties.id ?? f.id), attrs: undefined, entrances: undefined },
+    }));
+    this.#source(SOURCES.sites)?.setData({ type: 'FeatureCollection', features });
+    const points: Feature<Point>[] = labelPoints({ type: 'FeatureCollection', features }, (p) => ({
+      id: p.id,
+      category: p.category,
+      name: p.name,
+    })).features;
+    this.#source(SOURCES.sitePoints)?.setData({ type: 'FeatureCollection', features: points });
+  }
+
+  #source(id: string): GeoJSONSource | undefined {
+    return this.map?.getSource<GeoJSONSource>(id);
+  }
+
+  // ---- camera ----
+
+  /** Moves the camera to show a bounding box (degrees). */
+  fitBBox(bbox: BBox, maxZoom = 16.5): void {
+    const map = this.map;
+    if (!map) return;
+    const small = map.getContainer().clientWidth < 500;
+    map.fitBounds(
+      [
+        [bbox[0], bbox[1]],
+        [bbox[2], bbox[3]],
+      ],
+      { padding: small ? 20 : 40, maxZoom, duration: prefersReducedMotion() ? 0 : 700 },
+    );
+  }
+
+  /** Pans (or zooms out) just enough that the box is in view; used after a panel opens. */
+  ensureVisible(bbox: BBox): void {
+    const map = this.map;
+    if (!map) return;
+    const b = map.getBounds();
+    const view: BBox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+    if (bboxContains(view, bbox)) return;
+    const fits = bbox[2] - bbox[0] < (view[2] - view[0]) * 0.9 && bbox[3] - bbox[1] < (view[3] - view[1]) * 0.9;
+    if (fits) {
+      map.easeTo({
+        center: [(bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2],
+        duration: prefersReducedMotion() ? 0 : 500,
+      });
+    } else {
+      this.fitBBox(bbox, map.getZoom());
+    }
+  }
+
+  // ---- what is drawn ----
+
+  setCurrentRegion(code: string | null): void {
+    const filter = ['==', ['get', 'code'], code ?? '__none__'] as never;
+    this.map?.setFilter('regions-current-casing', filter);
+    this.map?.setFilter('regions-current-line', filter);
+  }
+
+  setSelection(ref: SelectedRef | null): void {
+    const map = this.map;
+    if (!map) return;
+    const grid = ref?.kind === 'grid' ? idFilter(ref.id) : NOTHING;
+    const site = ref?.kind === 'site' ? idFilter(ref.id) : NOTHING;
+    map.setFilter('grids-selected-fill', grid);
+    map.setFilter('grids-selected-casing', grid);
+    map.setFilter('grids-selected-line', grid);
+    map.setFilter('sites-selected-polygon', site);
+    map.setFilter('sites-selected-point', site);
+  }
+
+  applyLayers(v: LayerToggles, categories: SiteCategory[]): void {
+    const map = this.map;
+    if (!map) return;
+    const show = (ids: readonly string[], on: boolean) => {
+      for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    };
+    show(LAYER_GROUPS.boundaries, v.boundaries);
+    show(LAYER_GROUPS.comprehensive, v.comprehensive);
+    show(LAYER_GROUPS.dedicated, v.dedicated);
+    show(LAYER_GROUPS.labels, v.labels);
+    // Unknown categories (none loaded) stay visible; otherwise only those of switched-on groups.
+    const visible = categories.length ? categories.filter((c) => v.siteGroups[groupOf(c.code)] !== false).map((c) => c.code) : null;
+    for (const [id, kind] of SITE_LAYERS) map.setFilter(id, siteFilter(GEOMETRY_TYPES[kind], visible));
+  }
+
+  /** Adds the chosen raster base map under our data, or removes it ("none" makes no request). */
+  applyBasemap(choice: BasemapChoice): void {
+    const map = this.map;
+    if (!map) return;
+    for (const id of this.#basemapIds) {
+      if (map.getLayer(id)) map.removeLayer(id);
+      if (map.getSource(id)) map.removeSource(id);
+    }
+    const defs = rasterLayers(choice);
+    for (const def of defs) {
+      map.addSource(def.id, {
+        type: 'raster',
+        tiles: def.tiles,
+        tileSize: 256,
+        maxzoom: def.maxzoom,
+        attribution: def.attribution,
+      });
+      map.addLayer({ id: def.id, type: 'raster', source: def.id }, FIRST_DATA_LAYER);
+    }
+    this.#basemapIds = defs.map((d) => d.id);
+    // Over a base map the county's paper fill and the grid tints become see-through.
+    map.setPaintProperty('regions-county-fill', 'fill-opacity', defs.length ? 0.25 : 1);
+    map.setPaintProperty('grids-fill', 'fill-opacity', defs.length ? GRID_FILL_OPACITY_OVER_BASEMAP : GRID_FILL_OPACITY);
+  }
+
+  // ---- interaction ----
+
+  /** The region a click at this point should open, if we are zoomed out far enough to navigate regions. */
+  #regionAt(point: PointLike): string | null {
+    const map = this.map;
+    const current = this.#handlers?.currentRegion();
+    if (!map || map.getZoom() >= REGION_CLICK_MAX_ZOOM) return null;
+    const hits = map.queryRenderedFeatures(point, { layers: ['regions-fill'] });
+    const props = hits.map((f) => f.properties as { code: string; level: RegionLevel; parentCode: string | null });
+    if (current?.level === 'village') {
+      const other = props.find((p) => p.level === 'village' && p.code !== current.code);
+      return other?.code ?? null;
+    }
+    const child = props.find((p) => p.parentCode === current?.code);
+    if (child) return child.code;
+    return props.find((p) => p.level === 'township' && p.code !== current?.code)?.code ?? null;
+  }
+
+  #visibleLayers(ids: string[]): string[] {
+    const map = this.map;
+    if (!map) return [];
+    return ids.filter((id) => map.getLayer(id) && map.getLayoutProperty(id, 'visibility') !== 'none');
+  }
+
+  #siteAt(point: MapMouseEvent['point']): MapGeoJSONFeature | undefined {
+    const map = this.map!;
+    const box: [PointLike, PointLike] = [
+      [point.x - 6, point.y - 6],
+      [point.x + 6, point.y + 6],
+    ];
+    const icons = this.#visibleLayers(['sites-point']);
+    const hit = icons.length ? map.queryRenderedFeatures(box, { layers: icons })[0] : undefined;
+    if (hit) return hit;
+    const shapes = this.#visibleLayers(['sites-line', 'sites-polygon']);
+    return shapes.length ? map.queryRenderedFeatures(point, { layers: shapes })[0] : undefined;
+  }
+
+  #gridAt(point: MapMouseEvent['point']): MapGeoJSONFeature | undefined {
+    const map = this.map!;
+    // A dedicated grid lies on top of the comprehensive grid it overlaps, and is the more specific answer.
+    const layers = this.#visibleLayers(['grids-dedicated-fill', 'grids-fill']);
+    if (!layers.length) return undefined;
+    const hits = map.queryRenderedFeatures(point, { layers });
+    return hits.find((f) => f.layer.id === 'grids-dedicated-fill') ?? hits[0];
+  }
+
+  #onClick(e: MapMouseEvent): void {
+    const h = this.#handlers;
+    if (!h || !this.map) return;
+    const site = this.#siteAt(e.point);
+    if (site) return h.openSite(String(site.properties.id));
+    const region = this.#regionAt(e.point);
+    if (region) return h.openRegion(region);
+    const grid = this.#gridAt(e.point);
+    if (grid) h.openGrid(String(grid.properties.id));
+  }
+
+  #onMove(e: MapMouseEvent): void {
+    cancelAnimationFrame(this.#moveFrame);
+    this.#moveFrame = requestAnimationFrame(() => {
+      if (!this.map) return;
+      const site = this.#siteAt(e.point);
+      const region = site ? null : this.#regionAt(e.point);
+      const clickable = !!site || !!region || (!region && !!this.#gridAt(e.point));
+      this.#setHover(region, clickable);
+    });
+  }
+
+  #setHover(code: string | null, clickable: boolean): void {
+    const map = this.map;
+    if (!map) return;
+    map.getCanvas().style.cursor = clickable ? 'pointer' : '';
+    if (code === this.#hoverCode) return;
+    this.#hoverCode = code;
+    map.setFilter('regions-hover-line', ['==', ['get', 'code'], code ?? '__none__'] as never);
+  }
+}
+
+export const mapController = new MapController();

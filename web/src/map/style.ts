@@ -1,0 +1,452 @@
+/**
+ * The offline map style: a plain background, then the platform's own data. No source in it points
+ * anywhere but this origin (glyphs) or in-memory GeoJSON, so "no base map" makes no external request.
+ * Layer ids are stable: tests and other features refer to them.
+ */
+import type { FeatureCollection } from 'geojson';
+import type { MapOptions } from 'maplibre-gl';
+import type { SiteCategory } from '../lib/types';
+
+export type StyleSpecification = Exclude<MapOptions['style'], string | undefined>;
+export type LayerSpecification = StyleSpecification['layers'][number];
+
+/** Font stacks served from web/public/glyphs (Latin); CJK is drawn from local fonts. */
+export const FONT_REGULAR = ['Noto Sans Regular'];
+export const FONT_BOLD = ['Noto Sans Bold'];
+export const LOCAL_CJK_FONTS = "'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif";
+
+/** Categories too numerous to name on the map below zoom 17.5. */
+export const MINOR_SITE_CATEGORIES = ['rental_housing', 'camera', 'patrol_point', 'tobacco', 'lottery'];
+
+/** Below this zoom a click on the map opens the region under it; above, the grid or site. */
+export const REGION_CLICK_MAX_ZOOM = 13;
+/** Sites are fetched for the viewport and drawn from this zoom on. */
+export const SITES_MIN_ZOOM = 12;
+
+/** Light tints for comprehensive grids; neighbours get different ones (see assignTints). */
+export const GRID_TINTS = ['#cfe2f5', '#d3ecd9', '#f5e6c3', '#f1d8e4', '#dad9f3', '#cbebe6'];
+
+export const COLORS = {
+  background: '#e6e9ed',
+  county: '#f7f6f2',
+  countyLine: '#3a4a5f',
+  townshipLine: '#4a5a70',
+  villageLine: '#8d99a8',
+  gridLine: '#9fb0c3',
+  dedicated: '#7a4cc2',
+  water: '#9cc7ea',
+  waterLine: '#4a90c9',
+  current: '#1f4e8c',
+  hover: '#2f6fbd',
+  selected: '#0c8fb0',
+  text: '#1f2937',
+  textMuted: '#475467',
+  halo: '#ffffff',
+};
+
+export const SOURCES = {
+  regions: 'regions',
+  regionLabels: 'region-labels',
+  grids: 'grids',
+  gridLabels: 'grid-labels',
+  sites: 'sites',
+  sitePoints: 'site-points',
+} as const;
+
+/** Layer ids by what the layer panel toggles. */
+export const LAYER_GROUPS = {
+  boundaries: [
+    'regions-county-line',
+    'regions-county-casing',
+    'regions-township-casing',
+    'regions-township-line',
+    'regions-village-line',
+  ],
+  comprehensive: ['grids-fill', 'grids-line'],
+  dedicated: ['grids-dedicated-fill', 'grids-dedicated-line'],
+  labels: ['regions-township-label', 'regions-village-label', 'grids-label', 'sites-label'],
+} as const;
+
+/** Layers whose filter carries the visible site categories, with the geometry types each draws. */
+export const SITE_LAYERS: Array<[string, keyof typeof GEOMETRY_TYPES]> = [
+  ['sites-polygon', 'polygon'],
+  ['sites-polygon-outline', 'polygon'],
+  ['sites-line', 'line'],
+  ['sites-point', 'point'],
+  ['sites-label', 'point'],
+];
+
+/** Dynamic expressions are built from data; MapLibre validates them at run time. */
+const expr = (x: unknown) => x as never;
+
+/** Grid tints: stronger on the plain background, lighter over a raster base map. */
+export const GRID_FILL_OPACITY = expr(['interpolate', ['linear'], ['zoom'], 9, 0.45, 13, 0.6, 16, 0.5]);
+export const GRID_FILL_OPACITY_OVER_BASEMAP = 0.3;
+
+const empty: FeatureCollection = { type: 'FeatureCollection', features: [] };
+
+function categoryColor(categories: SiteCategory[], fallback = '#667085') {
+  if (categories.length === 0) return fallback;
+  return expr(['match', ['get', 'category'], ...categories.flatMap((c) => [c.code, c.color || fallback]), fallback]);
+}
+
+/** Geometry types as `['geometry-type']` reports them, single and multi. */
+export const GEOMETRY_TYPES = {
+  polygon: ['Polygon', 'MultiPolygon'],
+  line: ['LineString', 'MultiLineString'],
+  point: ['Point', 'MultiPoint'],
+};
+
+/** Filter for site features: geometry types plus the categories switched on. */
+export function siteFilter(types: string[], categories: string[] | null) {
+  const geom = ['in', ['geometry-type'], ['literal', types]];
+  return expr(categories ? ['all', geom, ['in', ['get', 'category'], ['literal', categories]]] : geom);
+}
+
+const byLevel = (level: string) => expr(['==', ['get', 'level'], level]);
+const byGridLayer = (layer: string) => expr(['==', ['get', 'layer'], layer]);
+/** Matches nothing until a selection sets the id. */
+export const NOTHING = expr(['==', ['get', 'id'], '__none__']);
+
+/** The complete default style. `origin` is this page's origin, where the glyphs are served. */
+export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpecification {
+  const siteColor = categoryColor(categories);
+  const layers: LayerSpecification[] = [
+    { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
+    {
+      id: 'regions-county-fill',
+      type: 'fill',
+      source: SOURCES.regions,
+      filter: byLevel('county'),
+      paint: { 'fill-color': COLORS.county, 'fill-opacity': 1 },
+    },
+    {
+      id: 'grids-fill',
+      type: 'fill',
+      source: SOURCES.grids,
+      filter: byGridLayer('comprehensive'),
+      paint: {
+        'fill-color': expr(['match', ['get', 'tint'], ...GRID_TINTS.flatMap((c, i) => [i, c]), GRID_TINTS[0]]),
+        'fill-opacity': GRID_FILL_OPACITY,
+      },
+    },
+    {
+      id: 'grids-dedicated-fill',
+      type: 'fill',
+      source: SOURCES.grids,
+      filter: byGridLayer('dedicated'),
+      paint: { 'fill-color': COLORS.dedicated, 'fill-opacity': 0.07 },
+    },
+    {
+      id: 'sites-polygon',
+      type: 'fill',
+      source: SOURCES.sites,
+      minzoom: SITES_MIN_ZOOM,
+      filter: siteFilter(GEOMETRY_TYPES.polygon, null),
+      paint: {
+        'fill-color': expr(['case', ['==', ['get', 'category'], 'water'], COLORS.water, siteColor]),
+        'fill-opacity': expr(['case', ['==', ['get', 'category'], 'water'], 0.85, 0.2]),
+      },
+    },
+    {
+      id: 'sites-polygon-outline',
+      type: 'line',
+      source: SOURCES.sites,
+      minzoom: SITES_MIN_ZOOM,
+      filter: siteFilter(GEOMETRY_TYPES.polygon, null),
+      paint: {
+        'line-color': expr(['case', ['==', ['get', 'category'], 'water'], COLORS.waterLine, siteColor]),
+        'line-width': expr(['interpolate', ['linear'], ['zoom'], 12, 0.6, 16, 1.4]),
+        'line-opacity': 0.8,
+      },
+    },
+    {
+      id: 'sites-line',
+      type: 'line',
+      source: SOURCES.sites,
+      minzoom: SITES_MIN_ZOOM,
+      filter: siteFilter(GEOMETRY_TYPES.line, null),
+      layout: { 'line-cap': 'round', 'line-join': 'round' },
+      paint: {
+        'line-color': expr(['case', ['==', ['get', 'category'], 'water'], COLORS.waterLine, siteColor]),
+        'line-width': expr(['interpolate', ['exponential', 1.5], ['zoom'], 12, 1.5, 17, 6]),
+        'line-opacity': 0.85,
+      },
+    },
+    {
+      id: 'grids-line',
+      type: 'line',
+      source: SOURCES.grids,
+      filter: byGridLayer('comprehensive'),
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': COLORS.gridLine,
+        'line-width': expr(['interpolate', ['linear'], ['zoom'], 10, 0.3, 13, 0.8, 16, 1.4]),
+        'line-opacity': expr(['interpolate', ['linear'], ['zoom'], 10, 0.5, 13, 0.9]),
+      },
+    },
+    {
+      id: 'grids-dedicated-line',
+      type: 'line',
+      source: SOURCES.grids,
+      filter: byGridLayer('dedicated'),
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': COLORS.dedicated,
+        'line-width': expr(['interpolate', ['linear'], ['zoom'], 10, 0.8, 14, 1.6, 17, 2.2]),
+        'line-dasharray': [3, 2],
+      },
+    },
+    {
+      id: 'regions-village-line',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: byLevel('village'),
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': COLORS.villageLine,
+        'line-width': expr(['interpolate', ['linear'], ['zoom'], 9, 0.5, 12, 1, 15, 1.8]),
+        'line-dasharray': [4, 2],
+        'line-opacity': expr(['interpolate', ['linear'], ['zoom'], 9, 0.45, 11, 0.9]),
+      },
+    },
+    {
+      id: 'regions-township-casing',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: byLevel('township'),
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': '#ffffff',
+        'line-width': expr(['interpolate', ['linear'], ['zoom'], 9, 3, 14, 6]),
+        'line-opacity': 0.7,
+      },
+    },
+    {
+      id: 'regions-township-line',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: byLevel('township'),
+      layout: { 'line-join': 'round' },
+      paint: {
+        'line-color': COLORS.townshipLine,
+        'line-width': expr(['interpolate', ['linear'], ['zoom'], 9, 1.3, 12, 2, 15, 2.8]),
+      },
+    },
+    {
+      id: 'regions-county-casing',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: byLevel('county'),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': COLORS.current, 'line-width': 8, 'line-opacity': 0.12 },
+    },
+    {
+      id: 'regions-county-line',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: byLevel('county'),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': COLORS.countyLine, 'line-width': 2.4 },
+    },
+    {
+      // Invisible: what a click at low zoom hits to open a township or village.
+      id: 'regions-fill',
+      type: 'fill',
+      source: SOURCES.regions,
+      filter: expr(['in', ['get', 'level'], ['literal', ['township', 'village']]]),
+      paint: { 'fill-color': '#000000', 'fill-opacity': 0 },
+    },
+    {
+      id: 'regions-hover-line',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: expr(['==', ['get', 'code'], '__none__']),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': COLORS.hover, 'line-width': 2.5, 'line-opacity': 0.7 },
+    },
+    {
+      id: 'regions-current-casing',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: expr(['==', ['get', 'code'], '__none__']),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': COLORS.current, 'line-width': 9, 'line-opacity': 0.14 },
+    },
+    {
+      id: 'regions-current-line',
+      type: 'line',
+      source: SOURCES.regions,
+      filter: expr(['==', ['get', 'code'], '__none__']),
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': COLORS.current, 'line-width': 3.2 },
+    },
+    {
+      id: 'grids-selected-fill',
+      type: 'fill',
+      source: SOURCES.grids,
+      filter: NOTHING,
+      paint: { 'fill-color': COLORS.selected, 'fill-opacity': 0.14 },
+    },
+    {
+      id: 'grids-selected-casing',
+      type: 'line',
+      source: SOURCES.grids,
+      filter: NOTHING,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': 0.9 },
+    },
+    {
+      id: 'grids-selected-line',
+      type: 'line',
+      source: SOURCES.grids,
+      filter: NOTHING,
+      layout: { 'line-join': 'round' },
+      paint: { 'line-color': COLORS.selected, 'line-width': 3.5 },
+    },
+    {
+      id: 'sites-selected-polygon',
+      type: 'line',
+      source: SOURCES.sites,
+      filter: NOTHING,
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': COLORS.selected, 'line-width': 3 },
+    },
+    {
+      id: 'sites-selected-point',
+      type: 'circle',
+      source: SOURCES.sitePoints,
+      filter: NOTHING,
+      paint: {
+        'circle-radius': 17,
+        'circle-color': COLORS.selected,
+        'circle-opacity': 0.18,
+        'circle-stroke-color': COLORS.selected,
+        'circle-stroke-width': 2.5,
+      },
+    },
+    {
+      // Below the labels: symbols are always drawn (and never hide a label); labels keep their halo over them.
+      id: 'sites-point',
+      type: 'symbol',
+      source: SOURCES.sitePoints,
+      minzoom: SITES_MIN_ZOOM,
+      filter: siteFilter(GEOMETRY_TYPES.point, null),
+      layout: {
+        'icon-image': expr(['concat', 'site-', ['get', 'category']]),
+        'icon-size': expr(['interpolate', ['linear'], ['zoom'], 12, 0.6, 15, 0.85, 17, 1]),
+        'icon-allow-overlap': true,
+        'icon-ignore-placement': true,
+      },
+    },
+    {
+      id: 'sites-label',
+      type: 'symbol',
+      source: SOURCES.sitePoints,
+      minzoom: 16,
+      filter: siteFilter(GEOMETRY_TYPES.point, null),
+      layout: {
+        // The many small sites (rental rooms, cameras…) are named only when zoomed right in.
+        'text-field': expr([
+          'step',
+          ['zoom'],
+          ['case', ['in', ['get', 'category'], ['literal', MINOR_SITE_CATEGORIES]], '', ['get', 'name']],
+          17.5,
+          ['get', 'name'],
+        ]),
+        'text-font': FONT_REGULAR,
+        'text-size': 11.5,
+        'text-anchor': 'top',
+        'text-offset': [0, 1.25],
+        'text-max-width': 9,
+        'text-padding': 3,
+      },
+      paint: {
+        'text-color': expr(['case', ['==', ['get', 'category'], 'water'], '#1f5f95', COLORS.text]),
+        'text-halo-color': COLORS.halo,
+        'text-halo-width': 1.4,
+      },
+    },
+    {
+      id: 'grids-label',
+      type: 'symbol',
+      source: SOURCES.gridLabels,
+      minzoom: 13,
+      layout: {
+        'text-field': expr([
+          'step',
+          ['zoom'],
+          ['get', 'name'],
+          15,
+          ['format', ['get', 'name'], {}, '\n', {}, ['get', 'code'], { 'font-scale': 0.82 }],
+        ]),
+        'text-font': FONT_REGULAR,
+        'text-size': expr(['interpolate', ['linear'], ['zoom'], 13, 10.5, 17, 13]),
+        'text-max-width': 8,
+        'text-padding': 4,
+        'text-line-height': 1.25,
+      },
+      paint: {
+        'text-color': expr(['case', ['==', ['get', 'layer'], 'dedicated'], '#5b3696', COLORS.textMuted]),
+        'text-halo-color': COLORS.halo,
+        'text-halo-width': 1.4,
+      },
+    },
+    {
+      id: 'regions-village-label',
+      type: 'symbol',
+      source: SOURCES.regionLabels,
+      minzoom: 11,
+      maxzoom: 16,
+      filter: byLevel('village'),
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': FONT_REGULAR,
+        'text-size': expr(['interpolate', ['linear'], ['zoom'], 11, 11.5, 14, 14]),
+        'text-max-width': 7,
+        'text-padding': 6,
+        'text-letter-spacing': 0.04,
+      },
+      paint: {
+        'text-color': '#344054',
+        'text-halo-color': COLORS.halo,
+        'text-halo-width': 1.6,
+      },
+    },
+    {
+      id: 'regions-township-label',
+      type: 'symbol',
+      source: SOURCES.regionLabels,
+      minzoom: 8,
+      maxzoom: 13,
+      filter: byLevel('township'),
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': FONT_BOLD,
+        'text-size': expr(['interpolate', ['linear'], ['zoom'], 8, 12, 10, 14, 12, 16]),
+        'text-max-width': 8,
+        'text-padding': 8,
+        'text-letter-spacing': 0.1,
+      },
+      paint: {
+        'text-color': '#1d2939',
+        'text-halo-color': COLORS.halo,
+        'text-halo-width': 1.8,
+      },
+    },
+  ];
+  return {
+    version: 8,
+    name: 'pingan-offline',
+    glyphs: `${origin}/glyphs/{fontstack}/{range}.pbf`,
+    sources: {
+      [SOURCES.regions]: { type: 'geojson', data: empty, promoteId: 'code' },
+      [SOURCES.regionLabels]: { type: 'geojson', data: empty },
+      [SOURCES.grids]: { type: 'geojson', data: empty },
+      [SOURCES.gridLabels]: { type: 'geojson', data: empty },
+      [SOURCES.sites]: { type: 'geojson', data: empty },
+      [SOURCES.sitePoints]: { type: 'geojson', data: empty },
+    },
+    layers,
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The region navigator: where we are (county → township → village), that region's children, and for
+ * a village its grids. Opening a region moves the map to it.
+ */
+import { ApiError, api } from '../lib/api';
+import type { BBox, GridProps, RegionDetail, RegionProps } from '../lib/types';
+import { geometryBBox } from '../map/geo';
+import { mapController } from '../map/map-controller.svelte';
+
+class RegionNav {
+  current = $state.raw<RegionDetail | null>(null);
+  children = $state.raw<RegionProps[]>([]);
+  grids = $state.raw<Array<Omit<GridProps, 'id'> & { id: string; bbox: BBox | null }>>([]);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  #abort: AbortController | null = null;
+
+  /** Opens a region: loads its details and children, and (unless told not to) fits the map to it. */
+  async open(code: string, options: { fit?: boolean } = {}): Promise<void> {
+    this.#abort?.abort();
+    const abort = (this.#abort = new AbortController());
+    this.loading = true;
+    this.error = null;
+    try {
+      const region = await api.region(code, abort.signal);
+      const isVillage = region.properties.level === 'village';
+      const [children, grids] = await Promise.all([
+        isVillage ? null : api.regions({ parent: code, geometry: false }, abort.signal),
+        isVillage ? api.grids({ region: code }, abort.signal) : null,
+      ]);
+      if (abort.signal.aborted) return;
+      this.current = region;
+      this.children = (children?.features ?? []).map((f) => f.properties).sort((a, b) => a.code.localeCompare(b.code));
+      this.grids = (grids?.features ?? [])
+        .map((f) => ({ ...f.properties, id: String(f.properties.id ?? f.id), bbox: geometryBBox(f.geometry) }))
+        .sort((a, b) => (a.layer === b.layer ? a.code.localeCompare(b.code) : a.layer === 'comprehensive' ? -1 : 1));
+      mapController.setCurrentRegion(code);
+      if (options.fit !== false) {
+        const bbox = region.properties.bbox ?? geometryBBox(region.geometry) ?? mapController.regionBBox(code);
+        if (bbox) mapController.fitBBox(bbox);
+      }
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+    } finally {
+      if (!abort.signal.aborted) this.loading = false;
+    }
+  }
+
+  /** Forgets everything (on sign-out), so the next user starts at their own scope. */
+  reset(): void {
+    this.#abort?.abort();
+    this.current = null;
+    this.children = [];
+    this.grids = [];
+    this.loading = false;
+    this.error = null;
+  }
+}
+
+export const regionNav = new RegionNav();
