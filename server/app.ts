@@ -10,6 +10,8 @@ import { authenticate, scopedTransaction } from './auth/scope.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
+import { ogcRoutes } from './ogc/ogc.routes.ts';
+import { tileRoutes } from './tiles/tiles.routes.ts';
 import type { AppEnv } from './http/env.ts';
 import { ProblemError, problemResponse } from './http/problem.ts';
 import { regionRoutes } from './regions/regions.routes.ts';
@@ -42,7 +44,8 @@ export function createApp(db: Db, options: AppOptions) {
     maxSize: 2 * 1024 * 1024,
     onError: () => { throw new ProblemError(413, 'payload-too-large', 'request bodies are limited to 2 MiB'); },
   }));
-  app.use('/api/*', authenticate(owner));
+  // ('/x/*' also matches '/x' itself in Hono)
+  for (const area of ['/api/*', '/tiles/*', '/ogc/*']) app.use(area, authenticate(owner));
 
   app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
   app.route('/api/auth', authRoutes(owner, options.sessionHours));
@@ -51,10 +54,13 @@ export function createApp(db: Db, options: AppOptions) {
   // deny by default, so a new route cannot forget its scope.
   const scoped = scopedTransaction(owner);
   app.use('/api/*', (c, next) => (isPublic(c.req.path) ? next() : scoped(c, next)));
+  for (const area of ['/tiles/*', '/ogc/*']) app.use(area, scoped);
   app.route('/api/regions', regionRoutes());
   app.route('/api/grids', gridRoutes());
   app.route('/api/sites', siteRoutes());
   app.route('/api/site-categories', siteCategoryRoutes());
+  app.route('/tiles', tileRoutes(db.kind));
+  app.route('/ogc', ogcRoutes());
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
