@@ -5,6 +5,7 @@ import { notFound } from '../http/problem.ts';
 import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getGrid, gridHistory, gridsAt, listGrids } from './grids.repository.ts';
+import { validateCoverage, validationThresholds } from './validation.repository.ts';
 
 const Layer = z.enum(['comprehensive', 'dedicated']);
 const GridProperties = z.object({
@@ -19,6 +20,15 @@ const GridDetail = feature('GridDetail', GridProperties.extend({
   members: z.array(z.object({ personId: z.number().int(), name: z.string(), duty: z.string(), phone: z.string().nullable(), validFrom: z.string() })),
   sitesByCategory: z.array(z.object({ category: z.string(), name: z.string(), nameEn: z.string(), count: z.number().int() })),
 }));
+
+const ValidationReport = featureCollection('CoverageProblems', z.object({
+  kind: z.enum(['gap', 'overlap', 'outside', 'multipart', 'sliver']), villageCode: z.string(),
+  gridIds: z.array(z.number().int()), gridCodes: z.array(z.string()), areaM2: z.number(), thinness: z.number(), sliver: z.boolean(),
+})).extend({ summary: z.object({
+  region: z.string(), gaps: z.number().int(), overlaps: z.number().int(), outside: z.number().int(),
+  multipart: z.number().int(), slivers: z.number().int(), publishable: z.boolean(),
+  thresholds: z.record(z.string(), z.number()),
+}) });
 
 /** `YYYY-MM-DD` (the end of that day, China time) or an ISO instant. */
 const At = z.string()
@@ -60,6 +70,30 @@ export function gridRoutes() {
     const { lon, lat } = c.req.valid('query');
     const rows = await gridsAt(c.get('db'), lon, lat);
     return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/validate', tags: ['grids'],
+    summary: 'Coverage problems of the comprehensive grids in a region: gaps, overlaps, parts outside the village, multi-part grids, slivers',
+    request: { query: z.object({ region: RegionCode }) },
+    responses: { 200: { description: 'Problems as GeoJSON, with a summary', content: { 'application/json': { schema: ValidationReport } } }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const { region } = c.req.valid('query');
+    const db = c.get('db');
+    const prefix = await regionPrefix(db, region);
+    if (!prefix) throw notFound('region');
+    const thresholds = await validationThresholds(db);
+    const problems = await validateCoverage(db, prefix, thresholds);
+    const count = (kind: string) => problems.filter((p) => p.kind === kind).length;
+    const summary = {
+      region, gaps: count('gap'), overlaps: count('overlap'), outside: count('outside'), multipart: count('multipart'),
+      slivers: count('sliver') + problems.filter((p) => p.kind !== 'sliver' && p.sliver).length,
+      // publishing a plan requires a tiling: nothing uncovered, nothing covered twice, nothing outside
+      publishable: count('gap') + count('overlap') + count('outside') === 0,
+      thresholds,
+    };
+    const features = problems.map(({ geometry, ...properties }, i) => ({ type: 'Feature' as const, id: i + 1, geometry, properties }));
+    return c.json({ type: 'FeatureCollection' as const, features, summary } as unknown as z.infer<typeof ValidationReport>, 200);
   });
 
   app.openapi(createRoute({
