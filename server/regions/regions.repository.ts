@@ -18,7 +18,7 @@ export interface RegionFilter {
  * A region's boundary, or — for regions that have none (common in real counties) — the union
  * of the current comprehensive grids inside it.
  */
-const boundaryOrDerived = sql<unknown>`coalesce(r.boundary, (
+export const boundaryOrDerived = sql<unknown>`coalesce(r.boundary, (
   select ST_Multi(ST_Union(g.geom)) from grids g
   where g.village_code >= r.prefix and g.village_code < r.prefix || ':'
     and g.valid_to is null and g.layer_id = 1))`;
