@@ -11,6 +11,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
+import { planRoutes } from './plans/plans.routes.ts';
 import { tileRoutes } from './tiles/tiles.routes.ts';
 import type { AppEnv } from './http/env.ts';
 import { ProblemError, problemResponse } from './http/problem.ts';
@@ -59,12 +60,13 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/grids', gridRoutes());
   app.route('/api/sites', siteRoutes());
   app.route('/api/site-categories', siteCategoryRoutes());
+  app.route('/api/plans', planRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Pingan Grid (平安网格) API', version: '0.1.0', description: 'Grid management GIS: regions, grids, key sites. GeoJSON in and out; errors are RFC 9457 problem+json.' },
+    info: { title: 'Pingan Grid (平安网格) API', version: '0.1.0', description: 'Grid management GIS: regions, grids, key sites, grid planning. GeoJSON in and out; errors are RFC 9457 problem+json.' },
   });
   app.all('/api/*', () => { throw new ProblemError(404, 'not-found', 'no such API endpoint'); });
 

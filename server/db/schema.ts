@@ -214,7 +214,54 @@ export interface AuditLogTable {
   after: NullableJson;
 }
 
+export interface SettingTable {
+  key: string;
+  value: unknown;
+  description: string;
+  updatedAt: Timestamp;
+}
+
+export interface PlanTable {
+  id: Generated<number>;
+  scopeCode: string;
+  scopePrefix: string;
+  name: ColumnType<string, string | undefined, string>;
+  status: ColumnType<'draft' | 'published' | 'discarded', 'draft' | undefined, 'draft' | 'published' | 'discarded'>;
+  baseGridIds: number[];
+  createdBy: number;
+  lockedBy: number;
+  lockExpiresAt: Date | string;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  publishedAt: Date | string | null;
+  version: ColumnType<number, number | undefined, number>;
+}
+
+export interface PlanGridTable {
+  id: ColumnType<number, number | undefined, number>;
+  planId: number;
+  sourceGridId: number | null;
+  name: string;
+  villageCode: string;
+  geom: Geometry;
+}
+
+export interface PlanOperationTable {
+  id: Generated<number>;
+  planId: number;
+  kind: 'draw' | 'reshape' | 'split' | 'merge' | 'delete' | 'rename' | 'import';
+  actorId: number;
+  at: Timestamp;
+  forward: Json<unknown>;
+  inverse: Json<unknown>;
+  undone: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
 export interface Database {
+  settings: SettingTable;
+  plans: PlanTable;
+  planGrids: PlanGridTable;
+  planOperations: PlanOperationTable;
   regions: RegionTable;
   gridLayers: GridLayerTable;
   grids: GridTable;

@@ -43,15 +43,22 @@ export async function validationThresholds(db: Kysely<Database>): Promise<Valida
   };
 }
 
-/** Validates the current comprehensive grids of every village whose code starts with `prefix`. */
-export async function validateCoverage(db: Kysely<Database>, prefix: string, t: ValidationThresholds): Promise<CoverageProblem[]> {
+/**
+ * Validates the grids of every village whose code starts with `prefix`: the current comprehensive
+ * layer, or the grids of a draft plan when `planId` is given (their ids are plan grid ids and their
+ * codes those of the grids they derive from, empty for new ones).
+ */
+export async function validateCoverage(db: Kysely<Database>, prefix: string, t: ValidationThresholds, planId?: number): Promise<CoverageProblem[]> {
   const upper = `${prefix}:`;
+  const source = planId === undefined
+    ? sql`select id, code::text as code, village_code, geom from grids
+        where valid_to is null and layer_id = (select id from grid_layers where kind = 'comprehensive')`
+    : sql`select pg.id, coalesce(s.code, '')::text as code, pg.village_code, pg.geom from plan_grids pg
+        left join grids s on s.id = pg.source_grid_id where pg.plan_id = ${planId}`;
   // the grids and the villages (with the boundary they are measured against) under validation
   const scope = sql`
     g as materialized (
-      select id, code, village_code, geom from grids
-      where valid_to is null and layer_id = (select id from grid_layers where kind = 'comprehensive')
-        and village_code >= ${prefix} and village_code < ${upper}),
+      select * from (${source}) src where village_code >= ${prefix} and village_code < ${upper}),
     v as materialized (
       select r.code, u.covered,
         coalesce(r.boundary, (select ST_Union(ST_MakePolygon(ST_ExteriorRing(d.geom))) from ST_Dump(u.covered) d)) as parent

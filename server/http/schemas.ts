@@ -68,3 +68,19 @@ export const Bbox = z.string()
 
 export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
   .openapi({ type: 'integer', example: 1 });
+
+/** A lon/lat position; a third number (height) is allowed and ignored. */
+const Position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)], z.number())
+  .openapi({ type: 'array', items: { type: 'number' }, example: [113.2, 33.95] });
+const Ring = z.array(Position).min(4, 'a ring needs at least 4 positions').max(20000)
+  .refine((r) => r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1], 'a ring must end where it starts');
+
+/** GeoJSON Polygon or MultiPolygon input, range- and structure-checked before PostGIS sees it. */
+export const PolygonInput = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('Polygon'), coordinates: z.array(Ring).min(1).max(100) }),
+  z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(Ring).min(1).max(100)).min(1).max(100) }),
+]).openapi('PolygonInput');
+
+export const LineInput = z.object({
+  type: z.literal('LineString'), coordinates: z.array(Position).min(2).max(20000),
+}).openapi('LineInput');

@@ -56,11 +56,11 @@ describe('grid coverage validation', () => {
   });
 
   it('respects a village\'s hole, and reports a grid that covers it as outside (hole)', async () => {
-    const { village } = await loadGridFixture(t.db.kysely, 'hole', 5);
+    const { village, dx } = await loadGridFixture(t.db.kysely, 'hole', 5);
     expect((await validate(village)).features).toEqual([]);
     await sql`insert into grids (code, name, layer_id, village_code, geom)
       select ${`${village}009`}, '占用飞地的网格', 1, ${village},
-        ST_Multi(ST_MakeEnvelope(113.501, 33.501, 113.502, 33.502, 4326))`.execute(t.db.kysely);
+        ST_Multi(ST_MakeEnvelope(${113.501 + dx}, 33.501, ${113.502 + dx}, 33.502, 4326))`.execute(t.db.kysely);
     const report = await validate(village);
     expect(kinds(report)).toEqual(['outside']);
     expect(report.features[0].properties.gridCodes).toEqual([`${village}009`]);
@@ -68,14 +68,15 @@ describe('grid coverage validation', () => {
   });
 
   it('reports multi-part grids and tiny grids as slivers', async () => {
-    const { village, ids } = await loadGridFixture(t.db.kysely, 'valid-3x3', 6);
+    const { village, ids, dx } = await loadGridFixture(t.db.kysely, 'valid-3x3', 6);
+    const tiny = sql`ST_MakeEnvelope(${113.5015 + dx}, 33.5015, ${113.50155 + dx}, 33.50155, 4326)`;
     // merge the north-west and south-east corners into one (disjoint) grid, and delete the latter
     await sql`update grids set geom = ST_Multi(ST_Union(geom, (select geom from grids where id = ${ids[8]}))) where id = ${ids[0]}`.execute(t.db.kysely);
     await sql`delete from grids where id = ${ids[8]}`.execute(t.db.kysely);
     // and cut a 5 m × 5 m grid out of the centre one
-    await sql`update grids set geom = ST_Multi(ST_Difference(geom, ST_MakeEnvelope(113.5015, 33.5015, 113.50155, 33.50155, 4326))) where id = ${ids[4]}`.execute(t.db.kysely);
+    await sql`update grids set geom = ST_Multi(ST_Difference(geom, ${tiny})) where id = ${ids[4]}`.execute(t.db.kysely);
     await sql`insert into grids (code, name, layer_id, village_code, geom) values
-      (${`${village}010`}, '碎片', 1, ${village}, ST_Multi(ST_MakeEnvelope(113.5015, 33.5015, 113.50155, 33.50155, 4326)))`.execute(t.db.kysely);
+      (${`${village}010`}, '碎片', 1, ${village}, ST_Multi(${tiny}))`.execute(t.db.kysely);
     const report = await validate(village);
     expect(kinds(report).sort()).toEqual(['multipart', 'sliver']);
     expect(report.features.find((f) => f.properties.kind === 'multipart')!.properties.gridIds).toEqual([ids[0]]);

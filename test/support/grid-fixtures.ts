@@ -15,27 +15,33 @@ export function readGridFixture(name: GridFixture) {
   };
 }
 
+/** Fixture villages are drawn at (113.5, 33.5) and moved this far east (degrees) per sequence number. */
+export const fixtureOffset = (villageSeq: number) => villageSeq * 0.01;
+
 /**
  * Loads a fixture as a new village (in a test township 990101901000 outside the demo county) with
- * its grids in the comprehensive layer; returns the village code and the grid ids in fixture order.
+ * its grids in the comprehensive layer, moved `fixtureOffset(villageSeq)` east so villages never
+ * overlap; returns the village code, the grid ids in fixture order and the offset.
  */
 export async function loadGridFixture(db: Kysely<Database>, name: GridFixture, villageSeq: number) {
   const township = '990101901000';
   const village = `990101901${String(villageSeq).padStart(3, '0')}`;
   const fixture = readGridFixture(name);
+  const dx = fixtureOffset(villageSeq);
   const boundary = fixture.features.find((f) => f.properties.role === 'village')!;
   await sql`insert into regions (code, name, level, parent_code) values (${township}, '测试镇', 'township', '990101000000')
     on conflict do nothing`.execute(db);
   await sql`insert into regions (code, name, level, parent_code, boundary)
-    values (${village}, ${`${name}测试村`}, 'village', ${township}, ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(boundary.geometry)}), 4326))`.execute(db);
+    values (${village}, ${`${name}测试村`}, 'village', ${township},
+      ST_Translate(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(boundary.geometry)}), 4326), ${dx}, 0))`.execute(db);
   const ids: number[] = [];
   let seq = 0;
   for (const grid of fixture.features.filter((f) => f.properties.role === 'grid')) {
     seq++;
     const { rows } = await sql<{ id: number }>`insert into grids (code, name, layer_id, village_code, geom)
       values (${village + String(seq).padStart(3, '0')}, ${grid.properties.name}, 1, ${village},
-        ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(grid.geometry)}), 4326))) returning id`.execute(db);
+        ST_Multi(ST_Translate(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(grid.geometry)}), 4326), ${dx}, 0))) returning id`.execute(db);
     ids.push(Number(rows[0].id));
   }
-  return { village, ids };
+  return { village, ids, dx };
 }

@@ -1,0 +1,95 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { GeoJsonGeometry } from '../db/geo.ts';
+
+/** A plan grid as stored in changesets: enough to put the row back exactly. */
+export interface PlanGridRow {
+  id: number;
+  sourceGridId: number | null;
+  name: string;
+  villageCode: string;
+  geometry: GeoJsonGeometry;
+}
+
+/** What one operation does to the draft; its inverse undoes it. */
+export interface Changeset {
+  put: PlanGridRow[];
+  del: number[];
+}
+
+export async function lockPlan(db: Kysely<Database>, id: number) {
+  return db.selectFrom('plans').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function getPlanRow(db: Kysely<Database>, id: number) {
+  return db.selectFrom('plans as p')
+    .innerJoin('regions as r', 'r.code', 'p.scopeCode')
+    .select(['p.id', 'p.scopeCode', 'p.scopePrefix', 'p.name', 'p.status', 'p.version', 'p.lockExpiresAt', 'p.createdAt',
+      'p.updatedAt', 'p.publishedAt', 'p.baseGridIds', 'p.lockedBy as lockedById', 'r.name as scopeName',
+      sql<string>`app.user_name(p.locked_by)`.as('lockedByName')])
+    .where('p.id', '=', id).executeTakeFirst();
+}
+
+/** Open drafts whose subtree overlaps `prefix` (an ancestor, a descendant or the same region). */
+export async function openDraftsOverlapping(db: Kysely<Database>, prefix: string) {
+  return db.selectFrom('plans as p')
+    .select(['p.id', 'p.scopeCode', 'p.lockExpiresAt', sql<string>`app.user_name(p.locked_by)`.as('lockedByName')])
+    .where('p.status', '=', 'draft')
+    .where(sql<boolean>`(p.scope_prefix >= ${prefix} and p.scope_prefix < ${prefix + ':'})
+      or (${prefix} >= p.scope_prefix and ${prefix} < p.scope_prefix || ':')`)
+    .execute();
+}
+
+/** Creates the draft with a copy of the current comprehensive grids of its scope. */
+export async function insertPlan(db: Kysely<Database>, scopeCode: string, prefix: string, name: string, userId: number, lockMinutes: number) {
+  const { rows } = await sql<{ id: number }>`
+    insert into plans (scope_code, scope_prefix, name, base_grid_ids, created_by, locked_by, lock_expires_at)
+    select ${scopeCode}, ${prefix}, ${name}, coalesce(array_agg(g.id order by g.id), '{}'), ${userId}, ${userId},
+      now() + make_interval(mins => ${lockMinutes})
+    from grids g where g.valid_to is null and g.layer_id = 1 and g.village_code >= ${prefix} and g.village_code < ${prefix + ':'}
+    returning id`.execute(db);
+  const id = Number(rows[0].id);
+  await sql`insert into plan_grids (plan_id, source_grid_id, name, village_code, geom)
+    select ${id}, g.id, g.name, g.village_code, g.geom from grids g where g.id = any(
+      (select base_grid_ids from plans where id = ${id})::bigint[])`.execute(db);
+  return id;
+}
+
+export async function planGrids(db: Kysely<Database>, planId: number) {
+  return db.selectFrom('planGrids as pg')
+    .leftJoin('grids as s', 's.id', 'pg.sourceGridId')
+    .select(['pg.id', 'pg.sourceGridId', 's.code as sourceCode', 'pg.name', 'pg.villageCode',
+      sql<number>`round(ST_Area(pg.geom::geography)::numeric)::float8`.as('areaM2'),
+      sql<number>`(select coalesce(sum(h.households), 0) from household_points h where ST_Intersects(pg.geom, h.geom))::int`.as('households'),
+      sql<number>`(select coalesce(sum(h.population), 0) from household_points h where ST_Intersects(pg.geom, h.geom))::int`.as('population'),
+      sql<GeoJsonGeometry>`ST_AsGeoJSON(pg.geom, 7)::json`.as('geometry')])
+    .where('pg.planId', '=', planId).orderBy('pg.villageCode').orderBy('pg.id')
+    .execute();
+}
+
+/** The rows as they are now, for the inverse of a changeset. */
+export async function snapshot(db: Kysely<Database>, planId: number, ids: number[]): Promise<PlanGridRow[]> {
+  if (!ids.length) return [];
+  return db.selectFrom('planGrids')
+    .select(['id', 'sourceGridId', 'name', 'villageCode', sql<GeoJsonGeometry>`ST_AsGeoJSON(geom)::json`.as('geometry')])
+    .where('planId', '=', planId).where('id', 'in', ids).execute()
+    .then((rows) => rows.map((r) => ({ ...r, id: Number(r.id), sourceGridId: r.sourceGridId === null ? null : Number(r.sourceGridId) })));
+}
+
+export async function applyChangeset(db: Kysely<Database>, planId: number, change: Changeset) {
+  if (change.del.length) await db.deleteFrom('planGrids').where('planId', '=', planId).where('id', 'in', change.del).execute();
+  for (const row of change.put) {
+    await sql`insert into plan_grids (id, plan_id, source_grid_id, name, village_code, geom)
+      values (${row.id}, ${planId}, ${row.sourceGridId}, ${row.name}, ${row.villageCode},
+        ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(row.geometry)}), 4326)))
+      on conflict (id) do update set source_grid_id = excluded.source_grid_id, name = excluded.name,
+        village_code = excluded.village_code, geom = excluded.geom`.execute(db);
+  }
+}
+
+export async function newPlanGridIds(db: Kysely<Database>, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const { rows } = await sql<{ id: number }>`select nextval(pg_get_serial_sequence('plan_grids', 'id')) as id
+    from generate_series(1, ${n})`.execute(db);
+  return rows.map((r) => Number(r.id));
+}

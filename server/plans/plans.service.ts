@@ -1,0 +1,226 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { GeoJsonGeometry } from '../db/geo.ts';
+import { validateCoverage, validationThresholds } from '../grids/validation.repository.ts';
+import type { AuthUser } from '../http/env.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
+import { regionPrefix } from '../regions/regions.repository.ts';
+import {
+  assertValidPolygon, drawnGeometry, mergedGeometry, reshapedGeometries, splitParts, villageOf,
+} from './plan-geometry.ts';
+import {
+  type Changeset, type PlanGridRow, applyChangeset, getPlanRow, insertPlan, lockPlan, newPlanGridIds,
+  openDraftsOverlapping, planGrids, snapshot,
+} from './plans.repository.ts';
+
+type Db = Kysely<Database>;
+
+async function setting(db: Db, key: string, fallback: number): Promise<number> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  return Number(row?.value ?? fallback);
+}
+
+async function audit(db: Db, user: AuthUser, action: string, planId: number, regionCode: string, after: unknown) {
+  await db.insertInto('auditLog').values({
+    actorId: user.id, action, entity: 'plan', entityId: String(planId), regionCode, after: JSON.stringify(after),
+  }).execute();
+}
+
+/** Opens a draft for a village or township. One open draft per subtree: another is a 409 naming its holder. */
+export async function createPlan(db: Db, user: AuthUser, regionCode: string, name: string) {
+  const region = await db.selectFrom('regions').select(['code', 'level', 'prefix', 'name']).where('code', '=', regionCode).executeTakeFirst();
+  if (!region) throw notFound('region');
+  if (region.level === 'county') throw new ProblemError(422, 'validation', 'a plan covers one village or one township, not a whole county');
+  const open = await openDraftsOverlapping(db, region.prefix);
+  if (open.length) {
+    const o = open[0];
+    throw new ProblemError(409, 'conflict', `an open draft (plan ${o.id}, ${o.scopeCode}) held by ${o.lockedByName} already covers this area`,
+      { planId: Number(o.id), lockedBy: o.lockedByName, lockExpiresAt: new Date(o.lockExpiresAt).toISOString() });
+  }
+  const id = await insertPlan(db, region.code, region.prefix, name || `${region.name}网格调整`, user.id, await setting(db, 'plans.lockMinutes', 120));
+  await audit(db, user, 'plan.create', id, region.code, { name });
+  return id;
+}
+
+/** The draft as the planner sees it: its grids with workload figures, and the live validation. */
+export async function planView(db: Db, id: number) {
+  const plan = await getPlanRow(db, id);
+  if (!plan) throw notFound('plan');
+  const grids = await planGrids(db, id);
+  const problems = await validateCoverage(db, plan.scopePrefix, await validationThresholds(db), id);
+  const ops = await db.selectFrom('planOperations').select(['undone', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('planId', '=', id).groupBy('undone').execute();
+  const count = (undone: boolean) => Number(ops.find((o) => o.undone === undone)?.n ?? 0);
+  const kinds = (k: string) => problems.filter((p) => p.kind === k).length;
+  return {
+    id: Number(plan.id), scopeCode: plan.scopeCode, scopeName: plan.scopeName, name: plan.name, status: plan.status,
+    version: plan.version, lockedBy: { id: plan.lockedById, name: plan.lockedByName },
+    lockExpiresAt: new Date(plan.lockExpiresAt).toISOString(), canUndo: count(false) > 0, canRedo: count(true) > 0,
+    grids: { type: 'FeatureCollection' as const, features: grids.map(({ geometry, ...p }) => ({
+      type: 'Feature' as const, id: Number(p.id), geometry,
+      properties: { ...p, id: Number(p.id), sourceGridId: p.sourceGridId === null ? null : Number(p.sourceGridId) },
+    })) },
+    validation: {
+      summary: { gaps: kinds('gap'), overlaps: kinds('overlap'), outside: kinds('outside'), multipart: kinds('multipart'),
+        slivers: problems.filter((p) => p.sliver).length, publishable: kinds('gap') + kinds('overlap') + kinds('outside') === 0 },
+      problems: { type: 'FeatureCollection' as const, features: problems.map(({ geometry, ...properties }, i) => ({
+        type: 'Feature' as const, id: i + 1, geometry, properties })) },
+    },
+  };
+}
+
+/**
+ * Checks that the caller may edit the draft now: it is open, the version they edited is current
+ * (else 409), and they hold its lock or the lock has expired (then they take it over).
+ */
+async function editable(db: Db, user: AuthUser, id: number, version?: number) {
+  const plan = await lockPlan(db, id);
+  if (!plan) throw notFound('plan');
+  if (plan.status !== 'draft') throw new ProblemError(409, 'conflict', `plan ${id} is ${plan.status}, not an open draft`);
+  if (version !== undefined && version !== plan.version) {
+    throw new ProblemError(409, 'conflict', `plan ${id} is at version ${plan.version}; your edit was based on version ${version}`,
+      { currentVersion: plan.version });
+  }
+  if (plan.lockedBy !== user.id && new Date(plan.lockExpiresAt) > new Date()) {
+    const { rows: [holder] } = await sql<{ name: string }>`select app.user_name(${plan.lockedBy}) as name`.execute(db);
+    throw new ProblemError(409, 'conflict', `plan ${id} is being edited by ${holder.name} until ${new Date(plan.lockExpiresAt).toISOString()}`,
+      { lockedBy: holder.name, lockExpiresAt: new Date(plan.lockExpiresAt).toISOString() });
+  }
+  return plan;
+}
+
+async function touch(db: Db, user: AuthUser, id: number) {
+  const minutes = await setting(db, 'plans.lockMinutes', 120);
+  await sql`update plans set version = version + 1, updated_at = now(), locked_by = ${user.id},
+    lock_expires_at = now() + make_interval(mins => ${minutes}) where id = ${id}`.execute(db);
+}
+
+type Kind = 'draw' | 'reshape' | 'split' | 'merge' | 'delete' | 'rename';
+
+/** Runs one edit: computes its changeset, stores it with its inverse, applies it, clears redo. */
+async function operate(db: Db, user: AuthUser, id: number, version: number | undefined, kind: Kind,
+  compute: (plan: NonNullable<Awaited<ReturnType<typeof lockPlan>>>) => Promise<Changeset>) {
+  const plan = await editable(db, user, id, version);
+  const forward = await compute(plan);
+  const existing = new Set((await snapshot(db, id, [...forward.del, ...forward.put.map((r) => r.id)])).map((r) => r.id));
+  const inverse: Changeset = {
+    put: await snapshot(db, id, [...existing]),
+    del: forward.put.map((r) => r.id).filter((rid) => !existing.has(rid)),
+  };
+  await applyChangeset(db, id, forward);
+  await db.deleteFrom('planOperations').where('planId', '=', id).where('undone', '=', true).execute();
+  await db.insertInto('planOperations').values({
+    planId: id, kind, actorId: user.id, forward: JSON.stringify(forward), inverse: JSON.stringify(inverse),
+  }).execute();
+  await touch(db, user, id);
+  await audit(db, user, `plan.${kind}`, id, plan.scopeCode, { put: forward.put.map((r) => r.id), del: forward.del });
+}
+
+async function gridOf(db: Db, planId: number, gridId: number) {
+  const [row] = await snapshot(db, planId, [gridId]);
+  if (!row) throw notFound('grid in this plan');
+  return row;
+}
+
+const snapTolerance = (db: Db) => setting(db, 'plans.snapToleranceM', 2);
+
+export async function drawGrid(db: Db, user: AuthUser, id: number, input: { geometry: GeoJsonGeometry; villageCode?: string; name?: string; version?: number }) {
+  await operate(db, user, id, input.version, 'draw', async (plan) => {
+    await assertValidPolygon(db, input.geometry);
+    const village = input.villageCode ?? await villageOf(db, id, plan.scopePrefix, input.geometry);
+    if (!village || !(village >= plan.scopePrefix && village < `${plan.scopePrefix}:`)) {
+      throw new ProblemError(422, 'invalid-geometry', 'the drawn grid does not lie in a village of this plan');
+    }
+    const geometry = await drawnGeometry(db, id, village, input.geometry, await snapTolerance(db));
+    if (!geometry) throw new ProblemError(422, 'invalid-geometry', 'nothing is left of the drawn grid after clipping it to the village and its neighbours');
+    const [newId] = await newPlanGridIds(db, 1);
+    const count = await db.selectFrom('planGrids').select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('planId', '=', id).where('villageCode', '=', village).executeTakeFirstOrThrow();
+    return { put: [{ id: newId, sourceGridId: null, name: input.name ?? `新网格${Number(count.n) + 1}`, villageCode: village, geometry }], del: [] };
+  });
+}
+
+export async function reshapeGrid(db: Db, user: AuthUser, id: number, gridId: number,
+  input: { geometry?: GeoJsonGeometry; name?: string; follow?: boolean; version?: number }) {
+  await operate(db, user, id, input.version, input.geometry ? 'reshape' : 'rename', async () => {
+    const grid = await gridOf(db, id, gridId);
+    const name = input.name ?? grid.name;
+    if (!input.geometry) return { put: [{ ...grid, name }], del: [] };
+    await assertValidPolygon(db, input.geometry);
+    const tolerance = await snapTolerance(db);
+    if (input.follow === false) {
+      // "disconnect": only this grid changes; it cannot take area from its neighbours
+      const geometry = await drawnGeometry(db, id, grid.villageCode, input.geometry, tolerance, gridId);
+      if (!geometry) throw new ProblemError(422, 'invalid-geometry', 'nothing is left of the grid after clipping it to the village and its neighbours');
+      return { put: [{ ...grid, name, geometry }], del: [] };
+    }
+    const changes = await reshapedGeometries(db, id, gridId, grid.villageCode, input.geometry, tolerance);
+    const rows = await snapshot(db, id, changes.map((c) => c.id));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return {
+      put: changes.filter((c) => c.geometry).map((c) => ({ ...byId.get(c.id)!, ...(c.id === gridId ? { name } : {}), geometry: c.geometry! })),
+      del: changes.filter((c) => !c.geometry).map((c) => c.id),
+    };
+  });
+}
+
+export async function splitGrid(db: Db, user: AuthUser, id: number, input: { gridId: number; line: GeoJsonGeometry; version?: number }) {
+  await operate(db, user, id, input.version, 'split', async () => {
+    const grid = await gridOf(db, id, input.gridId);
+    const parts = await splitParts(db, id, input.gridId, input.line, await snapTolerance(db));
+    if (parts.length < 2) throw new ProblemError(422, 'invalid-geometry', 'the line does not cut the grid into two or more parts: draw it across the grid, from edge to edge');
+    const ids = await newPlanGridIds(db, parts.length - 1);
+    // the largest part stays the grid; the others derive from the same published grid
+    const put: PlanGridRow[] = parts.map((geometry, i) => ({
+      ...grid, id: i === 0 ? grid.id : ids[i - 1], name: i === 0 ? grid.name : `${grid.name}-${i + 1}`,
+      geometry: { type: 'MultiPolygon', coordinates: [(geometry.coordinates as unknown[])] },
+    }));
+    return { put, del: [] };
+  });
+}
+
+export async function mergeGrids(db: Db, user: AuthUser, id: number, input: { gridIds: number[]; version?: number }) {
+  await operate(db, user, id, input.version, 'merge', async () => {
+    const grids = await snapshot(db, id, input.gridIds);
+    if (grids.length !== new Set(input.gridIds).size) throw notFound('grid in this plan');
+    const merged = await mergedGeometry(db, id, input.gridIds);
+    if (merged.villages > 1) throw new ProblemError(422, 'validation', 'grids of different villages cannot be merged');
+    if (merged.parts > 1) throw new ProblemError(422, 'invalid-geometry', 'the grids do not share a boundary: merging them would make a grid of separate parts');
+    // the largest grid survives (keeping its lineage); the others are removed
+    const areas = await db.selectFrom('planGrids').select(['id', sql<number>`ST_Area(geom)`.as('area')])
+      .where('planId', '=', id).where('id', 'in', input.gridIds).orderBy('area', 'desc').execute();
+    const keep = grids.find((g) => g.id === Number(areas[0].id))!;
+    return { put: [{ ...keep, geometry: merged.geometry }], del: grids.filter((g) => g !== keep).map((g) => g.id) };
+  });
+}
+
+export async function deleteGrid(db: Db, user: AuthUser, id: number, gridId: number, version?: number) {
+  await operate(db, user, id, version, 'delete', async () => {
+    await gridOf(db, id, gridId);
+    return { put: [], del: [gridId] };
+  });
+}
+
+/** Undo replays the inverse of the latest operation; redo replays the forward of the earliest undone one. */
+export async function undoRedo(db: Db, user: AuthUser, id: number, direction: 'undo' | 'redo', version?: number) {
+  const plan = await editable(db, user, id, version);
+  const op = await db.selectFrom('planOperations').select(['id', 'forward', 'inverse', 'kind'])
+    .where('planId', '=', id).where('undone', '=', direction === 'redo')
+    .orderBy('id', direction === 'undo' ? 'desc' : 'asc').limit(1).executeTakeFirst();
+  if (!op) throw new ProblemError(409, 'conflict', direction === 'undo' ? 'nothing to undo' : 'nothing to redo');
+  const change = (direction === 'undo' ? op.inverse : op.forward) as Changeset;
+  await applyChangeset(db, id, change);
+  await db.updateTable('planOperations').set({ undone: direction === 'undo' }).where('id', '=', op.id).execute();
+  await touch(db, user, id);
+  await audit(db, user, `plan.${direction}`, id, plan.scopeCode, { operation: Number(op.id), kind: op.kind });
+}
+
+export async function discardPlan(db: Db, user: AuthUser, id: number) {
+  const plan = await editable(db, user, id);
+  await db.updateTable('plans').set({ status: 'discarded', updatedAt: new Date() }).where('id', '=', id).execute();
+  await audit(db, user, 'plan.discard', id, plan.scopeCode, null);
+}
+
+export async function planScopePrefix(db: Db, regionCode: string) {
+  return regionPrefix(db, regionCode);
+}
