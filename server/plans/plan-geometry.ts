@@ -11,9 +11,12 @@ import { ProblemError } from '../http/problem.ts';
 
 const EMPTY = sql`ST_SetSRID('POLYGON EMPTY'::geometry, 4326)`;
 
-/** Polygonal parts of at least 1 m², as a MultiPolygon (null when nothing is left). */
+/**
+ * Polygonal parts of at least 1 m², on the 1e-7° grid, as a valid MultiPolygon (null when nothing is
+ * left). Reducing precision here, in GEOS, keeps the result valid; rounding later (in GeoJSON) could not.
+ */
 function keepArea(geom: RawBuilder<unknown>) {
-  return sql`(select ST_Multi(ST_Collect(d.geom)) from ST_Dump(ST_CollectionExtract(ST_MakeValid(${geom}), 3)) d
+  return sql`(select ST_Multi(ST_ReducePrecision(ST_Collect(d.geom), 1e-7)) from ST_Dump(ST_CollectionExtract(ST_MakeValid(${geom}), 3)) d
     where ST_Area(d.geom::geography) >= 1)`;
 }
 
@@ -79,7 +82,7 @@ export async function drawnGeometry(db: Kysely<Database>, planId: number, villag
 /**
  * Reshaping grid `id` to `geometry`, with its neighbours following: area the grid gains is taken
  * from them, and each piece it gives up goes to the neighbour sharing the longest border with that
- * piece (a piece on the village edge becomes a gap). T-junctions need no special case: the
+ * piece (a piece bordering only the village edge becomes a gap). T-junctions need no special case: the
  * neighbours' new shapes are area operations, not vertex moves. Returns the new geometry of every
  * grid that changes; null means the grid is swallowed entirely.
  */
@@ -105,9 +108,11 @@ export async function reshapedGeometries(db: Kysely<Database>, planId: number, i
       and pg.geom && ST_Expand(ST_Collect(a.geom, t.g), ${tol})),
     lost as (select row_number() over () as part, d.geom from a, t, ST_Dump(ST_Difference(a.geom, t.g)) d
       where ST_Dimension(d.geom) = 2),
-    assigned as (select distinct on (l.part) l.part, o.id, l.geom from lost l join others o
-      on ST_Length(ST_Intersection(ST_Boundary(l.geom), ST_Boundary(o.geom))) > 0
-      order by l.part, ST_Length(ST_Intersection(ST_Boundary(l.geom), ST_Boundary(o.geom))) desc),
+    -- the border a piece shares with a neighbour, within 1e-6° (0.1 m): after earlier edits two
+    -- neighbours' edges can be collinear without sharing vertices, and an exact test would miss them
+    shared as (select l.part, o.id, l.geom, ST_Length(ST_Intersection(ST_Boundary(l.geom), ST_Buffer(o.geom, 1e-6))) as length
+      from lost l join others o on ST_DWithin(l.geom, o.geom, 1e-6)),
+    assigned as (select distinct on (part) part, id, geom from shared where length > 0 order by part, length desc),
     changed as (select o.id, ${keepArea(sql`ST_Union(ST_Difference(o.geom, t.g),
         coalesce((select ST_Union(x.geom) from assigned x where x.id = o.id), ${EMPTY}))`)} as geom, o.geom as before
       from others o, t)
@@ -119,7 +124,7 @@ export async function reshapedGeometries(db: Kysely<Database>, planId: number, i
 /** The parts of grid `id` cut by a line (snapped to the grid's vertices), largest first. */
 export async function splitParts(db: Kysely<Database>, planId: number, id: number, line: GeoJsonGeometry, toleranceM: number) {
   const { rows } = await sql<{ geometry: GeoJsonGeometry }>`
-    select ST_AsGeoJSON(d.geom, 7)::json as geometry
+    select ST_AsGeoJSON(ST_ReducePrecision(d.geom, 1e-7), 7)::json as geometry
     from plan_grids pg,
       ST_Dump(ST_CollectionExtract(ST_Split(pg.geom,
         ST_Snap(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(line)}), 4326), pg.geom, ${metresToDegrees(toleranceM)})), 3)) d
@@ -131,7 +136,7 @@ export async function splitParts(db: Kysely<Database>, planId: number, id: numbe
 /** The union of grids if they form one connected polygon, else null. */
 export async function mergedGeometry(db: Kysely<Database>, planId: number, ids: number[]) {
   const { rows } = await sql<{ geometry: GeoJsonGeometry; parts: number; villages: number; n: number }>`
-    select ST_AsGeoJSON(ST_Multi(ST_Union(geom)), 7)::json as geometry, ST_NumGeometries(ST_Union(geom)) as parts,
+    select ST_AsGeoJSON(ST_Multi(ST_ReducePrecision(ST_Union(geom), 1e-7)), 7)::json as geometry, ST_NumGeometries(ST_Union(geom)) as parts,
       count(distinct village_code)::int as villages, count(*)::int as n
     from plan_grids where plan_id = ${planId} and id = any(${ids}::bigint[])`.execute(db);
   return rows[0];
