@@ -1,8 +1,93 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { createHash } from 'node:crypto';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { DbKind } from '../db/connection.ts';
 import type { AppEnv } from '../http/env.ts';
+import { ProblemError, badRequest } from '../http/problem.ts';
+import { problemResponses } from '../http/schemas.ts';
+import { type TileEncoder, defaultEncoder } from './tiles.encoders.ts';
+import { MAX_ZOOM, TILE_LAYERS, type TileAddress, type TileLayer, ZOOMS } from './tiles.layers.ts';
 
-/** Vector tiles: GET /tiles/{layer}/{z}/{x}/{y}.mvt (issue 7, being built). */
-export function tileRoutes(_kind: DbKind) {
-  return new OpenAPIHono<AppEnv>();
+export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
+
+/**
+ * Vector tiles: GET /tiles/{layer}/{z}/{x}/{y}.mvt, layers regions, grids, sites, incidents.
+ *
+ * Runs in the caller's scoped transaction like every API read, so row-level security decides
+ * what a tile holds: tiles differ per caller, hence `Cache-Control: private` and
+ * `Vary: Cookie, Authorization` (no shared cache may hand one scope's tile to another).
+ * A tile without features is `204 No Content` (MapLibre treats it as an empty tile).
+ * `ETag` is a hash of the body; `If-None-Match` with it answers `304`.
+ */
+export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(kind)) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.openAPIRegistry.registerPath({
+    method: 'get', path: '/{layer}/{z}/{x}/{y}.mvt', tags: ['tiles'],
+    summary: 'Mapbox vector tile (MVT 2.1) of one layer, filtered by the caller\'s scope',
+    description: `regions: county/township outlines, villages from z${ZOOMS.villages}; grids (current, comprehensive and dedicated) from z${ZOOMS.grids}; `
+      + `sites from z${ZOOMS.sites} (schools, kindergartens, waters, hospitals; all categories from z${ZOOMS.allSites}); `
+      + `incidents (not closed or rejected) from z${ZOOMS.incidents}. Empty tiles are 204.`,
+    request: {
+      params: z.object({
+        layer: z.enum(TILE_LAYERS), z: z.number().int().min(0).max(MAX_ZOOM),
+        x: z.number().int().min(0), y: z.number().int().min(0),
+      }),
+    },
+    responses: {
+      200: { description: 'The tile', content: { [MVT_CONTENT_TYPE]: { schema: z.string().openapi({ format: 'binary' }) } } },
+      204: { description: 'No feature in this tile' },
+      304: { description: 'Not modified (If-None-Match matched the ETag)' },
+      ...problemResponses,
+    },
+  });
+
+  app.get('/:layer/:z/:x/:file', async (c) => {
+    const tile = parseTile(c.req.param('layer'), c.req.param('z'), c.req.param('x'), c.req.param('file'));
+    const body = await encoder.encode(c.get('db'), tile);
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    const headers: Record<string, string> = {
+      'cache-control': 'private, max-age=60',
+      vary: 'Cookie, Authorization',
+      etag,
+    };
+    if (matches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
+    if (body.length === 0) return new Response(null, { status: 204, headers });
+    return new Response(body, { status: 200, headers: { ...headers, 'content-type': MVT_CONTENT_TYPE } });
+  });
+
+  app.all('*', () => {
+    throw new ProblemError(404, 'not-found', `tiles are at /tiles/{${TILE_LAYERS.join('|')}}/{z}/{x}/{y}.mvt`);
+  });
+  return app;
+}
+
+const integer = /^(0|[1-9][0-9]{0,6})$/;
+
+/** Validates the path parameters: every problem is a 400 naming the parameter. */
+export function parseTile(layer: string, zText: string, xText: string, file: string): TileAddress {
+  const errors: { path: string; message: string }[] = [];
+  if (!(TILE_LAYERS as readonly string[]).includes(layer)) errors.push({ path: 'layer', message: `must be one of ${TILE_LAYERS.join(', ')}` });
+  const yText = /^(.*)\.mvt$/.exec(file)?.[1];
+  if (yText === undefined) errors.push({ path: 'y', message: 'the tile name must be {y}.mvt' });
+  const z = integer.test(zText) ? Number(zText) : NaN;
+  if (!(z >= 0 && z <= MAX_ZOOM)) errors.push({ path: 'z', message: `must be an integer from 0 to ${MAX_ZOOM}` });
+  for (const [name, text] of [['x', xText], ['y', yText]] as const) {
+    if (text === undefined) continue;
+    const value = integer.test(text) ? Number(text) : NaN;
+    const max = Number.isFinite(z) && z >= 0 && z <= MAX_ZOOM ? 2 ** z - 1 : undefined;
+    if (!Number.isInteger(value) || value < 0 || (max !== undefined && value > max)) {
+      errors.push({ path: name, message: max !== undefined ? `must be an integer from 0 to ${max} at zoom ${z}` : 'must be a non-negative integer' });
+    }
+  }
+  if (errors.length) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  return { layer: layer as TileLayer, z, x: Number(xText), y: Number(yText) };
+}
+
+/** If-None-Match: a list of (possibly weak) entity tags, or "*". */
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
 }

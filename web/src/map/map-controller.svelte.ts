@@ -1,30 +1,31 @@
 /**
- * Owns the MapLibre map once it exists: loads the platform's data into the style's sources, applies
- * layer toggles, selection and base map, and turns clicks into "open this region / grid / site".
+ * Owns the MapLibre map once it exists: loads the region boundaries into the style's GeoJSON sources
+ * (grids and sites come as vector tiles, see style.ts), applies layer toggles, selection and base map,
+ * and turns clicks into "open this region / grid / site".
  * Components talk to the map only through this object.
  */
-import type { Feature, FeatureCollection, Geometry, Point } from 'geojson';
-import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature, MapMouseEvent, PointLike } from 'maplibre-gl';
+import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature, MapMouseEvent, PointLike, VectorTileSource } from 'maplibre-gl';
 import { ApiError, api } from '../lib/api';
-import type { BBox, GridCollection, RegionFeature, RegionLevel, SiteCategory, SiteCollection } from '../lib/types';
+import type { BBox, RegionFeature, RegionLevel, SiteCategory } from '../lib/types';
 import type { LayerToggles } from '../layers/layer-state.svelte';
 import type { SelectedRef } from '../panels/selection.svelte';
 import { rasterLayers, type BasemapChoice } from '../settings/basemap';
 import { groupOf } from '../sites/site-groups';
-import { assignTints, bboxContains, geometryBBox, labelPoints, padBBox } from './geo';
+import { bboxContains, geometryBBox, labelPoints } from './geo';
 import { drawSiteIcon } from './icons';
 import {
   GEOMETRY_TYPES,
   GRID_FILL_OPACITY,
   GRID_FILL_OPACITY_OVER_BASEMAP,
-  GRID_TINTS,
   LAYER_GROUPS,
   NOTHING,
   REGION_CLICK_MAX_ZOOM,
   SITE_LAYERS,
-  SITES_MIN_ZOOM,
   SOURCES,
+  TILE_SOURCES,
   siteFilter,
+  tileUrl,
 } from './style';
 
 export interface MapHandlers {
@@ -35,11 +36,10 @@ export interface MapHandlers {
   openSite(id: string): void;
 }
 
-/** Most sites fetched for one viewport; a bigger answer means the view is zoomed out too far to need all. */
-const SITE_LIMIT = 5000;
 const FIRST_DATA_LAYER = 'regions-county-fill';
 
 const idFilter = (id: string) => ['==', ['to-string', ['get', 'id']], id] as never;
+const pointIdFilter = (id: string) => ['all', ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]], idFilter(id)] as never;
 const prefersReducedMotion = () =>
   typeof matchMedia !== 'undefined' && matchMedia('(prefers-reduced-motion: reduce)').matches;
 
@@ -51,8 +51,7 @@ class MapController {
 
   #handlers: MapHandlers | null = null;
   #regions = new Map<string, RegionFeature>();
-  #sitesBBox: BBox | null = null;
-  #sitesAbort: AbortController | null = null;
+  #tilesVersion = 0;
   #hoverCode: string | null = null;
   #basemapIds: string[] = [];
   #moveFrame = 0;
@@ -71,23 +70,21 @@ class MapController {
     map.on('mouseout', () => this.#setHover(null, false));
     map.on('moveend', () => {
       this.zoom = map.getZoom();
-      void this.refreshSites();
     });
   }
 
   detach(): void {
-    this.#sitesAbort?.abort();
     cancelAnimationFrame(this.#moveFrame);
     this.map = null;
     this.#handlers = null;
     this.#regions.clear();
-    this.#sitesBBox = null;
     this.#basemapIds = [];
   }
 
   /**
-   * Loads the boundaries and grids of the signed-in user's scope into the map. When they are drawn, the
-   * first 'idle' sets `document.body.dataset.mapIdle = "1"` (browser tests wait for it).
+   * Loads the boundaries of the signed-in user's scope into the map (grids and sites are tiles, which
+   * the server filters by the same scope). When they are drawn, the first 'idle' sets
+   * `document.body.dataset.mapIdle = "1"` (browser tests wait for it).
    */
   async loadData(scope: { code: string; level: RegionLevel }): Promise<void> {
     const map = this.map;
@@ -97,16 +94,14 @@ class MapController {
     try {
       const below: RegionLevel[] =
         scope.level === 'county' ? ['township', 'village'] : scope.level === 'township' ? ['village'] : [];
-      const [root, grids, ...levels] = await Promise.all([
+      const [root, ...levels] = await Promise.all([
         api.regions(),
-        api.grids({ region: scope.code }),
         ...below.map((level) => api.regions({ level, within: scope.code })),
       ]);
       if (this.map !== map) return;
       const regions = [root, ...levels].flatMap((fc) => fc.features);
       this.#regions = new Map(regions.map((f) => [f.properties.code, f]));
       this.#setRegions(regions);
-      this.#setGrids(grids);
       map.once('idle', () => {
         document.body.dataset.mapIdle = '1';
       });
@@ -134,63 +129,17 @@ class MapController {
     );
   }
 
-  #setGrids(grids: GridCollection): void {
-    const comprehensive = grids.features.filter((f) => f.properties.layer === 'comprehensive');
-    const tints = assignTints(comprehensive, (p) => p.code, GRID_TINTS.length);
-    const tintById = new Map(comprehensive.map((f, i) => [String(f.properties.id ?? f.id), tints[i]]));
-    const features = grids.features.map((f) => ({
-      ...f,
-      properties: {
-        ...f.properties,
-        id: String(f.properties.id ?? f.id),
-        tint: tintById.get(String(f.properties.id ?? f.id)) ?? 0,
-      },
-    }));
-    this.#source(SOURCES.grids)?.setData({ type: 'FeatureCollection', features });
-    this.#source(SOURCES.gridLabels)?.setData(
-      labelPoints({ type: 'FeatureCollection', features }, (p) => ({
-        id: p.id,
-        code: p.code,
-        name: p.name,
-        layer: p.layer,
-      })),
-    );
-  }
-
-  /** Fetches the sites around the viewport once the map is zoomed in far enough to draw them. */
-  async refreshSites(force = false): Promise<void> {
+  /**
+   * Makes the map fetch its grid and site tiles again, after something changed them (an edit, a
+   * published plan). The tiles' URLs change, so neither MapLibre nor the browser reuses old ones.
+   */
+  reloadTiles(): void {
     const map = this.map;
-    if (!map || map.getZoom() < SITES_MIN_ZOOM - 0.5) return;
-    const b = map.getBounds();
-    const view: BBox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
-    if (!force && this.#sitesBBox && bboxContains(this.#sitesBBox, view)) return;
-    this.#sitesAbort?.abort();
-    const abort = (this.#sitesAbort = new AbortController());
-    const want = padBBox(view, 0.5);
-    try {
-      const sites = await api.sites({ bbox: want, limit: SITE_LIMIT }, abort.signal);
-      if (abort.signal.aborted || this.map !== map) return;
-      this.#sitesBBox = sites.features.length < SITE_LIMIT ? want : view;
-      this.#setSites(sites);
-    } catch (e) {
-      if (abort.signal.aborted || (e instanceof DOMException && e.name === 'AbortError')) return;
-      // Sites are an overlay: keep what is drawn, try again on the next move.
-      this.#sitesBBox = null;
+    if (!map) return;
+    this.#tilesVersion++;
+    for (const [id, def] of [[SOURCES.grids, TILE_SOURCES.grids], [SOURCES.sites, TILE_SOURCES.sites]] as const) {
+      map.getSource<VectorTileSource>(id)?.setTiles([tileUrl(location.origin, def.layer, this.#tilesVersion)]);
     }
-  }
-
-  #setSites(sites: SiteCollection): void {
-    const features = sites.features.map((f) => ({
-      ...f,
-      properties: { ...f.properties, id: String(f.properties.id ?? f.id), attrs: undefined, entrances: undefined },
-    }));
-    this.#source(SOURCES.sites)?.setData({ type: 'FeatureCollection', features });
-    const points: Feature<Point>[] = labelPoints({ type: 'FeatureCollection', features }, (p) => ({
-      id: p.id,
-      category: p.category,
-      name: p.name,
-    })).features;
-    this.#source(SOURCES.sitePoints)?.setData({ type: 'FeatureCollection', features: points });
   }
 
   #source(id: string): GeoJSONSource | undefined {
@@ -248,7 +197,7 @@ class MapController {
     map.setFilter('grids-selected-casing', grid);
     map.setFilter('grids-selected-line', grid);
     map.setFilter('sites-selected-polygon', site);
-    map.setFilter('sites-selected-point', site);
+    map.setFilter('sites-selected-point', ref?.kind === 'site' ? pointIdFilter(ref.id) : NOTHING);
   }
 
   applyLayers(v: LayerToggles, categories: SiteCategory[]): void {

@@ -1,6 +1,9 @@
 /**
  * The offline map style: a plain background, then the platform's own data. No source in it points
- * anywhere but this origin (glyphs) or in-memory GeoJSON, so "no base map" makes no external request.
+ * anywhere but this origin (glyphs, vector tiles) or in-memory GeoJSON, so "no base map" makes no
+ * external request. Grids and sites, the large layers, come as vector tiles (/tiles, filtered by the
+ * caller's scope on the server); region boundaries stay GeoJSON (a few hundred features, also used to
+ * navigate).
  * Layer ids are stable: tests and other features refer to them.
  */
 import type { FeatureCollection } from 'geojson';
@@ -48,10 +51,20 @@ export const SOURCES = {
   regions: 'regions',
   regionLabels: 'region-labels',
   grids: 'grids',
-  gridLabels: 'grid-labels',
   sites: 'sites',
-  sitePoints: 'site-points',
 } as const;
+
+/** Vector tile sources: the tile layer each reads and the zooms it has data for (server/tiles). */
+export const TILE_SOURCES = {
+  // the server puts grids into tiles from z10 (the county overview), sites from z8 (important
+  // categories; every category from z14). Past maxzoom MapLibre overzooms: nothing changes there.
+  grids: { layer: 'grids', minzoom: 10, maxzoom: 16 },
+  sites: { layer: 'sites', minzoom: SITES_MIN_ZOOM, maxzoom: 16 },
+} as const;
+
+export function tileUrl(origin: string, layer: string, version = 0): string {
+  return `${origin}/tiles/${layer}/{z}/{x}/{y}.mvt${version ? `?v=${version}` : ''}`;
+}
 
 /** Layer ids by what the layer panel toggles. */
 export const LAYER_GROUPS = {
@@ -72,8 +85,8 @@ export const SITE_LAYERS: Array<[string, keyof typeof GEOMETRY_TYPES]> = [
   ['sites-polygon', 'polygon'],
   ['sites-polygon-outline', 'polygon'],
   ['sites-line', 'line'],
-  ['sites-point', 'point'],
-  ['sites-label', 'point'],
+  ['sites-point', 'marker'],
+  ['sites-label', 'marker'],
 ];
 
 /** Dynamic expressions are built from data; MapLibre validates them at run time. */
@@ -95,16 +108,34 @@ export const GEOMETRY_TYPES = {
   polygon: ['Polygon', 'MultiPolygon'],
   line: ['LineString', 'MultiLineString'],
   point: ['Point', 'MultiPoint'],
+  /** Where a site symbol goes: points, and polygons (at their label point, as MapLibre places it). */
+  marker: ['Point', 'MultiPoint', 'Polygon', 'MultiPolygon'],
 };
 
-/** Filter for site features: geometry types plus the categories switched on. */
+/**
+ * Filter for site features: geometry types plus the categories switched on. Symbols (types that
+ * include points) only where the server put the site's label point: a polygon cut by tile edges is
+ * in several tiles but gets one symbol.
+ */
 export function siteFilter(types: string[], categories: string[] | null) {
-  const geom = ['in', ['geometry-type'], ['literal', types]];
+  const geom = types.includes('Point')
+    ? ['all', ['in', ['geometry-type'], ['literal', types]], ['==', ['get', 'label'], true]]
+    : ['in', ['geometry-type'], ['literal', types]];
   return expr(categories ? ['all', geom, ['in', ['get', 'category'], ['literal', categories]]] : geom);
 }
 
 const byLevel = (level: string) => expr(['==', ['get', 'level'], level]);
 const byGridLayer = (layer: string) => expr(['==', ['get', 'layer'], layer]);
+/**
+ * A grid's tint from its code: the 3-digit sequence runs west→east inside a village, so neighbours in
+ * a row differ; the village's own number shifts the pattern so that villages do not line up.
+ */
+const GRID_TINT = expr(['%', ['+',
+  ['to-number', ['slice', ['get', 'code'], 12, 15], 0],
+  ['*', 2, ['to-number', ['slice', ['get', 'code'], 9, 12], 0]],
+], GRID_TINTS.length]);
+const gridTiles = { source: SOURCES.grids, 'source-layer': TILE_SOURCES.grids.layer } as const;
+const siteTiles = { source: SOURCES.sites, 'source-layer': TILE_SOURCES.sites.layer } as const;
 /** Matches nothing until a selection sets the id. */
 export const NOTHING = expr(['==', ['get', 'id'], '__none__']);
 
@@ -123,24 +154,24 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'grids-fill',
       type: 'fill',
-      source: SOURCES.grids,
+      ...gridTiles,
       filter: byGridLayer('comprehensive'),
       paint: {
-        'fill-color': expr(['match', ['get', 'tint'], ...GRID_TINTS.flatMap((c, i) => [i, c]), GRID_TINTS[0]]),
+        'fill-color': expr(['match', GRID_TINT, ...GRID_TINTS.flatMap((c, i) => [i, c]), GRID_TINTS[0]]),
         'fill-opacity': GRID_FILL_OPACITY,
       },
     },
     {
       id: 'grids-dedicated-fill',
       type: 'fill',
-      source: SOURCES.grids,
+      ...gridTiles,
       filter: byGridLayer('dedicated'),
       paint: { 'fill-color': COLORS.dedicated, 'fill-opacity': 0.07 },
     },
     {
       id: 'sites-polygon',
       type: 'fill',
-      source: SOURCES.sites,
+      ...siteTiles,
       minzoom: SITES_MIN_ZOOM,
       filter: siteFilter(GEOMETRY_TYPES.polygon, null),
       paint: {
@@ -151,7 +182,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'sites-polygon-outline',
       type: 'line',
-      source: SOURCES.sites,
+      ...siteTiles,
       minzoom: SITES_MIN_ZOOM,
       filter: siteFilter(GEOMETRY_TYPES.polygon, null),
       paint: {
@@ -163,7 +194,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'sites-line',
       type: 'line',
-      source: SOURCES.sites,
+      ...siteTiles,
       minzoom: SITES_MIN_ZOOM,
       filter: siteFilter(GEOMETRY_TYPES.line, null),
       layout: { 'line-cap': 'round', 'line-join': 'round' },
@@ -176,7 +207,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'grids-line',
       type: 'line',
-      source: SOURCES.grids,
+      ...gridTiles,
       filter: byGridLayer('comprehensive'),
       layout: { 'line-join': 'round' },
       paint: {
@@ -188,7 +219,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'grids-dedicated-line',
       type: 'line',
-      source: SOURCES.grids,
+      ...gridTiles,
       filter: byGridLayer('dedicated'),
       layout: { 'line-join': 'round' },
       paint: {
@@ -284,14 +315,14 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'grids-selected-fill',
       type: 'fill',
-      source: SOURCES.grids,
+      ...gridTiles,
       filter: NOTHING,
       paint: { 'fill-color': COLORS.selected, 'fill-opacity': 0.14 },
     },
     {
       id: 'grids-selected-casing',
       type: 'line',
-      source: SOURCES.grids,
+      ...gridTiles,
       filter: NOTHING,
       layout: { 'line-join': 'round' },
       paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': 0.9 },
@@ -299,7 +330,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'grids-selected-line',
       type: 'line',
-      source: SOURCES.grids,
+      ...gridTiles,
       filter: NOTHING,
       layout: { 'line-join': 'round' },
       paint: { 'line-color': COLORS.selected, 'line-width': 3.5 },
@@ -307,7 +338,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'sites-selected-polygon',
       type: 'line',
-      source: SOURCES.sites,
+      ...siteTiles,
       filter: NOTHING,
       layout: { 'line-join': 'round', 'line-cap': 'round' },
       paint: { 'line-color': COLORS.selected, 'line-width': 3 },
@@ -315,7 +346,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'sites-selected-point',
       type: 'circle',
-      source: SOURCES.sitePoints,
+      ...siteTiles,
       filter: NOTHING,
       paint: {
         'circle-radius': 17,
@@ -329,9 +360,9 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
       // Below the labels: symbols are always drawn (and never hide a label); labels keep their halo over them.
       id: 'sites-point',
       type: 'symbol',
-      source: SOURCES.sitePoints,
+      ...siteTiles,
       minzoom: SITES_MIN_ZOOM,
-      filter: siteFilter(GEOMETRY_TYPES.point, null),
+      filter: siteFilter(GEOMETRY_TYPES.marker, null),
       layout: {
         'icon-image': expr(['concat', 'site-', ['get', 'category']]),
         'icon-size': expr(['interpolate', ['linear'], ['zoom'], 12, 0.6, 15, 0.85, 17, 1]),
@@ -342,9 +373,9 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'sites-label',
       type: 'symbol',
-      source: SOURCES.sitePoints,
+      ...siteTiles,
       minzoom: 16,
-      filter: siteFilter(GEOMETRY_TYPES.point, null),
+      filter: siteFilter(GEOMETRY_TYPES.marker, null),
       layout: {
         // The many small sites (rental rooms, cameras…) are named only when zoomed right in.
         'text-field': expr([
@@ -370,8 +401,10 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'grids-label',
       type: 'symbol',
-      source: SOURCES.gridLabels,
+      ...gridTiles,
       minzoom: 13,
+      // a grid cut by tile edges is in several tiles; the server marks the one to label it in
+      filter: expr(['==', ['get', 'label'], true]),
       layout: {
         'text-field': expr([
           'step',
@@ -442,10 +475,8 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     sources: {
       [SOURCES.regions]: { type: 'geojson', data: empty, promoteId: 'code' },
       [SOURCES.regionLabels]: { type: 'geojson', data: empty },
-      [SOURCES.grids]: { type: 'geojson', data: empty },
-      [SOURCES.gridLabels]: { type: 'geojson', data: empty },
-      [SOURCES.sites]: { type: 'geojson', data: empty },
-      [SOURCES.sitePoints]: { type: 'geojson', data: empty },
+      [SOURCES.grids]: { type: 'vector', tiles: [tileUrl(origin, TILE_SOURCES.grids.layer)], minzoom: TILE_SOURCES.grids.minzoom, maxzoom: TILE_SOURCES.grids.maxzoom },
+      [SOURCES.sites]: { type: 'vector', tiles: [tileUrl(origin, TILE_SOURCES.sites.layer)], minzoom: TILE_SOURCES.sites.minzoom, maxzoom: TILE_SOURCES.sites.maxzoom },
     },
     layers,
   };

@@ -1,0 +1,165 @@
+import { type RawBuilder, sql } from 'kysely';
+
+/**
+ * What each vector tile layer holds at each zoom, as SQL. Both encoders (ST_AsMVT on PostgreSQL,
+ * geojson-vt + vt-pbf in JavaScript) read the same source rows, so they can only differ in how
+ * they quantize and encode, never in which features a tile holds.
+ *
+ * A source yields one row per feature: `fid` (the MVT feature id: the database id, or the
+ * 12-digit region code as a number), the layer's property columns, and `g`, the geometry in Web
+ * Mercator (EPSG:3857), already simplified for the zoom and clipped to the buffered tile.
+ */
+
+export const TILE_LAYERS = ['regions', 'grids', 'sites', 'incidents'] as const;
+export type TileLayer = (typeof TILE_LAYERS)[number];
+
+export const MAX_ZOOM = 22;
+/** Tile coordinate space and the buffer around it, as in ST_AsMVTGeom's defaults for MapLibre. */
+export const EXTENT = 4096;
+export const BUFFER = 64;
+
+/** Zoom rules, exported so the web map and the docs can follow them. */
+export const ZOOMS = {
+  /** Townships are drawn from here; below, only county outlines. */
+  townships: 6,
+  /** Villages join the regions layer from here (they replace grids at lower zooms). */
+  villages: 10,
+  /**
+   * Grids (comprehensive and dedicated, current versions only) from here; none below. z10, not 11:
+   * the web map opens a county at z≈10.2 and shows its grids there (a z10 tile holds ≤ ~2,500).
+   */
+  grids: 10,
+  /** Sites start here, with the important categories only... */
+  sites: 8,
+  /** ...and every category from here. */
+  allSites: 14,
+  /** Open incidents from here. */
+  incidents: 8,
+} as const;
+
+/** The categories worth drawing when the whole county is in view. */
+export const IMPORTANT_SITE_CATEGORIES = ['school', 'kindergarten', 'water', 'hospital'];
+/** Incident states that no longer need attention; everything else is drawn. */
+export const FINISHED_INCIDENT_STATES = ['closed', 'rejected'];
+
+/** Property names per layer, in the order they are selected (MVT property keys, camelCase). */
+export const LAYER_PROPERTIES: Record<TileLayer, readonly string[]> = {
+  regions: ['code', 'name', 'level'],
+  // label: this tile holds the grid's label point, so a map labels a grid cut by tile edges once
+  grids: ['id', 'code', 'name', 'layer', 'villageCode', 'households', 'population', 'label'],
+  // label: as for grids, where a polygon site's symbol goes (points: inside this tile, not its buffer)
+  sites: ['id', 'category', 'name', 'label'],
+  incidents: ['id', 'code', 'category', 'state', 'level', 'priority'],
+};
+
+export interface TileAddress {
+  layer: TileLayer;
+  z: number;
+  x: number;
+  y: number;
+}
+
+/** Half the Web Mercator world width in metres, as PostGIS's ST_TileEnvelope uses it. */
+const HALF_WORLD = 20037508.342789244;
+
+/** The tile's Web Mercator box [minx, miny, maxx, maxy], widened by `margin` tile widths per side. */
+export function mercatorBounds(z: number, x: number, y: number, margin = 0): [number, number, number, number] {
+  const size = (2 * HALF_WORLD) / 2 ** z;
+  return [
+    -HALF_WORLD + (x - margin) * size,
+    HALF_WORLD - (y + 1 + margin) * size,
+    -HALF_WORLD + (x + 1 + margin) * size,
+    HALF_WORLD - (y - margin) * size,
+  ];
+}
+
+/** The tile's lon/lat box [w, s, e, n] (degrees), widened by `margin` tile widths per side. */
+export function lonLatBounds(z: number, x: number, y: number, margin = 0): [number, number, number, number] {
+  const [minx, miny, maxx, maxy] = mercatorBounds(z, x, y, margin);
+  const lon = (mx: number) => Math.max(-180, Math.min(180, (mx / HALF_WORLD) * 180));
+  const lat = (my: number) => (Math.atan(Math.sinh((my / HALF_WORLD) * Math.PI)) * 180) / Math.PI;
+  return [lon(minx), lat(miny), lon(maxx), lat(maxy)];
+}
+
+/** One tile unit in metres (EPSG:3857) at zoom z. */
+export function tileUnit(z: number): number {
+  return (2 * HALF_WORLD) / 2 ** z / EXTENT;
+}
+
+/**
+ * Simplification tolerance: half a pixel of a 512-px tile (4 tile units), i.e. about one device
+ * pixel on a high-density screen. Coarser shows as wobbly shared edges between grids.
+ */
+const SIMPLIFY_UNITS = 4;
+/** Line and polygon sites smaller than this (tile units, about 3 px) are drawn as points. */
+const SITE_POINT_UNITS = 24;
+
+/** The source rows of a tile, or null when the layer has nothing at this zoom. */
+export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
+  const { layer, z, x, y } = tile;
+  const [w, s, e, n] = lonLatBounds(z, x, y, BUFFER / EXTENT);
+  const [w0, s0, e0, n0] = lonLatBounds(z, x, y);
+  const [minx, miny, maxx, maxy] = mercatorBounds(z, x, y, BUFFER / EXTENT);
+  // the index filter, on the stored lon/lat geometry
+  const near = (column: string) => sql`${sql.raw(column)} && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)`;
+  const box = sql`ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 3857)`;
+  const tolerance = SIMPLIFY_UNITS * tileUnit(z);
+  // simplify the whole shape first, then clip: neighbouring tiles then draw the same edges
+  const area = (column: string) =>
+    sql`ST_ClipByBox2D(ST_Simplify(ST_Transform(${sql.raw(column)}, 3857), ${tolerance}::float8, true), ${box})`;
+  // the label point is taken from the whole shape, so it is the same in every tile; the test is
+  // half-open so that a point on a tile edge belongs to one tile only
+  const inTile = (point: string) => sql`(ST_X(${sql.raw(point)}) >= ${w0}::float8 and ST_X(${sql.raw(point)}) < ${e0}::float8
+    and ST_Y(${sql.raw(point)}) > ${s0}::float8 and ST_Y(${sql.raw(point)}) <= ${n0}::float8)`;
+  // drops what clipping emptied, and points in the buffer's corners outside the box. `offset 0`
+  // keeps PostgreSQL from pushing this filter into the subquery, which would compute g three times.
+  const wrap = (inner: RawBuilder<unknown>) =>
+    sql`select * from (${inner} offset 0) src where src.g is not null and not ST_IsEmpty(src.g) and src.g && ${box}`;
+
+  switch (layer) {
+    case 'regions': {
+      const levels = z >= ZOOMS.villages ? ['county', 'township', 'village']
+        : z >= ZOOMS.townships ? ['county', 'township'] : ['county'];
+      // county first, villages last: later features draw on top
+      return wrap(sql`select r.code::bigint as fid, r.code, r.name, r.level, ${area('r.boundary')} as g
+        from regions r
+        where ${near('r.boundary')} and r.level = any(${levels}::text[])
+        order by array_position(array['county', 'township', 'village'], r.level), r.code`);
+    }
+    case 'grids': {
+      if (z < ZOOMS.grids) return null;
+      return wrap(sql`select g.id as fid, g.id, g.code, g.name, l.kind as layer, g.village_code as "villageCode",
+          g.households, g.population, ${inTile('p.p')} as label,
+          ${area('g.geom')} as g
+        from grids g join grid_layers l on l.id = g.layer_id
+        cross join lateral (select ST_PointOnSurface(g.geom) as p) p
+        where ${near('g.geom')} and g.valid_to is null
+        order by l.kind, g.code`);
+    }
+    case 'sites': {
+      if (z < ZOOMS.sites) return null;
+      const categoryFilter = z >= ZOOMS.allSites ? sql`true` : sql`s.category = any(${IMPORTANT_SITE_CATEGORIES}::text[])`;
+      const small = SITE_POINT_UNITS * tileUnit(z);
+      // a campus a few pixels wide reads better as a point than as a speck; its point is the same in
+      // every tile (taken from the whole shape), so it is drawn once
+      return wrap(sql`select s.id as fid, s.id, s.category, s.name, ${inTile('m.p')} as label,
+          case when m.is_point then m.g
+            when ST_XMax(m.g) - ST_XMin(m.g) < ${small}::float8 and ST_YMax(m.g) - ST_YMin(m.g) < ${small}::float8
+              then ST_Transform(m.p, 3857)
+            else ST_ClipByBox2D(ST_Simplify(m.g, ${tolerance}::float8, true), ${box}) end as g
+        from sites s
+        cross join lateral (select ST_Transform(s.geom, 3857) as g, geometrytype(s.geom) = 'POINT' as is_point,
+          ST_PointOnSurface(s.geom) as p) m
+        where ${near('s.geom')} and ${categoryFilter}
+        order by s.id`);
+    }
+    case 'incidents': {
+      if (z < ZOOMS.incidents) return null;
+      return wrap(sql`select i.id as fid, i.id, i.code, i.category, i.state, i.level, i.priority,
+          ST_Transform(i.location, 3857) as g
+        from incidents i
+        where ${near('i.location')} and i.state <> all(${FINISHED_INCIDENT_STATES}::text[])
+        order by i.id`);
+    }
+  }
+}
