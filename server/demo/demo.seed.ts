@@ -132,6 +132,8 @@ export async function loadDemoCounty(owner: Kysely<Database>): Promise<Record<st
     await db.insertInto('auditLog').values({
       action: 'seed', entity: 'demo', entityId: county, after: JSON.stringify(counts),
     }).execute();
+    // fresh statistics, so the planner picks the spatial indexes from the first request on
+    await sql`analyze`.execute(db);
     return counts;
   });
 }

@@ -1,0 +1,34 @@
+import { type Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../server/db/schema.ts';
+import { type TestContext, createTestContext } from '../support/test-app.ts';
+
+/** Hot spatial queries use their GiST index even under row-level security, as scoped requests run. */
+let t: TestContext;
+beforeAll(async () => { t = await createTestContext(); });
+afterAll(async () => { await t?.close(); });
+
+async function planAsInspector(k: Kysely<Database>, query: string): Promise<string> {
+  const trx = await k.startTransaction().execute();
+  try {
+    await sql`select set_config('pingan.role', 'inspector', true), set_config('pingan.scope', '990101', true)`.execute(trx);
+    await sql`set local role pingan_app`.execute(trx);
+    const { rows } = await sql.raw(`explain ${query}`).execute(trx);
+    return (rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]).join('\n');
+  } finally {
+    await trx.rollback().execute();
+  }
+}
+
+describe('query plans under row-level security', () => {
+  it.each([
+    ['sites in a bbox', 'select id from sites where geom && ST_MakeEnvelope(113.2, 33.95, 113.21, 33.96, 4326)', 'sites_geom_idx'],
+    ['grids in a bbox', 'select id from grids where geom && ST_MakeEnvelope(113.2, 33.95, 113.21, 33.96, 4326)', 'grids_geom_idx'],
+    ['the grid at a point', 'select id from grids where valid_to is null and ST_Intersects(geom, ST_SetSRID(ST_MakePoint(113.205, 33.955), 4326))', 'grids_geom_idx'],
+    ['incidents within 200 m', 'select id from incidents where ST_DWithin(location::geography, ST_SetSRID(ST_MakePoint(113.205, 33.955), 4326)::geography, 200)', 'incidents_location_geog_idx'],
+  ])('%s uses its spatial index', async (_name, query, index) => {
+    const plan = await planAsInspector(t.db.kysely, query);
+    expect(plan).toContain(index);
+    expect(plan).not.toMatch(/Seq Scan on (sites|grids|incidents)/);
+  });
+});
