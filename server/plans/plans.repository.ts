@@ -55,16 +55,42 @@ export async function insertPlan(db: Kysely<Database>, scopeCode: string, prefix
   return id;
 }
 
+/**
+ * The draft's grids with their workload: households and population from household points, key
+ * sites by category, incidents of the last 12 months, area, and the household target of their
+ * village type (settings workload.*) with whether they are low, in norm or high.
+ */
 export async function planGrids(db: Kysely<Database>, planId: number) {
-  return db.selectFrom('planGrids as pg')
-    .leftJoin('grids as s', 's.id', 'pg.sourceGridId')
-    .select(['pg.id', 'pg.sourceGridId', 's.code as sourceCode', 'pg.name', 'pg.villageCode',
-      sql<number>`round(ST_Area(pg.geom::geography)::numeric)::float8`.as('areaM2'),
-      sql<number>`(select coalesce(sum(h.households), 0) from household_points h where ST_Intersects(pg.geom, h.geom))::int`.as('households'),
-      sql<number>`(select coalesce(sum(h.population), 0) from household_points h where ST_Intersects(pg.geom, h.geom))::int`.as('population'),
-      sql<GeoJsonGeometry>`ST_AsGeoJSON(pg.geom, 7)::json`.as('geometry')])
-    .where('pg.planId', '=', planId).orderBy('pg.villageCode').orderBy('pg.id')
-    .execute();
+  const rows = await sql<{
+    id: number; sourceGridId: number | null; sourceCode: string | null; name: string; villageCode: string; areaM2: number;
+    households: number; population: number; sites: Record<string, number>; incidents12m: number; target: number; tolerance: number;
+    geometry: GeoJsonGeometry;
+  }>`
+    with norms as (select
+      (select value::text::numeric from settings where key = 'workload.targetHouseholds.urban') as urban,
+      (select value::text::numeric from settings where key = 'workload.targetHouseholds.rural') as rural,
+      (select value::text::numeric from settings where key = 'workload.tolerance') as tolerance)
+    select pg.id, pg.source_grid_id, s.code as source_code, pg.name, pg.village_code,
+      round(ST_Area(pg.geom::geography)::numeric)::float8 as area_m2,
+      coalesce(h.households, 0)::int as households, coalesce(h.population, 0)::int as population,
+      coalesce((select json_object_agg(x.category, x.n) from (select st.category, count(*)::int as n from sites st
+        where st.geom && pg.geom and ST_Intersects(st.geom, pg.geom) group by st.category) x), '{}'::json) as sites,
+      (select count(*)::int from incidents i where i.location && pg.geom and ST_Intersects(i.location, pg.geom)
+        and i.created_at > now() - interval '12 months') as incidents12m,
+      (case when v.urban then norms.urban else norms.rural end)::float8 as target, norms.tolerance::float8 as tolerance,
+      ST_AsGeoJSON(pg.geom, 7)::json as geometry
+    from plan_grids pg
+    join regions v on v.code = pg.village_code
+    left join grids s on s.id = pg.source_grid_id
+    cross join norms
+    left join lateral (select sum(hp.households) as households, sum(hp.population) as population from household_points hp
+      where hp.geom && pg.geom and ST_Intersects(pg.geom, hp.geom)) h on true
+    where pg.plan_id = ${planId}
+    order by pg.village_code, pg.id`.execute(db);
+  return rows.rows.map(({ tolerance, ...r }) => ({
+    ...r,
+    normStatus: r.households < r.target * (1 - tolerance) ? 'low' as const : r.households > r.target * (1 + tolerance) ? 'high' as const : 'ok' as const,
+  }));
 }
 
 /** The rows as they are now, for the inverse of a changeset. */

@@ -184,6 +184,28 @@ describe('draft plans', () => {
   });
 });
 
+describe('workload balance', () => {
+  it('gives every draft grid its households, sites, incidents of the last 12 months and the norm of its village type', async () => {
+    const communities = (await t.get('/api/regions?level=village&within=990101001000&geometry=false', planner)).body.features
+      .filter((f: any) => f.properties.urban);
+    const community = communities[0].properties.code;
+    const res = await call('POST', '/api/plans', { region: community });
+    expect(res.status).toBe(201);
+    const grids = gridsOf(res.body).map((g) => g.properties);
+    const published = (await t.get(`/api/grids?region=${community}&layer=comprehensive`, planner)).body.features;
+    // households are counted from household points and agree with the published grids
+    expect(grids.reduce((n, g) => n + g.households, 0)).toBe(published.reduce((n: number, f: any) => n + f.properties.households, 0));
+    expect(grids.every((g) => g.target === 300)).toBe(true);
+    for (const g of grids) {
+      const status = g.households < 180 ? 'low' : g.households > 420 ? 'high' : 'ok';
+      expect(g.normStatus, g.name).toBe(status);
+    }
+    expect(grids.some((g) => Object.keys(g.sites).length > 0)).toBe(true);
+    expect(grids.some((g) => g.incidents12m > 0)).toBe(true);
+    await call('DELETE', `/api/plans/${res.body.id}`);
+  });
+});
+
 describe('publishing', () => {
   it('previews, then publishes new versions with codes, re-homing sites and open incidents and carrying members', async () => {
     const { village, ids, dx } = await loadGridFixture(t.db.kysely, 'valid-3x3', 12);
