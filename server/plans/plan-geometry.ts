@@ -141,3 +141,43 @@ export async function mergedGeometry(db: Kysely<Database>, planId: number, ids: 
     from plan_grids where plan_id = ${planId} and id = any(${ids}::bigint[])`.execute(db);
   return rows[0];
 }
+
+export interface ImportRow {
+  index: number;
+  villageCode: string | null;
+  geometry: GeoJsonGeometry | null;
+  error: string | null;
+}
+
+/**
+ * Features of an imported grid layer, each checked (valid polygon), placed in the village of the
+ * plan that holds most of it, clipped to that village and put on the 1e-7° grid. Overlaps and gaps
+ * between imported grids are kept: the draft's validation reports them.
+ */
+export async function importedGeometries(db: Kysely<Database>, planId: number, prefix: string, geometries: GeoJsonGeometry[]): Promise<ImportRow[]> {
+  const { rows } = await sql<{ index: number; valid: boolean; reason: string; villageCode: string | null; geometry: GeoJsonGeometry | null }>`
+    with input as (
+      select (f.ordinality - 1)::int as index, ST_SetSRID(ST_GeomFromGeoJSON(f.value::text), 4326) as g
+      from json_array_elements(${JSON.stringify(geometries)}::json) with ordinality f),
+    placed as (
+      select i.index, ST_IsValid(i.g) as valid, ST_IsValidReason(i.g) as reason, v.code, v.b, i.g
+      from input i
+      left join lateral (
+        select r.code, coalesce(r.boundary, (select ST_Union(geom) from plan_grids where plan_id = ${planId} and village_code = r.code)) as b
+        from regions r where r.level = 'village' and r.code >= ${prefix} and r.code < ${prefix + ':'} and ST_IsValid(i.g)
+          and coalesce(r.boundary, (select ST_Union(geom) from plan_grids where plan_id = ${planId} and village_code = r.code)) && i.g
+        order by ST_Area(ST_Intersection(i.g, coalesce(r.boundary,
+          (select ST_Union(geom) from plan_grids where plan_id = ${planId} and village_code = r.code)))) desc nulls last
+        limit 1) v on true)
+    select index, valid, reason, code as village_code,
+      case when valid and code is not null then
+        ST_AsGeoJSON(${keepArea(sql`case when b is null then g else ST_Intersection(g, b) end`)}, 7)::json end as geometry
+    from placed order by index`.execute(db);
+  return rows.map((r) => ({
+    index: r.index,
+    villageCode: r.villageCode,
+    geometry: r.geometry,
+    error: !r.valid ? `invalid polygon: ${r.reason}` : !r.villageCode ? 'lies in no village of this plan'
+      : !r.geometry ? 'nothing is left after clipping it to its village' : null,
+  }));
+}

@@ -5,7 +5,7 @@ import { ProblemError } from '../http/problem.ts';
 import { Id, LineInput, PolygonInput, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { previewPlan, publishPlan } from './plans.publish.ts';
 import {
-  createPlan, deleteGrid, discardPlan, drawGrid, mergeGrids, planView, reshapeGrid, splitGrid, undoRedo,
+  createPlan, deleteGrid, discardPlan, drawGrid, importGrids, mergeGrids, planView, reshapeGrid, splitGrid, undoRedo,
 } from './plans.service.ts';
 
 /** Only planners and administrators change plans; row security then limits them to their scope. */
@@ -109,6 +109,21 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await mergeGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
+    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/{id}/import', tags: ['planning'],
+    summary: 'Import a grid layer (GeoJSON FeatureCollection) into the draft, replacing the grids of the villages it covers',
+    request: { params: PlanId, ...json(z.object({
+      type: z.literal('FeatureCollection'),
+      features: z.array(z.object({ type: z.literal('Feature'), geometry: PolygonInput, properties: z.record(z.string(), z.unknown()).nullable().optional() })).min(1).max(5000),
+      replace: z.boolean().optional(), version: Version,
+    })) },
+    responses: planResponse('The draft after the import, with its validation report'),
+  }), async (c) => {
+    const { id } = c.req.valid('param');
+    await importGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
     return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
   });
 

@@ -6,7 +6,7 @@ import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import {
-  assertValidPolygon, drawnGeometry, mergedGeometry, reshapedGeometries, splitParts, villageOf,
+  assertValidPolygon, drawnGeometry, importedGeometries, mergedGeometry, reshapedGeometries, splitParts, villageOf,
 } from './plan-geometry.ts';
 import {
   type Changeset, type PlanGridRow, applyChangeset, getPlanRow, insertPlan, lockPlan, newPlanGridIds,
@@ -95,7 +95,7 @@ async function touch(db: Db, user: AuthUser, id: number) {
     lock_expires_at = now() + make_interval(mins => ${minutes}) where id = ${id}`.execute(db);
 }
 
-type Kind = 'draw' | 'reshape' | 'split' | 'merge' | 'delete' | 'rename';
+type Kind = 'draw' | 'reshape' | 'split' | 'merge' | 'delete' | 'rename' | 'import';
 
 /** Runs one edit: computes its changeset, stores it with its inverse, applies it, clears redo. */
 async function operate(db: Db, user: AuthUser, id: number, version: number | undefined, kind: Kind,
@@ -198,6 +198,33 @@ export async function deleteGrid(db: Db, user: AuthUser, id: number, gridId: num
   await operate(db, user, id, version, 'delete', async () => {
     await gridOf(db, id, gridId);
     return { put: [], del: [gridId] };
+  });
+}
+
+/**
+ * Imports a grid layer (e.g. exported from a legacy system) into the draft: each feature goes to the
+ * village holding most of it; with `replace`, the draft's grids of those villages are removed first.
+ * Any bad feature refuses the whole import with a row-by-row report; the import itself is one
+ * undoable operation.
+ */
+export async function importGrids(db: Db, user: AuthUser, id: number,
+  input: { features: Array<{ geometry: GeoJsonGeometry; properties?: Record<string, unknown> | null }>; replace?: boolean; version?: number }) {
+  await operate(db, user, id, input.version, 'import', async (plan) => {
+    const rows = await importedGeometries(db, id, plan.scopePrefix, input.features.map((f) => f.geometry));
+    const errors = rows.filter((r) => r.error).map((r) => ({ feature: r.index, message: r.error }));
+    if (errors.length) {
+      throw new ProblemError(422, 'invalid-geometry', `${errors.length} of ${rows.length} features cannot be imported; nothing was imported`, { errors });
+    }
+    const villages = [...new Set(rows.map((r) => r.villageCode!))];
+    const del = input.replace === false ? [] : (await db.selectFrom('planGrids').select('id')
+      .where('planId', '=', id).where('villageCode', 'in', villages).execute()).map((r) => Number(r.id));
+    const ids = await newPlanGridIds(db, rows.length);
+    const nameOf = (p: Record<string, unknown> | null | undefined, i: number) =>
+      String(p?.name ?? p?.['名称'] ?? p?.NAME ?? `导入网格${i + 1}`).slice(0, 100);
+    return {
+      put: rows.map((r, i) => ({ id: ids[i], sourceGridId: null, name: nameOf(input.features[i].properties, i), villageCode: r.villageCode!, geometry: r.geometry! })),
+      del,
+    };
   });
 }
 

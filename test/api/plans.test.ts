@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../server/auth/auth.repository.ts';
 import { hashPassword } from '../../server/auth/secrets.ts';
-import { loadGridFixture } from '../support/grid-fixtures.ts';
+import { loadGridFixture, readGridFixture } from '../support/grid-fixtures.ts';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
 let t: TestContext;
@@ -181,6 +181,43 @@ describe('draft plans', () => {
     const after = (await call('GET', `/api/plans/${plan.id}`)).body;
     expect(after.version).toBe(plan.version);
     expect(gridsOf(after)).toHaveLength(gridsOf(plan).length);
+  });
+});
+
+describe('importing a grid layer into a draft', () => {
+  it('replaces the village\'s draft grids, reports the imported layer\'s overlap, and undoes as one step', async () => {
+    const { village, dx } = await loadGridFixture(t.db.kysely, 'valid-3x3', 14);
+    const plan = (await call('POST', '/api/plans', { region: village })).body;
+    const shift = (g: any): any => Array.isArray(g) ? (typeof g[0] === 'number' ? [g[0] + dx, g[1]] : g.map(shift)) : g;
+    const grids = readGridFixture('overlap').features.filter((f) => f.properties.role === 'grid')
+      .map((f: any) => ({ type: 'Feature', properties: { name: `旧系统${f.properties.name}` }, geometry: { ...f.geometry, coordinates: shift(f.geometry.coordinates) } }));
+    const res = await call('POST', `/api/plans/${plan.id}/import`, { type: 'FeatureCollection', features: grids });
+    expect(res.status).toBe(200);
+    expect(gridsOf(res.body)).toHaveLength(9);
+    expect(gridsOf(res.body).every((g) => g.properties.name.startsWith('旧系统') && g.properties.sourceGridId === null)).toBe(true);
+    expect(res.body.validation.summary).toMatchObject({ overlaps: 1, gaps: 0, publishable: false });
+    const undone = (await call('POST', `/api/plans/${plan.id}/undo`)).body;
+    expect(gridsOf(undone).every((g) => g.properties.sourceGridId !== null)).toBe(true);
+  });
+
+  it('refuses the whole import, row by row, when a feature is invalid or outside the plan', async () => {
+    const { village, dx } = await loadGridFixture(t.db.kysely, 'valid-3x3', 15);
+    const plan = (await call('POST', '/api/plans', { region: village })).body;
+    const X = 113.5 + dx;
+    const features = [
+      { type: 'Feature', properties: { name: '好的' }, geometry: rect(X, Y0, X + D, Y0 + D) },
+      { type: 'Feature', properties: { name: '自相交' }, geometry: { type: 'Polygon', coordinates: [[[X, Y0], [X + D, Y0 + D], [X + D, Y0], [X, Y0 + D], [X, Y0]]] } },
+      { type: 'Feature', properties: { name: '界外' }, geometry: rect(X + 0.1, Y0, X + 0.1 + D, Y0 + D) },
+    ];
+    const res = await call('POST', `/api/plans/${plan.id}/import`, { type: 'FeatureCollection', features });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toEqual([
+      { feature: 1, message: expect.stringMatching(/invalid polygon: Self-intersection/) },
+      { feature: 2, message: 'lies in no village of this plan' },
+    ]);
+    const after = (await call('GET', `/api/plans/${plan.id}`)).body;
+    expect(after.version).toBe(plan.version);
+    expect(gridsOf(after)).toHaveLength(9);
   });
 });
 
