@@ -30,7 +30,9 @@ export interface OpenOptions {
 
 export async function openDatabase(options: OpenOptions): Promise<Db> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // JIT off: PostGIS functions' high cost estimates trigger it on small spatial queries, which
+    // then spend ~300 ms compiling (measured in bench/planning.ts) for nothing
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, options: '-c jit=off' });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins });
     return { kysely, kind: 'postgres', close: () => kysely.destroy() };
   }
