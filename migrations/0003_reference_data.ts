@@ -108,7 +108,7 @@ export const incidentCategories: Array<[string, string | null, string, string, n
 
 export const rules = [
   { code: 'internet-cafe-school-200', name: '中小学校周边200米内不得设立网吧', nameEn: 'No internet café within 200 m of a primary or middle school',
-    subject: ['school'], filter: { level: ['primary', 'middle'] }, target: ['internet_cafe'], distance: 200, method: 'boundary', mode: 'forbidden', severity: 'serious',
+    subject: ['school'], filter: { stage: ['primary', 'middle'] }, target: ['internet_cafe'], distance: 200, method: 'boundary', mode: 'forbidden', severity: 'serious',
     basis: '《互联网上网服务营业场所管理条例》第九条：中学、小学校园周围200米范围内不得设立互联网上网服务营业场所（按校园边界直线距离）' },
   { code: 'entertainment-school-200', name: '学校周边200米内不得设立歌舞娱乐场所、酒吧', nameEn: 'No entertainment venue or bar within 200 m of a school',
     subject: ['school'], filter: null, target: ['entertainment', 'bar', 'game_hall'], distance: 200, method: 'entrance', mode: 'forbidden', severity: 'serious',

@@ -16,6 +16,7 @@ import { tileRoutes } from './tiles/tiles.routes.ts';
 import type { AppEnv } from './http/env.ts';
 import { ProblemError, problemResponse } from './http/problem.ts';
 import { regionRoutes } from './regions/regions.routes.ts';
+import { ruleRoutes } from './rules/rules.routes.ts';
 import { siteCategoryRoutes, siteRoutes } from './sites/sites.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
@@ -61,6 +62,7 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/sites', siteRoutes());
   app.route('/api/site-categories', siteCategoryRoutes());
   app.route('/api/plans', planRoutes());
+  app.route('/api/rules', ruleRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
 

@@ -150,6 +150,7 @@ export interface RuleTable {
   subjectFilter: NullableJson<Record<string, unknown>>;
   distanceM: number;
   method: 'boundary' | 'entrance' | 'walking';
+  mode: 'forbidden' | 'required';
   severity: 'info' | 'warning' | 'serious';
   basis: string;
   enabled: boolean;
