@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { Id, LineInput, PolygonInput, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { readZippedShapefile } from '../imports/shapefile.ts';
 import { previewPlan, publishPlan } from './plans.publish.ts';
 import {
   createPlan, deleteGrid, discardPlan, drawGrid, importGrids, mergeGrids, planView, reshapeGrid, splitGrid, undoRedo,
@@ -124,6 +125,23 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await importGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
+    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/{id}/import/shapefile', tags: ['planning'],
+    summary: 'Import a grid layer from a zipped Shapefile (.prj honoured) into the draft, as the GeoJSON import does',
+    request: {
+      params: PlanId,
+      query: z.object({ replace: z.enum(['true', 'false']).default('true'), version: z.coerce.number().int().positive().optional() }),
+      body: { required: true, content: { 'application/zip': { schema: z.any().openapi({ type: 'string', format: 'binary' }) } } },
+    },
+    responses: planResponse('The draft after the import, with its validation report'),
+  }), async (c) => {
+    const { id } = c.req.valid('param');
+    const { replace, version } = c.req.valid('query');
+    const features = await readZippedShapefile(await c.req.arrayBuffer());
+    await importGrids(c.get('db'), c.get('user')!, id, { features, replace: replace === 'true', version });
     return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertUser } from '../../server/auth/auth.repository.ts';
@@ -198,6 +199,23 @@ describe('importing a grid layer into a draft', () => {
     expect(res.body.validation.summary).toMatchObject({ overlaps: 1, gaps: 0, publishable: false });
     const undone = (await call('POST', `/api/plans/${plan.id}/undo`)).body;
     expect(gridsOf(undone).every((g) => g.properties.sourceGridId !== null)).toBe(true);
+  });
+
+  it('imports a zipped Shapefile in CGCS2000 the same way', async () => {
+    const { village } = await loadGridFixture(t.db.kysely, 'valid-3x3', 16);
+    const plan = (await call('POST', '/api/plans', { region: village })).body;
+    const zip = readFileSync(new URL('../fixtures/grids/overlap-3x3-at-village-16-cgcs2000.shp.zip', import.meta.url));
+    const res = await t.app.request(`/api/plans/${plan.id}/import/shapefile`, {
+      method: 'POST', headers: { cookie: planner, 'content-type': 'application/zip' }, body: zip,
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json() as any;
+    expect(gridsOf(body).map((g) => g.properties.name).sort()).toEqual(['网格1', '网格2', '网格3', '网格4', '网格5', '网格6', '网格7', '网格8', '网格9']);
+    expect(body.validation.summary).toMatchObject({ overlaps: 1, gaps: 0 });
+    const junk = await t.app.request(`/api/plans/${plan.id}/import/shapefile`, {
+      method: 'POST', headers: { cookie: planner, 'content-type': 'application/zip' }, body: new Uint8Array([80, 75, 1, 2, 3]),
+    });
+    expect(junk.status).toBe(422);
   });
 
   it('refuses the whole import, row by row, when a feature is invalid or outside the plan', async () => {
