@@ -31,6 +31,15 @@ export function createApp(db: Db, options: AppOptions) {
 
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error);
+    // a database constraint that catches what validation did not is the caller's conflict, not a crash
+    const sqlState = (error as { code?: unknown }).code;
+    if (typeof sqlState === 'string' && /^23[0-9A-Z]{3}$/.test(sqlState)) {
+      const detail = (error as { detail?: string }).detail ?? error.message;
+      return problemResponse(c, sqlState === '23514'
+        ? new ProblemError(422, 'validation', `the change breaks a rule of the data: ${error.message}`)
+        : new ProblemError(409, 'conflict', sqlState === '23503'
+          ? `other records still refer to this one (${detail})` : `the change conflicts with existing data (${detail})`));
+    }
     // Hono's own HTTP errors (e.g. malformed JSON bodies) are client errors too
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {

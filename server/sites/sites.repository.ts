@@ -38,7 +38,7 @@ export async function getSite(db: Kysely<Database>, id: number) {
     .innerJoin('regions as v', 'v.code', 's.regionCode')
     .leftJoin('grids as g', 'g.id', 's.gridId')
     .select(['sc.name as categoryName', 'sc.nameEn as categoryNameEn', 'v.name as villageName',
-      'g.code as gridCode', 'g.name as gridName', 's.updatedAt'])
+      'g.code as gridCode', 'g.name as gridName', 's.updatedAt', 's.version'])
     .where('s.id', '=', id)
     .executeTakeFirst();
 }

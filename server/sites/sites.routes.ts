@@ -1,8 +1,9 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
-import { notFound } from '../http/problem.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
 import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getSite, listSiteCategories, listSites } from './sites.repository.ts';
 
@@ -13,7 +14,7 @@ const SiteProperties = z.object({
 const SiteCollection = featureCollection('SiteCollection', SiteProperties);
 const SiteDetail = feature('SiteDetail', SiteProperties.extend({
   categoryName: z.string(), categoryNameEn: z.string(), villageName: z.string(),
-  gridCode: z.string().nullable(), gridName: z.string().nullable(), updatedAt: z.string(),
+  gridCode: z.string().nullable(), gridName: z.string().nullable(), updatedAt: z.string(), version: z.number().int(),
 }));
 const SiteCategory = z.object({
   code: z.string(), name: z.string(), nameEn: z.string(), geometryKind: z.enum(['point', 'line', 'polygon', 'any']),
@@ -23,8 +24,29 @@ const SiteCategory = z.object({
 const Categories = z.string().regex(/^[a-z_]+(,[a-z_]+)*$/, 'comma-separated category codes')
   .transform((v) => v.split(','));
 
+const Position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
+/** Site geometry input: any of the kinds a category may have, with lon/lat ranges checked. */
+const SiteGeometry = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('Point'), coordinates: Position }),
+  z.object({ type: z.literal('LineString'), coordinates: z.array(Position).min(2).max(20000) }),
+  z.object({ type: z.literal('MultiLineString'), coordinates: z.array(z.array(Position).min(2)).min(1).max(1000) }),
+  z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position).min(4).max(20000)).min(1).max(100) }),
+  z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(Position).min(4)).min(1)).min(1).max(100) }),
+]).openapi('SiteGeometry');
+const SiteBody = z.object({
+  category: z.string().regex(/^[a-z_]{2,40}$/), name: z.string().trim().min(1).max(200), geometry: SiteGeometry,
+  entrances: z.array(Position).min(1).max(50).nullable().optional(), attrs: z.record(z.string(), z.unknown()).optional(),
+});
+const editors: import('hono').MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (c.req.method !== 'GET' && !['planner', 'admin'].includes(c.get('user')!.role)) {
+    throw new ProblemError(403, 'forbidden', 'only planners and administrators edit key sites');
+  }
+  await next();
+};
+
 export function siteRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use('*', editors);
 
   app.openapi(createRoute({
     method: 'get', path: '/', tags: ['sites'], summary: 'Key sites as a FeatureCollection, filtered by category, region, grid and bbox',
@@ -50,6 +72,47 @@ export function siteRoutes() {
     const site = await getSite(c.get('db'), c.req.valid('param').id);
     if (!site) throw notFound('site');
     return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>, 200);
+  });
+
+  const edited = (description: string) => ({
+    200: { description, content: { 'application/json': { schema: SiteDetail } } }, ...problemResponses, ...notFoundResponse,
+    409: { description: 'Stale version', content: { 'application/problem+json': { schema: z.any() } } },
+    422: { description: 'Geometry or attributes do not fit the category', content: { 'application/problem+json': { schema: z.any() } } },
+  });
+  const detail = async (db: Parameters<typeof getSite>[0], id: number) => {
+    const site = (await getSite(db, id))!;
+    return toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>;
+  };
+
+  app.openapi(createRoute({
+    method: 'post', path: '/', tags: ['sites'], summary: 'Add a key site; its village and grid follow from where it lies',
+    request: { body: { required: true, content: { 'application/json': { schema: SiteBody } } } },
+    responses: { ...edited('The new site'), 201: { description: 'The new site', content: { 'application/json': { schema: SiteDetail } } } },
+  }), async (c) => {
+    const body = c.req.valid('json');
+    const id = await createSite(c.get('db'), c.get('user')!, { ...body, entrances: body.entrances as [number, number][] | null | undefined });
+    return c.json(await detail(c.get('db'), id), 201);
+  });
+
+  app.openapi(createRoute({
+    method: 'patch', path: '/{id}', tags: ['sites'], summary: 'Move, reshape or re-describe a site (send `version` to detect concurrent edits)',
+    request: { params: z.object({ id: Id }), body: { required: true, content: { 'application/json': {
+      schema: SiteBody.partial().extend({ version: z.number().int().positive().optional() }) } } } },
+    responses: edited('The site after the change'),
+  }), async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    await updateSite(c.get('db'), c.get('user')!, id, { ...body, entrances: body.entrances as [number, number][] | null | undefined });
+    return c.json(await detail(c.get('db'), id), 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'delete', path: '/{id}', tags: ['sites'], summary: 'Delete a site',
+    request: { params: z.object({ id: Id }), query: z.object({ version: z.coerce.number().int().positive().optional() }) },
+    responses: { 204: { description: 'Deleted' }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    await deleteSite(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('query').version);
+    return c.body(null, 204);
   });
 
   return app;

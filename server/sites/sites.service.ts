@@ -1,0 +1,124 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { type Kysely, sql } from 'kysely';
+import type { GeoJsonGeometry } from '../db/geo.ts';
+import type { Database } from '../db/schema.ts';
+import type { AuthUser } from '../http/env.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
+
+type Db = Kysely<Database>;
+
+// Schemas carry display keywords (titleEn, unit) that are not JSON Schema: allowed, not validated.
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validators = new Map<string, ValidateFunction>();
+
+function validatorFor(category: string, schema: object): ValidateFunction {
+  const key = `${category}:${JSON.stringify(schema)}`;
+  let validate = validators.get(key);
+  if (!validate) validators.set(key, validate = ajv.compile(schema));
+  return validate;
+}
+
+const kindOf: Record<string, string> = {
+  Point: 'point', MultiPoint: 'point', LineString: 'line', MultiLineString: 'line', Polygon: 'polygon', MultiPolygon: 'polygon',
+};
+
+export interface SiteInput {
+  category?: string;
+  name?: string;
+  geometry?: GeoJsonGeometry;
+  entrances?: [number, number][] | null;
+  attrs?: Record<string, unknown>;
+  version?: number;
+}
+
+/** Checks a site against its category: geometry kind, entrances allowed, attributes against the schema. */
+async function checkAgainstCategory(db: Db, category: string, geometry: GeoJsonGeometry, entrances: unknown, attrs: Record<string, unknown>) {
+  const cat = await db.selectFrom('siteCategories').select(['code', 'geometryKind', 'hasEntrances', 'attrSchema'])
+    .where('code', '=', category).executeTakeFirst();
+  if (!cat) throw new ProblemError(422, 'validation', `unknown site category "${category}"`);
+  if (cat.geometryKind !== 'any' && kindOf[geometry.type] !== cat.geometryKind) {
+    throw new ProblemError(422, 'invalid-geometry', `a ${category} site is a ${cat.geometryKind}, not a ${geometry.type}`);
+  }
+  if (entrances && !cat.hasEntrances) throw new ProblemError(422, 'validation', `${category} sites have no entrances`);
+  const validate = validatorFor(category, cat.attrSchema as object);
+  if (!validate(attrs)) {
+    const errors = (validate.errors ?? []).map((e) => ({ path: `attrs${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'invalid' }));
+    throw new ProblemError(422, 'validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+}
+
+/** The site's geometry as PostGIS reads it: valid, on the 1e-7° grid; and where it lies (village, grid). */
+async function placeOf(db: Db, geometry: GeoJsonGeometry, entrances: [number, number][] | null) {
+  const { rows: [row] } = await sql<{ valid: boolean; reason: string; villageCode: string | null; gridId: number | null }>`
+    with g as (select ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7) as geom)
+    select ST_IsValid(g.geom) as valid, ST_IsValidReason(g.geom) as reason, c.village_code, c.id as grid_id
+    from g left join lateral (select gr.id, gr.village_code from grids gr
+      where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, ST_PointOnSurface(g.geom)) order by gr.code limit 1) c on true`
+    .execute(db);
+  if (!row.valid) throw new ProblemError(422, 'invalid-geometry', `the geometry is not valid: ${row.reason}`);
+  if (!row.villageCode) throw new ProblemError(422, 'invalid-geometry', 'the site lies in no grid you can see; draw it inside your area');
+  return { villageCode: row.villageCode, gridId: row.gridId === null ? null : Number(row.gridId), entrances };
+}
+
+const geomSql = (geometry: GeoJsonGeometry) =>
+  sql`ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7)`;
+const entrancesSql = (entrances: [number, number][] | null) => entrances?.length
+  ? sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify({ type: 'MultiPoint', coordinates: entrances })}), 4326)`
+  : sql`null`;
+
+async function audit(db: Db, user: AuthUser, action: string, id: number, regionCode: string, before: unknown, after: unknown) {
+  await db.insertInto('auditLog').values({
+    actorId: user.id, action, entity: 'site', entityId: String(id), regionCode,
+    before: before === null ? null : JSON.stringify(before), after: after === null ? null : JSON.stringify(after),
+  }).execute();
+}
+
+async function snapshot(db: Db, id: number) {
+  return db.selectFrom('sites').select(['id', 'category', 'name', 'attrs', 'regionCode', 'gridId', 'version',
+    sql<GeoJsonGeometry>`ST_AsGeoJSON(geom, 7)::json`.as('geometry'),
+    sql<[number, number][] | null>`ST_AsGeoJSON(entrances, 7)::json -> 'coordinates'`.as('entrances')])
+    .where('id', '=', id).executeTakeFirst();
+}
+
+export async function createSite(db: Db, user: AuthUser, input: Required<Pick<SiteInput, 'category' | 'name' | 'geometry'>> & SiteInput) {
+  const attrs = input.attrs ?? {};
+  await checkAgainstCategory(db, input.category, input.geometry, input.entrances, attrs);
+  const place = await placeOf(db, input.geometry, input.entrances ?? null);
+  const { rows: [{ id }] } = await sql<{ id: number }>`insert into sites (category, name, geom, entrances, attrs, region_code, grid_id)
+    values (${input.category}, ${input.name}, ${geomSql(input.geometry)}, ${entrancesSql(place.entrances)}, ${JSON.stringify(attrs)}::jsonb,
+      ${place.villageCode}, ${place.gridId}) returning id`.execute(db);
+  await audit(db, user, 'site.create', Number(id), place.villageCode, null, await snapshot(db, Number(id)));
+  return Number(id);
+}
+
+export async function updateSite(db: Db, user: AuthUser, id: number, input: SiteInput) {
+  const before = await snapshot(db, id);
+  if (!before) throw notFound('site');
+  if (input.version !== undefined && input.version !== before.version) {
+    throw new ProblemError(409, 'conflict', `site ${id} is at version ${before.version}; your edit was based on version ${input.version}`,
+      { currentVersion: before.version });
+  }
+  const category = input.category ?? before.category;
+  const geometry = input.geometry ?? before.geometry;
+  const entrances = input.entrances === undefined ? before.entrances : input.entrances;
+  const attrs = input.attrs ?? (before.attrs as Record<string, unknown>);
+  await checkAgainstCategory(db, category, geometry, entrances, attrs);
+  const place = await placeOf(db, geometry, entrances);
+  const result = await sql`update sites set category = ${category}, name = ${input.name ?? before.name}, geom = ${geomSql(geometry)},
+      entrances = ${entrancesSql(entrances)}, attrs = ${JSON.stringify(attrs)}::jsonb, region_code = ${place.villageCode},
+      grid_id = ${place.gridId}, version = version + 1, updated_at = now()
+    where id = ${id}`.execute(db);
+  if (!result.numAffectedRows) throw new ProblemError(403, 'forbidden', 'you may not change this site');
+  await audit(db, user, 'site.update', id, place.villageCode, before, await snapshot(db, id));
+}
+
+export async function deleteSite(db: Db, user: AuthUser, id: number, version?: number) {
+  const before = await snapshot(db, id);
+  if (!before) throw notFound('site');
+  if (version !== undefined && version !== before.version) {
+    throw new ProblemError(409, 'conflict', `site ${id} is at version ${before.version}`, { currentVersion: before.version });
+  }
+  const result = await db.deleteFrom('sites').where('id', '=', id).executeTakeFirst();
+  if (!result.numDeletedRows) throw new ProblemError(403, 'forbidden', 'you may not delete this site');
+  await audit(db, user, 'site.delete', id, before.regionCode, before, null);
+}
