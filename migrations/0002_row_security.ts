@@ -92,8 +92,9 @@ create policy users_read on users for select to pingan_app
   using (id = app.user_id() or (app.role() = 'admin' and app.in_scope(scope_code)));
 
 alter table audit_log enable row level security;
+-- entries without a region (system work: seeding, accounts) are for county-level administrators
 create policy audit_log_read on audit_log for select to pingan_app
-  using (app.role() = 'admin' and (region_code is null or app.in_scope(region_code)));
+  using (app.role() = 'admin' and (app.in_scope(region_code) or (region_code is null and length(app.scope()) = 6)));
 
 -- reference data every signed-in caller may read
 grant select on regions, grid_layers, grids, household_points, grid_assignments, units, people, users,

@@ -5,6 +5,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { bodyLimit } from 'hono/body-limit';
 import { compress } from 'hono/compress';
+import { auditRoutes } from './audit/audit.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { authenticate, scopedTransaction } from './auth/scope.ts';
 import type { Config } from './config.ts';
@@ -72,6 +73,7 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/site-categories', siteCategoryRoutes());
   app.route('/api/plans', planRoutes());
   app.route('/api/rules', ruleRoutes());
+  app.route('/api/audit', auditRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
 
