@@ -11,7 +11,8 @@ export interface GridFilter {
   at?: Date;
 }
 
-function gridQuery(db: Kysely<Database>) {
+/** Grids with the columns every grid feature carries (the /api and /ogc representations agree). */
+export function gridQuery(db: Kysely<Database>) {
   return db.selectFrom('grids as g')
     .innerJoin('gridLayers as l', 'l.id', 'g.layerId')
     .innerJoin('regions as v', 'v.code', 'g.villageCode')

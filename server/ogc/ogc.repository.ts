@@ -1,5 +1,6 @@
 import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
 import { asGeoJson, intersectsBbox } from '../db/geo.ts';
+import { gridQuery } from '../grids/grids.repository.ts';
 import { boundaryOrDerived } from '../regions/regions.repository.ts';
 import type { Database } from '../db/schema.ts';
 import type { Bbox, Period } from './ogc.params.ts';
@@ -69,16 +70,7 @@ export async function pageGrids(db: Kysely<Database>, page: Page, period?: Perio
 
 /** One grid version by id, current or not (ids are unique across versions). */
 export async function gridById(db: Kysely<Database>, id: number) {
-  return db.selectFrom('grids as g')
-    .innerJoin('gridLayers as l', 'l.id', 'g.layerId')
-    .innerJoin('regions as v', 'v.code', 'g.villageCode')
-    .select([
-      'g.id', 'g.code', 'g.name', 'l.kind as layer', 'g.villageCode', 'v.name as villageName',
-      'g.households', 'g.population', 'g.version', 'g.validFrom', 'g.validTo',
-      asGeoJson('g.geom').as('geometry'),
-    ])
-    .where('g.id', '=', id)
-    .executeTakeFirst();
+  return gridQuery(db).where('g.id', '=', id).executeTakeFirst();
 }
 
 export async function gridExtent(db: Kysely<Database>) {
