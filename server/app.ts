@@ -12,6 +12,8 @@ import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
+import { patrolRoutes } from './patrols/patrols.routes.ts';
+import { peopleRoutes } from './people/people.routes.ts';
 import { planRoutes } from './plans/plans.routes.ts';
 import { tileRoutes } from './tiles/tiles.routes.ts';
 import type { AppEnv } from './http/env.ts';
@@ -74,6 +76,9 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/plans', planRoutes());
   app.route('/api/rules', ruleRoutes());
   app.route('/api/audit', auditRoutes());
+  // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
+  app.route('/api', peopleRoutes());
+  app.route('/api', patrolRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
 

@@ -280,4 +280,37 @@ export interface Database {
   incidents: IncidentTable;
   incidentEvents: IncidentEventTable;
   auditLog: AuditLogTable;
+  patrolRules: PatrolRuleTable;
+  patrols: PatrolTable;
+}
+
+export interface PatrolRuleTable {
+  id: Generated<number>;
+  code: string;
+  category: string;
+  name: string;
+  nameEn: string;
+  months: number[] | null;
+  weekdays: number[] | null;
+  windows: string[];
+  timesPerDay: ColumnType<number, never, never>;
+  maxDistanceM: number;
+  basis: ColumnType<string, string | undefined, string>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface PatrolTable {
+  id: Generated<number>;
+  personId: number;
+  siteId: number;
+  ruleId: number | null;
+  gridId: number;
+  regionCode: string;
+  at: Date | string;
+  recordedAt: Timestamp;
+  location: Geometry;
+  accuracyM: number | null;
+  distanceM: number;
+  accepted: ColumnType<boolean, boolean | undefined, boolean>;
+  refusal: string | null;
 }

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 const titles = {
   'validation': ['请求参数无效', 'Invalid request'],
   'invalid-geometry': ['几何图形无效', 'Invalid geometry'],
+  'too-far': ['距离场所过远，不能打卡', 'Too far from the site to check in'],
   'unauthenticated': ['未登录或登录已过期', 'Not signed in'],
   'bad-credentials': ['用户名或密码错误', 'Wrong username or password'],
   'forbidden': ['无权执行此操作', 'Not allowed'],

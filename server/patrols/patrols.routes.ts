@@ -1,0 +1,102 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { toFeatureCollection } from '../db/geo.ts';
+import type { AppEnv } from '../http/env.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
+import { Id, RegionCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { regionPrefix } from '../regions/regions.repository.ts';
+import { listPatrols, listRules } from './patrols.repository.ts';
+import { checkIn, compliance, supervisorRoles } from './patrols.service.ts';
+
+/*
+ * Patrol rules, check-ins with proof of presence, and the compliance report. Mounted at /api:
+ * /patrol-rules, /patrols, /patrols/compliance. (No use('*') here: at /api it would wrap every route.)
+ */
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((v) => !Number.isNaN(Date.parse(v)), 'not a real date');
+const Instant = z.string()
+  .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/, 'an ISO 8601 instant with a time zone, e.g. 2026-07-01T11:30:00+08:00')
+  .transform((v, ctx) => {
+    const date = new Date(v);
+    if (Number.isNaN(date.getTime())) { ctx.addIssue({ code: 'custom', message: 'not a real instant' }); return z.NEVER; }
+    return date;
+  });
+
+const PatrolRule = z.object({
+  id: z.number().int(), code: z.string(), category: z.string(), categoryName: z.string(), categoryNameEn: z.string(),
+  name: z.string(), nameEn: z.string(), months: z.array(z.number().int()).nullable(), weekdays: z.array(z.number().int()).nullable(),
+  windows: z.array(z.string()), timesPerDay: z.number().int(), maxDistanceM: z.number(), basis: z.string(), enabled: z.boolean(),
+}).openapi('PatrolRule');
+const CheckIn = z.object({
+  id: z.number().int(), siteId: z.number().int(), siteName: z.string(), gridId: z.number().int(), ruleId: z.number().int().nullable(),
+  window: z.string().nullable(), at: z.string(), recordedAt: z.string(), distanceM: z.number(), maxDistanceM: z.number(), accepted: z.boolean(),
+}).openapi('CheckIn');
+const PatrolCollection = featureCollection('PatrolCollection', z.object({
+  id: z.number().int(), personId: z.number().int(), personName: z.string(), siteId: z.number().int(), siteName: z.string(), category: z.string(),
+  ruleId: z.number().int().nullable(), gridId: z.number().int(), regionCode: z.string(), at: z.string(), recordedAt: z.string(),
+  accuracyM: z.number().nullable(), distanceM: z.number(), accepted: z.boolean(),
+}));
+const Counts = { due: z.number().int(), done: z.number().int(), missed: z.number().int(), pending: z.number().int() };
+const Compliance = z.object({
+  region: z.string(), from: z.string(), to: z.string(), timeZone: z.string(),
+  summary: z.object({ grids: z.number().int(), ...Counts }),
+  grids: z.array(z.object({ gridId: z.number().int(), gridCode: z.string(), gridName: z.string(), villageCode: z.string(), sites: z.number().int(), ...Counts })),
+  members: z.array(z.object({ personId: z.number().int(), name: z.string(), grids: z.number().int(), coveredByOthers: z.number().int(), ...Counts })),
+}).openapi('PatrolCompliance');
+
+const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
+
+export function patrolRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/patrol-rules', tags: ['patrols'], summary: 'Patrol rules per site category: months, weekdays, time windows, allowed distance',
+    responses: { 200: ok('Rules', z.array(PatrolRule)), ...problemResponses },
+  }), async (c) => c.json(await listRules(c.get('db')) as never, 200));
+
+  app.openapi(createRoute({
+    method: 'post', path: '/patrols', tags: ['patrols'],
+    summary: 'Check in at a site of one of your grids; the server measures the geodesic distance and refuses one that is too far',
+    request: { body: { required: true, content: { 'application/json': { schema: z.object({
+      siteId: Id, lon: z.number().min(-180).max(180), lat: z.number().min(-90).max(90),
+      at: Instant.optional().openapi({ description: 'when the member was there (phones may sync later); default now' }),
+      accuracyM: z.number().min(0).max(100_000).optional().openapi({ description: 'the phone\'s reported accuracy, kept for review' }),
+    }) } } } },
+    responses: { 201: ok('Accepted check-in', CheckIn), ...problemResponses, ...notFoundResponse,
+      403: { description: 'The account is not linked to a person', content: { 'application/problem+json': { schema: z.any() } } },
+      422: { description: 'Too far from the site (distanceM, maxDistanceM), or a time out of range', content: { 'application/problem+json': { schema: z.any() } } } },
+  }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
+
+  app.openapi(createRoute({
+    method: 'get', path: '/patrols', tags: ['patrols'],
+    summary: 'Check-ins as points: a grid member sees their own, supervisors those of their scope',
+    request: { query: z.object({
+      from: Instant.optional(), to: Instant.optional(), region: RegionCode.optional(), person: Id.optional(), site: Id.optional(),
+      limit: z.coerce.number().int().min(1).max(5000).default(1000),
+    }) },
+    responses: { 200: ok('Check-ins', PatrolCollection), ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const { from, to, region, person, site, limit } = c.req.valid('query');
+    const db = c.get('db');
+    const prefix = region ? await regionPrefix(db, region) : undefined;
+    if (region && !prefix) throw notFound('region');
+    const end = to ?? new Date(Date.now() + 60_000);
+    const start = from ?? new Date(end.getTime() - 7 * 86_400_000);
+    const rows = await listPatrols(db, { from: start, to: end, prefix, personId: person, siteId: site, limit });
+    return c.json(toFeatureCollection(rows) as never, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/patrols/compliance', tags: ['patrols'],
+    summary: 'Patrol compliance per grid and per member for a period of local days: due, done, missed, pending (supervisors)',
+    request: { query: z.object({ region: RegionCode.optional(), from: Day.optional(), to: Day.optional() }) },
+    responses: { 200: ok('Compliance', Compliance), ...problemResponses, ...notFoundResponse,
+      403: { description: 'For supervisors: ' + supervisorRoles.join(', '), content: { 'application/problem+json': { schema: z.any() } } } },
+  }), async (c) => {
+    const user = c.get('user');
+    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');
+    return c.json(await compliance(c.get('db'), user, c.req.valid('query')) as never, 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,82 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/schema.ts';
+import type { AuthUser } from '../http/env.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
+import { settingValue } from '../people/people.repository.ts';
+import { staffingThresholds } from '../people/people.service.ts';
+import { regionCodeOfScope, regionPrefix } from '../regions/regions.repository.ts';
+import { complianceByGrid, complianceByMember, insertPatrol, ruleFor, siteWithDistance } from './patrols.repository.ts';
+
+type Db = Kysely<Database>;
+
+export const supervisorRoles = ['admin', 'planner', 'dispatcher', 'inspector'];
+
+export const timeZoneOf = (db: Db) => settingValue(db, 'patrols.timeZone', 'Asia/Shanghai');
+
+/**
+ * A check-in is proof of presence: the server, not the phone, measures the geodesic distance from
+ * the reported position to the site and refuses one farther than the rule allows (422 with both
+ * figures). Only sites in the caller's own current grids can be checked in at; any other site is
+ * a 404 whether or not the caller could otherwise see it.
+ */
+export async function checkIn(db: Db, user: AuthUser, input: { siteId: number; lon: number; lat: number; at?: Date; accuracyM?: number }) {
+  if (user.personId === null) throw new ProblemError(403, 'forbidden', 'check-ins are made by grid members; your account is not linked to a person');
+  const now = new Date();
+  const at = input.at ?? now;
+  if (at.getTime() > now.getTime() + 5 * 60_000) throw new ProblemError(422, 'validation', 'a check-in cannot be in the future');
+  const backdateHours = Number(await settingValue(db, 'patrols.maxBackdateHours', 72));
+  if (at.getTime() < now.getTime() - backdateHours * 3_600_000) {
+    throw new ProblemError(422, 'validation', `a check-in must be uploaded within ${backdateHours} hours of being made`);
+  }
+  const site = await siteWithDistance(db, input.siteId, input.lon, input.lat);
+  if (!site || !site.mine || site.gridId === null) throw notFound('site in your grids');
+  const rule = await ruleFor(db, site.category, at, await timeZoneOf(db));
+  const maxDistanceM = rule.maxDistanceM ?? Number(await settingValue(db, 'patrols.defaultMaxDistanceM', 100));
+  const distanceM = Math.round(site.distanceM * 10) / 10;
+  if (site.distanceM > maxDistanceM) {
+    throw new ProblemError(422, 'too-far',
+      `you are ${Math.round(site.distanceM)} m from ${site.name}; a check-in must be within ${maxDistanceM} m`,
+      { distanceM, maxDistanceM, siteId: site.id });
+  }
+  const { id, recordedAt } = await insertPatrol(db, {
+    personId: user.personId, siteId: site.id, ruleId: rule.ruleId, gridId: site.gridId, regionCode: site.regionCode,
+    at, lon: input.lon, lat: input.lat, accuracyM: input.accuracyM ?? null, distanceM,
+  });
+  return {
+    id, siteId: site.id, siteName: site.name, gridId: site.gridId, ruleId: rule.ruleId, window: rule.window,
+    at: at.toISOString(), recordedAt: new Date(recordedAt).toISOString(), distanceM, maxDistanceM, accepted: true,
+  };
+}
+
+/** Today's date (YYYY-MM-DD) in the patrol time zone, and `days` before it. */
+async function localDay(db: Db, timeZone: string, offsetDays = 0) {
+  const { rows: [row] } = await sql<{ day: string }>`select to_char((now() at time zone ${timeZone})::date + ${offsetDays}::int, 'YYYY-MM-DD') as day`.execute(db);
+  return row.day;
+}
+
+/** Done / due / missed / pending patrol slots per grid and per member, for a region and a period of local days. */
+export async function compliance(db: Db, user: AuthUser, query: { region?: string; from?: string; to?: string }) {
+  if (!supervisorRoles.includes(user.role)) {
+    throw new ProblemError(403, 'forbidden', 'the compliance report is for supervisors; grid members see their own check-ins at /api/patrols');
+  }
+  const region = query.region ?? regionCodeOfScope(user.scopeCode);
+  const prefix = await regionPrefix(db, region);
+  if (!prefix) throw notFound('region');
+  const timeZone = await timeZoneOf(db);
+  const to = query.to ?? await localDay(db, timeZone);
+  const from = query.from ?? (query.to ? to : await localDay(db, timeZone, -6));
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  if (days < 1) throw new ProblemError(400, 'validation', 'from must not be after to');
+  const maxDays = Number(await settingValue(db, 'patrols.maxReportDays', 92));
+  if (days > maxDays) throw new ProblemError(400, 'validation', `a report covers at most ${maxDays} days`);
+  const { memberDuties } = await staffingThresholds(db);
+  const period = { prefix, from, to, timeZone, memberDuties };
+  const grids = await complianceByGrid(db, period);
+  const members = await complianceByMember(db, period);
+  const sum = (key: 'due' | 'done' | 'missed' | 'pending') => grids.reduce((n, g) => n + g[key], 0);
+  return {
+    region, from, to, timeZone,
+    summary: { grids: grids.length, due: sum('due'), done: sum('done'), missed: sum('missed'), pending: sum('pending') },
+    grids, members,
+  };
+}

@@ -1,0 +1,211 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../http/env.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
+import { Id, RegionCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { regionPrefix } from '../regions/regions.repository.ts';
+import { decodeText } from './csv.ts';
+import { duties, listUnits, searchPeople } from './people.repository.ts';
+import {
+  assign, createPerson, handover, importPeople, listGridAssignments, myArea, personDetail, staffingReport, unassign,
+} from './people.service.ts';
+
+/*
+ * People, units, grid assignments, the staffing report and a grid member's own area. Mounted at
+ * /api: the paths below are /people…, /units, /grids/{id}/assignments…, /staffing and /me/area.
+ * No use('*') middleware here: mounted at /api it would run for every other API route too, so
+ * role checks live in the service functions.
+ */
+
+const Duty = z.enum(duties as [typeof duties[number], ...typeof duties[number][]])
+  .openapi({ description: 'leader 网格长 | full_time 专职 | part_time 兼职 | police 包村民警 | mediator 调解员' });
+/** An ISO 8601 instant or a date (taken as the start of that day, China time). */
+const Instant = z.string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/, 'a date YYYY-MM-DD or an ISO 8601 instant')
+  .transform((v, ctx) => {
+    const date = new Date(v.length === 10 ? `${v}T00:00:00+08:00` : v);
+    if (Number.isNaN(date.getTime())) { ctx.addIssue({ code: 'custom', message: 'not a real date' }); return z.NEVER; }
+    return date;
+  });
+
+const Person = z.object({
+  id: z.number().int(), name: z.string(), gender: z.enum(['M', 'F']).nullable(), phone: z.string().nullable(),
+  unitId: z.number().int().nullable(), unitCode: z.string().nullable(), unitName: z.string().nullable(),
+  villageCode: z.string().nullable(), villageName: z.string().nullable(), regionCode: z.string(),
+}).openapi('Person');
+const Assignment = z.object({
+  id: z.number().int(), gridId: z.number().int(), gridCode: z.string(), gridName: z.string(), villageCode: z.string(),
+  households: z.number().int(), personId: z.number().int(), personName: z.string(), phone: z.string().nullable(),
+  duty: Duty, validFrom: z.string(), validTo: z.string().nullable(), current: z.boolean(),
+}).openapi('Assignment');
+const PersonDetail = Person.extend({ createdAt: z.string(), currentGrids: z.array(Assignment), history: z.array(Assignment) }).openapi('PersonDetail');
+const Unit = z.object({ id: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string(), kind: z.string(), regionCode: z.string() }).openapi('Unit');
+const ImportReport = z.object({
+  dryRun: z.boolean(), ok: z.boolean(), rows: z.number().int(), valid: z.number().int(), inserted: z.number().int(), ids: z.array(z.number().int()),
+  errors: z.array(z.object({ row: z.number().int(), column: z.string().nullable(), message: z.string() })),
+}).openapi('PeopleImportReport');
+const Counts = z.object({ code: z.string(), name: z.string(), grids: z.number().int(), noMember: z.number().int(),
+  noLeader: z.number().int(), withOverloadedMember: z.number().int(), ok: z.boolean() });
+const StaffingReport = z.object({
+  region: z.string(),
+  thresholds: z.object({ maxGrids: z.number(), maxHouseholds: z.number(), memberDuties: z.array(z.string()) }),
+  summary: z.object({ grids: z.number().int(), noMember: z.number().int(), noLeader: z.number().int(),
+    withOverloadedMember: z.number().int(), overloadedPeople: z.number().int() }),
+  townships: z.array(Counts), villages: z.array(Counts.extend({ townshipCode: z.string() })),
+  overloaded: z.array(z.object({ personId: z.number().int(), name: z.string(), phone: z.string().nullable(), grids: z.number().int(),
+    households: z.number().int(), gridCodes: z.array(z.string()), over: z.array(z.enum(['grids', 'households'])) })),
+  problemGrids: featureCollection('StaffingProblemGrids', z.object({
+    id: z.number().int(), code: z.string(), name: z.string(), villageCode: z.string(), villageName: z.string(), townshipCode: z.string(),
+    layer: z.string(), households: z.number().int(), members: z.number().int(), leaders: z.number().int(), overloadedMembers: z.number().int(),
+    problems: z.array(z.enum(['no_member', 'no_leader', 'overloaded_member'])),
+  })),
+}).openapi('StaffingReport');
+const MyArea = z.object({
+  person: z.object({ id: z.number().int(), name: z.string(), phone: z.string().nullable() }).nullable(),
+  duties: z.array(z.object({ gridId: z.number().int(), gridCode: z.string(), gridName: z.string(), duty: Duty })),
+  grids: z.any(), sitesByCategory: z.array(z.object({ category: z.string(), name: z.string(), nameEn: z.string(), color: z.string(),
+    count: z.number().int(), siteIds: z.array(z.number().int()) })),
+  sites: z.any(), incidents: z.any(),
+}).openapi('MyArea');
+
+const json = <T extends z.ZodTypeAny>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
+const forbidden = { 403: { description: 'Not allowed for this role or outside the caller\'s scope', content: { 'application/problem+json': { schema: z.any() } } } } as const;
+const conflict = { 409: { description: 'The change conflicts with the current assignments', content: { 'application/problem+json': { schema: z.any() } } } } as const;
+const unprocessable = { 422: { description: 'The data cannot be used (says why)', content: { 'application/problem+json': { schema: z.any() } } } } as const;
+
+export function peopleRoutes() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/people', tags: ['people'], summary: 'Search the people directory by name, phone, unit or village (within the caller\'s scope)',
+    request: { query: z.object({
+      q: z.string().trim().max(50).optional(), unit: z.string().max(40).optional().openapi({ description: 'unit code or id' }),
+      village: z.string().regex(/^\d{12}$/, 'a 12-digit region code').optional().openapi({ description: 'a village, or a township/county for its subtree' }),
+      limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    }) },
+    responses: { 200: ok('Matching people', z.object({ total: z.number().int(), items: z.array(Person) })), ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const { village, ...filter } = c.req.valid('query');
+    const db = c.get('db');
+    const villagePrefix = village ? await regionPrefix(db, village) : undefined;
+    if (village && !villagePrefix) throw notFound('region');
+    return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }) as never, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/people', tags: ['people'], summary: 'Add a person (planners and administrators, in their scope; audited)',
+    request: json(z.object({
+      name: z.string().trim().min(1).max(50), phone: z.string().trim().regex(/^[0-9+-]{5,20}$/, '5–20 digits, + or -').nullable().optional(),
+      gender: z.enum(['M', 'F']).nullable().optional(), unitCode: z.string().max(40).nullable().optional(),
+      villageCode: z.string().regex(/^\d{12}$/, 'a 12-digit village code').nullable().optional(),
+    }).refine((b) => b.unitCode || b.villageCode, 'give a unitCode, a villageCode, or both')),
+    responses: { 201: ok('The new person', Person), ...problemResponses, ...forbidden, ...unprocessable },
+  }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
+
+  app.openapi(createRoute({
+    method: 'post', path: '/people/import', tags: ['people'],
+    summary: 'Import people from CSV (text/csv, or multipart field "file"): name, phone, gender, unit, village; all or nothing, with a row-by-row report',
+    request: { query: z.object({ dryRun: z.enum(['true', 'false', '1', '0']).optional() }) },
+    responses: { 200: ok('Dry run report', ImportReport), 201: ok('Imported', ImportReport), ...problemResponses, ...forbidden,
+      415: { description: 'Neither text/csv nor multipart/form-data', content: { 'application/problem+json': { schema: z.any() } } },
+      422: { description: 'Row errors (nothing imported): the same report, as a problem', content: { 'application/problem+json': { schema: z.any() } } } },
+  }), async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    let text: string;
+    let dryRun = ['true', '1'].includes(c.req.valid('query').dryRun ?? '');
+    if (type.startsWith('multipart/form-data')) {
+      const form = await c.req.parseBody();
+      const file = form.file;
+      if (!(file instanceof File)) throw new ProblemError(400, 'validation', 'the form has no file field "file"');
+      text = decodeText(new Uint8Array(await file.arrayBuffer()));
+      if (typeof form.dryRun === 'string' && ['true', '1'].includes(form.dryRun)) dryRun = true;
+    } else if (/^(text\/csv|text\/plain|application\/csv)\b/.test(type)) {
+      text = decodeText(new Uint8Array(await c.req.arrayBuffer()));
+    } else {
+      throw new ProblemError(415, 'unsupported-media-type', 'send the CSV as text/csv, or as multipart/form-data with a field "file"');
+    }
+    const report = await importPeople(c.get('db'), c.get('user')!, text, dryRun);
+    return c.json(report as never, dryRun ? 200 : 201);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/people/{id}', tags: ['people'], summary: 'A person with their current grids and assignment history',
+    request: { params: z.object({ id: Id }) },
+    responses: { 200: ok('Person', PersonDetail), ...problemResponses, ...notFoundResponse },
+  }), async (c) => c.json(await personDetail(c.get('db'), c.req.valid('param').id) as never, 200));
+
+  app.openapi(createRoute({
+    method: 'get', path: '/units', tags: ['people'], summary: 'Departments and offices (units)',
+    responses: { 200: ok('Units', z.array(Unit)), ...problemResponses },
+  }), async (c) => c.json(await listUnits(c.get('db')) as never, 200));
+
+  const GridParam = z.object({ id: Id });
+  app.openapi(createRoute({
+    method: 'get', path: '/grids/{id}/assignments', tags: ['people'], summary: 'Who answers for a grid: current assignments, or the whole history',
+    request: { params: GridParam, query: z.object({ history: z.enum(['true', 'false', '1', '0']).optional() }) },
+    responses: { 200: ok('Assignments', z.object({ gridId: z.number().int(), gridCode: z.string(), assignments: z.array(Assignment) })), ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const { grid, assignments } = await listGridAssignments(c.get('db'), c.req.valid('param').id, ['true', '1'].includes(c.req.valid('query').history ?? ''));
+    return c.json({ gridId: grid.id, gridCode: grid.code, assignments } as never, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/grids/{id}/assignments', tags: ['people'], summary: 'Assign a person to the grid with a duty (planners and administrators)',
+    request: { params: GridParam, ...json(z.object({ personId: Id, duty: Duty, validFrom: Instant.optional() })) },
+    responses: { 201: ok('The grid\'s current assignments', z.object({ id: z.number().int(), assignments: z.array(Assignment) })),
+      ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+  }), async (c) => {
+    const db = c.get('db');
+    const { id: gridId } = c.req.valid('param');
+    const { id } = await assign(db, c.get('user')!, gridId, c.req.valid('json'));
+    return c.json({ id, assignments: (await listGridAssignments(db, gridId, false)).assignments } as never, 201);
+  });
+
+  app.openapi(createRoute({
+    method: 'delete', path: '/grids/{id}/assignments', tags: ['people'],
+    summary: 'End a person\'s assignments on the grid (all duties, or one); history is kept',
+    request: { params: GridParam, query: z.object({ personId: Id, duty: Duty.optional(), at: Instant.optional() }) },
+    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...problemResponses, ...notFoundResponse, ...forbidden, ...unprocessable },
+  }), async (c) => {
+    const { personId, duty, at } = c.req.valid('query');
+    return c.json({ ended: await unassign(c.get('db'), c.get('user')!, c.req.valid('param').id, { personId, duty }, at) }, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'delete', path: '/grids/{id}/assignments/{assignmentId}', tags: ['people'], summary: 'End one assignment; history is kept',
+    request: { params: z.object({ id: Id, assignmentId: Id }), query: z.object({ at: Instant.optional() }) },
+    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+  }), async (c) => {
+    const { id, assignmentId } = c.req.valid('param');
+    return c.json({ ended: await unassign(c.get('db'), c.get('user')!, id, { assignmentId }, c.req.valid('query').at) }, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/grids/{id}/assignments/handover', tags: ['people'],
+    summary: 'Hand a duty over from one person to another: one assignment ends and the next begins at the same instant',
+    request: { params: GridParam, ...json(z.object({ fromPersonId: Id, toPersonId: Id, duty: Duty, at: Instant.optional() })) },
+    responses: { 200: ok('The handover and the grid\'s current assignments', z.object({
+      closed: z.number().int(), opened: z.number().int(), at: z.string(), assignments: z.array(Assignment) })),
+    ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+  }), async (c) => {
+    const db = c.get('db');
+    const { id } = c.req.valid('param');
+    const result = await handover(db, c.get('user')!, id, c.req.valid('json'));
+    return c.json({ ...result, assignments: (await listGridAssignments(db, id, false)).assignments } as never, 200);
+  });
+
+  app.openapi(createRoute({
+    method: 'get', path: '/staffing', tags: ['people'],
+    summary: 'Staffing of a region\'s grids: no member, no leader, overloaded people; per township and village; problem grids as GeoJSON',
+    request: { query: z.object({ region: RegionCode.optional() }) },
+    responses: { 200: ok('Staffing report', StaffingReport), ...problemResponses, ...notFoundResponse },
+  }), async (c) => c.json(await staffingReport(c.get('db'), c.get('user')!, c.req.valid('query').region) as never, 200));
+
+  app.openapi(createRoute({
+    method: 'get', path: '/me/area', tags: ['people'],
+    summary: 'A grid member\'s own area: their grids, the key sites in them by category, open incidents, their duties',
+    responses: { 200: ok('My area', MyArea), ...problemResponses, ...forbidden },
+  }), async (c) => c.json(await myArea(c.get('db'), c.get('user')!) as never, 200));
+
+  return app;
+}
