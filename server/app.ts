@@ -11,6 +11,7 @@ import { authenticate, scopedTransaction } from './auth/scope.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
+import { importRoutes } from './imports/imports.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
 import { patrolRoutes } from './patrols/patrols.routes.ts';
 import { peopleRoutes } from './people/people.routes.ts';
@@ -54,10 +55,13 @@ export function createApp(db: Db, options: AppOptions) {
 
   // GeoJSON compresses about 5:1; the county's grids go from ~1.8 MB to ~0.4 MB
   app.use('/api/*', compress());
-  app.use('/api/*', bodyLimit({
-    maxSize: 2 * 1024 * 1024,
-    onError: () => { throw new ProblemError(413, 'payload-too-large', 'request bodies are limited to 2 MiB'); },
-  }));
+  // JSON bodies up to 2 MiB; uploads (/api/imports) up to 50 MiB
+  const limit = (mib: number) => bodyLimit({
+    maxSize: mib * 1024 * 1024,
+    onError: () => { throw new ProblemError(413, 'payload-too-large', `request bodies here are limited to ${mib} MiB`); },
+  });
+  const [jsonLimit, uploadLimit] = [limit(2), limit(50)];
+  app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/imports') ? uploadLimit(c, next) : jsonLimit(c, next)));
   // ('/x/*' also matches '/x' itself in Hono)
   for (const area of ['/api/*', '/tiles/*', '/ogc/*']) app.use(area, authenticate(owner));
 
@@ -76,6 +80,7 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/plans', planRoutes());
   app.route('/api/rules', ruleRoutes());
   app.route('/api/audit', auditRoutes());
+  app.route('/api/imports', importRoutes());
   // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
   app.route('/api', peopleRoutes());
   app.route('/api', patrolRoutes());

@@ -258,7 +258,26 @@ export interface PlanOperationTable {
   undone: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
+export interface ImportJobTable {
+  id: Generated<number>;
+  kind: 'sites';
+  format: 'geojson' | 'csv' | 'shapefile';
+  crs: 'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09';
+  dryRun: boolean;
+  fileName: string;
+  status: 'checked' | 'imported';
+  total: number;
+  valid: number;
+  imported: number;
+  errors: Json<Array<{ row: number; field: string; message: string }>>;
+  preview: NullableJson;
+  scopeCode: string;
+  createdBy: number;
+  createdAt: Timestamp;
+}
+
 export interface Database {
+  importJobs: ImportJobTable;
   settings: SettingTable;
   plans: PlanTable;
   planGrids: PlanGridTable;

@@ -10,11 +10,12 @@ export interface ImportedFeature {
 
 /**
  * Reads a zipped Shapefile (.shp, .shx, .dbf, and .prj when present: shpjs reprojects through proj4,
- * so CGCS2000 / EPSG:4490 and projected CRSs arrive as lon/lat) into polygon features. Each feature's
- * geometry gets the same structure and range checks as GeoJSON input; any failure is a 422 listing
+ * so CGCS2000 / EPSG:4490 and projected CRSs arrive as lon/lat) into features. For grid layers
+ * (polygonsOnly, the default) each geometry gets the same structure and range checks as GeoJSON input; any failure is a 422 listing
  * the features concerned, by their position in the file.
  */
-export async function readZippedShapefile(zip: ArrayBuffer): Promise<ImportedFeature[]> {
+export async function readZippedShapefile(zip: ArrayBuffer, options: { polygonsOnly?: boolean } = {}): Promise<ImportedFeature[]> {
+  const polygonsOnly = options.polygonsOnly ?? true;
   let parsed: unknown;
   try {
     parsed = await shp(zip);
@@ -26,7 +27,7 @@ export async function readZippedShapefile(zip: ArrayBuffer): Promise<ImportedFea
   const errors: Array<{ feature: number; message: string }> = [];
   const features = layers[0].features.map((f, i) => {
     const { bbox: _bbox, ...geometry } = (f.geometry ?? {}) as Record<string, unknown>;
-    const checked = PolygonInput.safeParse(geometry);
+    const checked = polygonsOnly ? PolygonInput.safeParse(geometry) : { success: true as const };
     if (!checked.success) errors.push({ feature: i, message: checked.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ') });
     return { geometry: geometry as unknown as GeoJsonGeometry, properties: f.properties };
   });

@@ -3,7 +3,7 @@ import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { Id, RegionCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
-import { decodeText } from './csv.ts';
+import { decodeText } from '../imports/csv.ts';
 import { duties, listUnits, searchPeople } from './people.repository.ts';
 import {
   assign, createPerson, handover, importPeople, listGridAssignments, myArea, personDetail, staffingReport, unassign,

@@ -4,7 +4,7 @@ import { toFeatureCollection } from '../db/geo.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { regionCodeOfScope, regionPrefix } from '../regions/regions.repository.ts';
-import { CsvError, parseCsv } from './csv.ts';
+import { CsvError, parseCsv } from '../imports/csv.ts';
 import {
   type AssignmentRow, type NewPerson, closeAssignments, existingNamePhones, findGrid, getPerson, gridAssignments,
   insertAssignment, insertPeople, lockCurrent, myGrids, openIncidentsInGrids, overloadedPeople, personAssignments,

@@ -26,7 +26,7 @@ const Categories = z.string().regex(/^[a-z_]+(,[a-z_]+)*$/, 'comma-separated cat
 
 const Position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
 /** Site geometry input: any of the kinds a category may have, with lon/lat ranges checked. */
-const SiteGeometry = z.discriminatedUnion('type', [
+export const SiteGeometry = z.discriminatedUnion('type', [
   z.object({ type: z.literal('Point'), coordinates: Position }),
   z.object({ type: z.literal('LineString'), coordinates: z.array(Position).min(2).max(20000) }),
   z.object({ type: z.literal('MultiLineString'), coordinates: z.array(z.array(Position).min(2)).min(1).max(1000) }),

@@ -31,20 +31,40 @@ export interface SiteInput {
   version?: number;
 }
 
-/** Checks a site against its category: geometry kind, entrances allowed, attributes against the schema. */
-async function checkAgainstCategory(db: Db, category: string, geometry: GeoJsonGeometry, entrances: unknown, attrs: Record<string, unknown>) {
-  const cat = await db.selectFrom('siteCategories').select(['code', 'geometryKind', 'hasEntrances', 'attrSchema'])
-    .where('code', '=', category).executeTakeFirst();
-  if (!cat) throw new ProblemError(422, 'validation', `unknown site category "${category}"`);
+export type SiteCategories = Map<string, { geometryKind: string; hasEntrances: boolean; attrSchema: unknown }>;
+
+export async function siteCategories(db: Db): Promise<SiteCategories> {
+  const rows = await db.selectFrom('siteCategories').select(['code', 'geometryKind', 'hasEntrances', 'attrSchema']).execute();
+  return new Map(rows.map((r) => [r.code, r]));
+}
+
+/**
+ * What is wrong with a site for its category (geometry kind, entrances, attributes against the
+ * category's JSON Schema), as field errors; empty when it fits.
+ */
+export function categoryErrors(categories: SiteCategories, category: string, geometry: GeoJsonGeometry, entrances: unknown,
+  attrs: Record<string, unknown>): Array<{ path: string; message: string }> {
+  const cat = categories.get(category);
+  if (!cat) return [{ path: 'category', message: `unknown site category "${category}"` }];
+  const errors: Array<{ path: string; message: string }> = [];
   if (cat.geometryKind !== 'any' && kindOf[geometry.type] !== cat.geometryKind) {
-    throw new ProblemError(422, 'invalid-geometry', `a ${category} site is a ${cat.geometryKind}, not a ${geometry.type}`);
+    errors.push({ path: 'geometry', message: `a ${category} site is a ${cat.geometryKind}, not a ${geometry.type}` });
   }
-  if (entrances && !cat.hasEntrances) throw new ProblemError(422, 'validation', `${category} sites have no entrances`);
+  if (entrances && !cat.hasEntrances) errors.push({ path: 'entrances', message: `${category} sites have no entrances` });
   const validate = validatorFor(category, cat.attrSchema as object);
   if (!validate(attrs)) {
-    const errors = (validate.errors ?? []).map((e) => ({ path: `attrs${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'invalid' }));
-    throw new ProblemError(422, 'validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+    errors.push(...(validate.errors ?? []).map((e) => ({ path: `attrs${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'invalid' })));
   }
+  return errors;
+}
+
+/** Checks a site against its category; a misfit is a 422 naming every bad field. */
+async function checkAgainstCategory(db: Db, category: string, geometry: GeoJsonGeometry, entrances: unknown, attrs: Record<string, unknown>) {
+  const errors = categoryErrors(await siteCategories(db), category, geometry, entrances, attrs);
+  if (!errors.length) return;
+  const kindError = errors.find((e) => e.path === 'geometry');
+  if (kindError) throw new ProblemError(422, 'invalid-geometry', kindError.message);
+  throw new ProblemError(422, 'validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
 }
 
 /** The site's geometry as PostGIS reads it: valid, on the 1e-7° grid; and where it lies (village, grid). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CsvError, decodeText, parseCsv } from '../../server/people/csv.ts';
+import { CsvError, decodeText, parseCsv } from '../../server/imports/csv.ts';
 
 const fields = (text: string) => parseCsv(text).map((r) => r.fields);
 
