@@ -35,6 +35,10 @@ export function createApp(db: Db, options: AppOptions) {
 
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error);
+    // GEOS gives up on nearly degenerate input (e.g. edges a hair's breadth apart): the geometry's fault
+    if (/TopologyException|GEOS\w+: /.test(error.message)) {
+      return problemResponse(c, new ProblemError(422, 'invalid-geometry', `the geometry operation failed on this input: ${error.message}`));
+    }
     // a database constraint that catches what validation did not is the caller's conflict, not a crash
     const sqlState = (error as { code?: unknown }).code;
     if (typeof sqlState === 'string' && /^23[0-9A-Z]{3}$/.test(sqlState)) {

@@ -117,7 +117,8 @@ export async function reshapedGeometries(db: Kysely<Database>, planId: number, i
         coalesce((select ST_Union(x.geom) from assigned x where x.id = o.id), ${EMPTY}))`)} as geom, o.geom as before
       from others o, t)
     select id, ST_AsGeoJSON(geom, 7)::json as geometry from changed
-    where geom is null or not ST_Equals(geom, before)`.execute(db);
+    -- vertex-exact comparison: a relate-based ST_Equals can throw on GEOS 3.11 for near-coincident edges
+    where geom is null or not ST_OrderingEquals(geom, before)`.execute(db);
   return [{ id, geometry: t }, ...rows.map((r) => ({ id: Number(r.id), geometry: r.geometry }))];
 }
 

@@ -21,7 +21,8 @@ function outcomes(planId: number) {
       from plan_grids pg where pg.plan_id = ${planId}),
     continued as (
       select pg.id as plan_grid_id, s.id as grid_id, s.code, pg.name, pg.village_code, pg.geom,
-        case when ST_Equals(pg.geom, s.geom) and pg.name = s.name then 'unchanged' else 'changed' end as outcome
+        -- vertex-exact (robust on GEOS 3.11); a copied, untouched grid is equal vertex for vertex
+        case when ST_OrderingEquals(pg.geom, s.geom) and pg.name = s.name then 'unchanged' else 'changed' end as outcome
       from pg join grids s on s.id = pg.source_grid_id and s.valid_to is null
       where pg.rank = 1),
     fresh as (

@@ -35,8 +35,9 @@ export async function openDraftsOverlapping(db: Kysely<Database>, prefix: string
   return db.selectFrom('plans as p')
     .select(['p.id', 'p.scopeCode', 'p.lockExpiresAt', sql<string>`app.user_name(p.locked_by)`.as('lockedByName')])
     .where('p.status', '=', 'draft')
-    .where(sql<boolean>`(p.scope_prefix >= ${prefix} and p.scope_prefix < ${prefix + ':'})
-      or (${prefix} >= p.scope_prefix and ${prefix} < p.scope_prefix || ':')`)
+    // parenthesised as a whole: Kysely ANDs raw conditions as they are written
+    .where(sql<boolean>`((p.scope_prefix >= ${prefix} and p.scope_prefix < ${prefix + ':'})
+      or (${prefix} >= p.scope_prefix and ${prefix} < p.scope_prefix || ':'))`)
     .execute();
 }
 

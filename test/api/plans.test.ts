@@ -300,8 +300,11 @@ describe('publishing', () => {
       where i.code like 'SJ-TEST-%' order by i.code`.execute(t.db.kysely);
     expect(rows).toEqual([{ code: 'SJ-TEST-1', grid: `${village}010` }, { code: 'SJ-TEST-2', grid: `${village}005` }]);
     expect((await call('POST', `/api/plans/${plan.id}/publish`)).status).toBe(409);
+    // a published plan no longer holds the area: the next draft opens
+    expect((await call('POST', '/api/plans', { region: village })).status).toBe(201);
     const audit = await sql<{ action: string }>`select action from audit_log where entity = 'plan' and entity_id = ${String(plan.id)} order by id`.execute(t.db.kysely);
     expect(audit.rows.map((r) => r.action)).toEqual(['plan.create', 'plan.split', 'plan.publish']);
+    expect((await call('GET', `/api/plans/${plan.id}`)).body.status).toBe('published');
   });
 
   it('refuses to publish a draft with a gap, and a draft whose base changed meanwhile', async () => {
