@@ -23,6 +23,7 @@ const PlanView = z.object({
   id: z.number().int(), scopeCode: z.string(), scopeName: z.string(), name: z.string(), status: z.string(),
   version: z.number().int(), lockedBy: z.object({ id: z.number().int(), name: z.string() }), lockExpiresAt: z.string(),
   canUndo: z.boolean(), canRedo: z.boolean(), grids: z.any(), validation: z.any(),
+  norms: z.object({ urban: z.number(), rural: z.number(), tolerance: z.number() }),
 }).openapi('PlanView');
 const planResponse = (description: string) => ({
   200: { description, content: { 'application/json': { schema: PlanView } } }, ...problemResponses, ...notFoundResponse,

@@ -52,8 +52,13 @@ export async function planView(db: Db, id: number) {
     .where('planId', '=', id).groupBy('undone').execute();
   const count = (undone: boolean) => Number(ops.find((o) => o.undone === undone)?.n ?? 0);
   const kinds = (k: string) => problems.filter((p) => p.kind === k).length;
+  const norms = {
+    urban: await setting(db, 'workload.targetHouseholds.urban', 300),
+    rural: await setting(db, 'workload.targetHouseholds.rural', 150),
+    tolerance: await setting(db, 'workload.tolerance', 0.4),
+  };
   return {
-    id: Number(plan.id), scopeCode: plan.scopeCode, scopeName: plan.scopeName, name: plan.name, status: plan.status,
+    id: Number(plan.id), scopeCode: plan.scopeCode, scopeName: plan.scopeName, name: plan.name, status: plan.status, norms,
     version: plan.version, lockedBy: { id: plan.lockedById, name: plan.lockedByName },
     lockExpiresAt: new Date(plan.lockExpiresAt).toISOString(), canUndo: count(false) > 0, canRedo: count(true) > 0,
     grids: { type: 'FeatureCollection' as const, features: grids.map(({ geometry, ...p }) => ({

@@ -22,13 +22,16 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string | undefined;
   readonly type: string | undefined;
+  /** The whole problem document: some carry more members (a conflicting plan's id, a geometry's location). */
+  readonly problem: Record<string, unknown>;
 
-  constructor(status: number, problem: { title?: string; detail?: string; type?: string }) {
+  constructor(status: number, problem: { title?: string; detail?: string; type?: string; [k: string]: unknown }) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
     this.status = status;
     this.title = problem.title ?? `HTTP ${status}`;
     this.detail = problem.detail;
     this.type = problem.type;
+    this.problem = problem;
   }
 }
 
@@ -49,7 +52,7 @@ function withQuery(path: string, query?: Query): string {
   return s ? `${path}?${s}` : path;
 }
 
-async function request<T>(
+export async function request<T>(
   method: string,
   path: string,
   options: { query?: Query; body?: unknown; signal?: AbortSignal; quiet401?: boolean } = {},
@@ -73,7 +76,7 @@ async function request<T>(
     throw new ApiError(0, { title: 'network', detail: e instanceof Error ? e.message : String(e) });
   }
   if (!res.ok) {
-    let problem: { title?: string; detail?: string; type?: string } = {};
+    let problem: { title?: string; detail?: string; type?: string; [k: string]: unknown } = {};
     try {
       problem = await res.json();
     } catch {

@@ -28,6 +28,15 @@ import {
   tileUrl,
 } from './style';
 
+/**
+ * A feature that takes over clicks and hovering for a while (the planning tools). Each function
+ * answers whether it handled the event; unhandled events go on to the usual region/grid/site logic.
+ */
+export interface MapInteraction {
+  click(e: MapMouseEvent): boolean;
+  move?(e: MapMouseEvent): boolean;
+}
+
 export interface MapHandlers {
   /** The region the navigator shows. */
   currentRegion(): { code: string; level: RegionLevel } | null;
@@ -55,6 +64,7 @@ class MapController {
   #hoverCode: string | null = null;
   #basemapIds: string[] = [];
   #moveFrame = 0;
+  #interaction: MapInteraction | null = null;
 
   attach(map: MlMap, handlers: MapHandlers, categories: SiteCategory[]): void {
     this.map = map;
@@ -75,6 +85,7 @@ class MapController {
 
   detach(): void {
     cancelAnimationFrame(this.#moveFrame);
+    this.#interaction = null;
     this.map = null;
     this.#handlers = null;
     this.#regions.clear();
@@ -136,10 +147,17 @@ class MapController {
   reloadTiles(): void {
     const map = this.map;
     if (!map) return;
-    this.#tilesVersion++;
-    for (const [id, def] of [[SOURCES.grids, TILE_SOURCES.grids], [SOURCES.sites, TILE_SOURCES.sites]] as const) {
-      map.getSource<VectorTileSource>(id)?.setTiles([tileUrl(location.origin, def.layer, this.#tilesVersion)]);
-    }
+    const version = ++this.#tilesVersion;
+    const apply = () => {
+      if (this.map !== map || version !== this.#tilesVersion) return;
+      for (const [id, def] of [[SOURCES.grids, TILE_SOURCES.grids], [SOURCES.sites, TILE_SOURCES.sites]] as const) {
+        map.getSource<VectorTileSource>(id)?.setTiles([tileUrl(location.origin, def.layer, version)]);
+      }
+    };
+    // A layer change (a filter, say) pauses its source until the next frame, and a paused source that
+    // resumes only lays out the tiles it already has: set the new URLs once that frame has been drawn.
+    map.once('render', apply);
+    map.triggerRepaint();
   }
 
   #source(id: string): GeoJSONSource | undefined {
@@ -240,7 +258,31 @@ class MapController {
     map.setPaintProperty('grids-fill', 'fill-opacity', defs.length ? GRID_FILL_OPACITY_OVER_BASEMAP : GRID_FILL_OPACITY);
   }
 
+  /**
+   * Hides the published comprehensive grids whose codes start with `prefix` (a draft replaces them on
+   * the map while it is open); null shows them all again.
+   */
+  hidePublishedGrids(prefix: string | null): void {
+    const map = this.map;
+    if (!map) return;
+    const outside = prefix ? ['!=', ['slice', ['get', 'code'], 0, prefix.length], prefix] : null;
+    const base: Record<string, unknown> = {
+      'grids-fill': ['==', ['get', 'layer'], 'comprehensive'],
+      'grids-line': ['==', ['get', 'layer'], 'comprehensive'],
+      'grids-label': ['==', ['get', 'label'], true],
+    };
+    for (const [id, filter] of Object.entries(base)) {
+      if (map.getLayer(id)) map.setFilter(id, (outside ? ['all', filter, outside] : filter) as never);
+    }
+  }
+
   // ---- interaction ----
+
+  /** Lets a feature take over clicks and hovering (null gives them back). */
+  setInteraction(interaction: MapInteraction | null): void {
+    this.#interaction = interaction;
+    if (!interaction) this.#setHover(null, false);
+  }
 
   /** The region a click at this point should open, if we are zoomed out far enough to navigate regions. */
   #regionAt(point: PointLike): string | null {
@@ -289,6 +331,7 @@ class MapController {
   #onClick(e: MapMouseEvent): void {
     const h = this.#handlers;
     if (!h || !this.map) return;
+    if (this.#interaction?.click(e)) return;
     const site = this.#siteAt(e.point);
     if (site) return h.openSite(String(site.properties.id));
     const region = this.#regionAt(e.point);
@@ -301,6 +344,7 @@ class MapController {
     cancelAnimationFrame(this.#moveFrame);
     this.#moveFrame = requestAnimationFrame(() => {
       if (!this.map) return;
+      if (this.#interaction?.move?.(e)) return;
       const site = this.#siteAt(e.point);
       const region = site ? null : this.#regionAt(e.point);
       const clickable = !!site || !!region || (!region && !!this.#gridAt(e.point));
