@@ -25,9 +25,36 @@ async function describe(db: Kysely<Database>, user: AuthUser) {
   };
 }
 
+/**
+ * Failed sign-ins per username: after MAX_FAILURES within WINDOW_MS the username is refused (429)
+ * until the window has passed, whatever the password, so guessing runs at five tries a quarter hour.
+ */
+const MAX_FAILURES = 5;
+const WINDOW_MS = 15 * 60_000;
+
+class LoginThrottle {
+  #failures = new Map<string, number[]>();
+
+  /** Milliseconds until `username` may try again; 0 when it may now. */
+  retryAfter(username: string, now = Date.now()): number {
+    const recent = (this.#failures.get(username) ?? []).filter((t) => now - t < WINDOW_MS);
+    this.#failures.set(username, recent);
+    return recent.length >= MAX_FAILURES ? recent[0] + WINDOW_MS - now : 0;
+  }
+
+  fail(username: string, now = Date.now()) {
+    this.#failures.set(username, [...(this.#failures.get(username) ?? []), now]);
+  }
+
+  succeed(username: string) {
+    this.#failures.delete(username);
+  }
+}
+
 /** Login, logout and "who am I". Runs on the owner connection: it reads sessions and hashes. */
 export function authRoutes(owner: Kysely<Database>, sessionHours: number) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const throttle = new LoginThrottle();
 
   app.openapi(createRoute({
     method: 'post', path: '/login', tags: ['auth'], summary: 'Sign in; sets an HttpOnly session cookie',
@@ -37,10 +64,18 @@ export function authRoutes(owner: Kysely<Database>, sessionHours: number) {
     responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: z.object({ user: Me }) } } }, ...problemResponses },
   }), async (c) => {
     const { username, password } = c.req.valid('json');
+    const key = username.toLowerCase();
+    const wait = throttle.retryAfter(key);
+    if (wait > 0) {
+      throw new ProblemError(429, 'too-many-attempts', `too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60_000)} minutes`,
+        {}, { 'retry-after': String(Math.ceil(wait / 1000)) });
+    }
     const login = await findLogin(owner, username);
     if (!(await verifyPassword(login?.passwordHash ?? null, password)) || !login) {
+      throttle.fail(key);
       throw new ProblemError(401, 'bad-credentials', 'wrong username or password');
     }
+    throttle.succeed(key);
     const secret = newSecret();
     await createSession(owner, login.id, secretHash(secret), sessionHours);
     setCookie(c, SESSION_COOKIE, secret, {

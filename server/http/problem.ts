@@ -11,6 +11,7 @@ const titles = {
   'not-found': ['未找到', 'Not found'],
   'conflict': ['数据已被他人修改', 'Conflicting change'],
   'payload-too-large': ['请求体过大', 'Request body too large'],
+  'too-many-attempts': ['尝试次数过多，请稍后再试', 'Too many attempts; try again later'],
   'unsupported-media-type': ['不支持的内容类型', 'Unsupported media type'],
   'internal': ['服务器内部错误', 'Internal server error'],
 } as const;
@@ -24,6 +25,8 @@ export class ProblemError extends Error {
     readonly type: ProblemType,
     readonly detail: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(detail);
   }
@@ -51,6 +54,6 @@ export function problemResponse(c: Context, error: ProblemError): Response {
   };
   return new Response(JSON.stringify(body), {
     status: error.status,
-    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+    headers: { ...error.headers, 'content-type': 'application/problem+json; charset=utf-8' },
   });
 }

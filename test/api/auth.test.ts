@@ -62,6 +62,23 @@ describe('sign-in', () => {
     expect(forged.status).toBe(401);
   });
 
+  it('refuses an account for a quarter of an hour after five failed sign-ins, even with the right password', async () => {
+    const attempt = (password: string, username = 'dispatcher') => post('/api/auth/login', JSON.stringify({ username, password }));
+    for (let i = 0; i < 5; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+    const locked = await attempt('demo-2026');
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect((await locked.json() as any).type).toBe('/problems/too-many-attempts');
+    // other accounts are unaffected
+    expect((await attempt('demo-2026', 'inspector')).status).toBe(200);
+  });
+
+  it('sends security headers: no framing, no content sniffing', async () => {
+    const res = await t.app.request('/api/health');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('stores passwords as argon2id hashes and sessions only as hashes', async () => {
     const user = await t.db.kysely.selectFrom('users').select('passwordHash').where('username', '=', 'admin').executeTakeFirstOrThrow();
     expect(user.passwordHash).toMatch(/^\$argon2id\$/);
