@@ -208,6 +208,9 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     );
     expect(published).toBe(0);
     expect(await page.getByTestId('plan-workload').locator('tbody tr').count()).toBe(plan.grids.length);
+    const headers = await page.getByTestId('plan-workload').locator('thead').innerText();
+    expect(headers).toContain('重点场所');
+    expect(headers).toContain('近一年事件');
     await shot('1-draft');
   }, 180_000);
 
@@ -374,5 +377,94 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
       null, { timeout: 30_000, polling: 300 },
     );
     await shot('11-published');
+  }, 90_000);
+
+  test('grids as of yesterday show the village\'s old grids; "now" shows the published ones', async () => {
+    // the demo grids are valid from two years ago; the plan published above made new versions today
+    const yesterday = await page.evaluate<string>(
+      `new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() - 86400000))`,
+    );
+    const codesAt = (at: string) => page.evaluate<string[]>(
+      `fetch('/api/grids?region=${villageCode}&layer=comprehensive${at ? `&at=${at}` : ''}').then((r) => r.json()).then((fc) => fc.features.map((f) => f.properties.code).sort())`,
+    );
+    const oldCodes = await codesAt(yesterday);
+    const newCodes = await codesAt('');
+    expect(oldCodes.length).toBeGreaterThan(0);
+    // the published plan added grids numbered after the old ones: not there yesterday
+    const added = newCodes.filter((c) => Number(c.slice(12)) > plan0Count);
+    expect(added.length).toBeGreaterThan(0);
+    expect(oldCodes.some((c) => added.includes(c))).toBe(false);
+
+    await page.getByRole('tab', { name: '图层', exact: true }).click();
+    await page.getByTestId('as-of-date').fill(yesterday);
+    await page.getByTestId('as-of-legend').filter({ hasText: `历史网格 ${yesterday}` }).waitFor();
+    const grids = await page.evaluate<[number, number, number, number]>(
+      `fetch('/api/grids?region=${villageCode}&layer=comprehensive').then((r) => r.json()).then((fc) => {
+        const xs = [], ys = [];
+        const walk = (c) => typeof c[0] === 'number' ? (xs.push(c[0]), ys.push(c[1])) : c.forEach(walk);
+        fc.features.forEach((f) => walk(f.geometry.coordinates));
+        return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+      })`,
+    );
+    await fitTo(grids, 60);
+    // the overlay holds exactly yesterday's grids of the village; the current grid tiles are hidden
+    await page.waitForFunction(
+      `(() => {
+        const m = window.__map;
+        const drawn = new Set(m.queryRenderedFeatures({ layers: ['grids-as-of-line'] })
+          .map((f) => String(f.properties.code)).filter((c) => c.startsWith('${villageCode}')));
+        const want = ${JSON.stringify(oldCodes)};
+        return drawn.size === want.length && want.every((c) => drawn.has(c));
+      })()`,
+      null, { timeout: 30_000, polling: 300 },
+    );
+    expect(await page.evaluate<number>(`window.__map.queryRenderedFeatures({ layers: ['grids-fill'] }).length`)).toBe(0);
+    await waitForMapSettled();
+    await page.screenshot({ path: `${SHOTS}/history-as-of.png` });
+
+    await page.getByTestId('as-of-now').click();
+    await page.getByTestId('as-of-legend').waitFor({ state: 'detached' });
+    await page.waitForFunction(
+      `(() => {
+        const m = window.__map;
+        const drawn = new Set(m.queryRenderedFeatures({ layers: ['grids-fill'] })
+          .map((f) => String(f.properties.code)).filter((c) => c.startsWith('${villageCode}')));
+        return ${JSON.stringify(added)}.some((c) => drawn.has(c)) && m.queryRenderedFeatures({ layers: ['grids-as-of-line'] }).length === 0;
+      })()`,
+      null, { timeout: 30_000, polling: 300 },
+    );
+  }, 90_000);
+
+  test('imports a GeoJSON grid layer into a new draft: a bad file lists its features, a good one replaces the grids', async () => {
+    await page.getByRole('tab', { name: '区域', exact: true }).click();
+    await page.getByTestId('plan-start').click();
+    await page.getByTestId('plan-panel').waitFor();
+    await waitForMapSettled();
+    const plan = await readPlan();
+
+    // a self-crossing ring: the server refuses the whole file, feature by feature
+    const [w, s, e, n] = bbox(plan.grids.flatMap(outer));
+    const bowtie = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [[[w, s], [e, n], [e, s], [w, n], [w, s]]] } }] };
+    await page.getByTestId('plan-import-file').setInputFiles({ name: 'bad.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(bowtie)) });
+    await page.getByTestId('plan-import-errors').filter({ hasText: '要素 1' }).waitFor();
+    expect((await readPlan()).version).toBe(plan.version);
+
+    // the draft's own grids, as a layer exported from another system
+    const layer = {
+      type: 'FeatureCollection',
+      features: plan.grids.map((g) => ({ type: 'Feature', properties: { name: g.name }, geometry: { type: 'MultiPolygon', coordinates: g.rings } })),
+    };
+    await page.getByTestId('plan-import-file').setInputFiles({ name: 'grids.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify(layer)) });
+    const after = await waitForEdit(plan.version);
+    expect(after.grids.length).toBe(plan.grids.length);
+    expect(after.summary).toMatchObject({ gaps: 0, overlaps: 0, publishable: true });
+    await expect.poll(() => page.getByTestId('toast').last().innerText()).toMatch(/已导入 \d+ 个网格/);
+    await expect.poll(() => page.getByTestId('plan-import-errors').count()).toBe(0);
+    await expect.poll(() => page.getByTestId('plan-badge').innerText()).toBe('可发布');
+    await shot('import');
+
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: '放弃草稿', exact: true }).click();
+    await page.getByTestId('plan-panel').waitFor({ state: 'detached' });
   }, 90_000);
 });

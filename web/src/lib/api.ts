@@ -55,7 +55,7 @@ function withQuery(path: string, query?: Query): string {
 export async function request<T>(
   method: string,
   path: string,
-  options: { query?: Query; body?: unknown; signal?: AbortSignal; quiet401?: boolean } = {},
+  options: { query?: Query; body?: unknown; raw?: { data: Blob; type: string }; signal?: AbortSignal; quiet401?: boolean } = {},
 ): Promise<T> {
   let res: Response;
   try {
@@ -67,8 +67,9 @@ export async function request<T>(
         // Problem titles come back in the UI's language.
         'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN',
         ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(options.raw ? { 'content-type': options.raw.type } : {}),
       },
-      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+      body: options.raw ? options.raw.data : options.body !== undefined ? JSON.stringify(options.body) : undefined,
       signal: options.signal,
     });
   } catch (e) {

@@ -15,6 +15,7 @@ import { groupOf } from '../sites/site-groups';
 import { bboxContains, geometryBBox, labelPoints } from './geo';
 import { drawSiteIcon } from './icons';
 import {
+  FONT_REGULAR,
   GEOMETRY_TYPES,
   GRID_FILL_OPACITY,
   GRID_FILL_OPACITY_OVER_BASEMAP,
@@ -47,6 +48,16 @@ export interface MapHandlers {
 
 const FIRST_DATA_LAYER = 'regions-county-fill';
 
+/** The comprehensive grids as they were at a past date: a GeoJSON overlay over the map (ids are stable: tests query them). */
+export const AS_OF_SOURCE = 'grids-as-of';
+export const AS_OF_LAYERS = { fill: 'grids-as-of-fill', line: 'grids-as-of-line', label: 'grids-as-of-label' } as const;
+const AS_OF_COLOR = '#b54708';
+
+/** Today's date (YYYY-MM-DD) in China time, the server's calendar for `at`. */
+export function todayInChina(): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+}
+
 const idFilter = (id: string) => ['==', ['to-string', ['get', 'id']], id] as never;
 const pointIdFilter = (id: string) => ['all', ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]], idFilter(id)] as never;
 const prefersReducedMotion = () =>
@@ -57,6 +68,10 @@ class MapController {
   zoom = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
+  /** A past date whose comprehensive grids the map shows instead of the current ones; null = now. */
+  asOf = $state<string | null>(null);
+  asOfLoading = $state(false);
+  asOfError = $state<string | null>(null);
 
   #handlers: MapHandlers | null = null;
   #regions = new Map<string, RegionFeature>();
@@ -65,6 +80,8 @@ class MapController {
   #basemapIds: string[] = [];
   #moveFrame = 0;
   #interaction: MapInteraction | null = null;
+  #toggles: { v: LayerToggles; categories: SiteCategory[] } | null = null;
+  #asOfAbort: AbortController | null = null;
 
   attach(map: MlMap, handlers: MapHandlers, categories: SiteCategory[]): void {
     this.map = map;
@@ -80,11 +97,15 @@ class MapController {
     map.on('mouseout', () => this.#setHover(null, false));
     map.on('moveend', () => {
       this.zoom = map.getZoom();
+      if (this.asOf) void this.#loadAsOf();
     });
   }
 
   detach(): void {
     cancelAnimationFrame(this.#moveFrame);
+    this.#asOfAbort?.abort();
+    this.#asOfAbort = null;
+    this.#toggles = null;
     this.#interaction = null;
     this.map = null;
     this.#handlers = null;
@@ -221,13 +242,19 @@ class MapController {
   applyLayers(v: LayerToggles, categories: SiteCategory[]): void {
     const map = this.map;
     if (!map) return;
+    this.#toggles = { v, categories };
+    const past = !!this.asOf;
     const show = (ids: readonly string[], on: boolean) => {
       for (const id of ids) if (map.getLayer(id)) map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
     };
     show(LAYER_GROUPS.boundaries, v.boundaries);
-    show(LAYER_GROUPS.comprehensive, v.comprehensive);
+    // a past date puts its grids (the overlay) in place of the current comprehensive grids
+    show(LAYER_GROUPS.comprehensive, v.comprehensive && !past);
     show(LAYER_GROUPS.dedicated, v.dedicated);
     show(LAYER_GROUPS.labels, v.labels);
+    if (past) show(['grids-label'], false);
+    show([AS_OF_LAYERS.fill, AS_OF_LAYERS.line], past && v.comprehensive);
+    show([AS_OF_LAYERS.label], past && v.comprehensive && v.labels);
     // Unknown categories (none loaded) stay visible; otherwise only those of switched-on groups.
     const visible = categories.length ? categories.filter((c) => v.siteGroups[groupOf(c.code)] !== false).map((c) => c.code) : null;
     for (const [id, kind] of SITE_LAYERS) map.setFilter(id, siteFilter(GEOMETRY_TYPES[kind], visible));
@@ -273,6 +300,89 @@ class MapController {
     };
     for (const [id, filter] of Object.entries(base)) {
       if (map.getLayer(id)) map.setFilter(id, (outside ? ['all', filter, outside] : filter) as never);
+    }
+  }
+
+  // ---- grids as of a date ----
+
+  /**
+   * Shows the comprehensive grids valid at the end of `date` (YYYY-MM-DD, China time) in place of the
+   * current grid tiles; null (or today) returns to the tiles.
+   */
+  setAsOf(date: string | null): void {
+    const next = date && date < todayInChina() ? date : null;
+    if (next === this.asOf) return;
+    this.asOf = next;
+    this.asOfError = null;
+    const map = this.map;
+    if (!map) return;
+    this.#ensureAsOfLayers(map);
+    if (!next) {
+      this.#asOfAbort?.abort();
+      this.#asOfAbort = null;
+      this.asOfLoading = false;
+      this.#source(AS_OF_SOURCE)?.setData({ type: 'FeatureCollection', features: [] });
+    } else {
+      void this.#loadAsOf();
+    }
+    if (this.#toggles) this.applyLayers(this.#toggles.v, this.#toggles.categories);
+  }
+
+  #ensureAsOfLayers(map: MlMap): void {
+    if (map.getSource(AS_OF_SOURCE)) return;
+    map.addSource(AS_OF_SOURCE, { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    const hidden = { visibility: 'none' } as const;
+    // under the boundaries, where the grid tiles are
+    map.addLayer({
+      id: AS_OF_LAYERS.fill, type: 'fill', source: AS_OF_SOURCE, layout: hidden,
+      paint: { 'fill-color': AS_OF_COLOR, 'fill-opacity': 0.07 },
+    }, 'regions-village-line');
+    map.addLayer({
+      id: AS_OF_LAYERS.line, type: 'line', source: AS_OF_SOURCE, layout: { ...hidden, 'line-join': 'round' },
+      paint: {
+        'line-color': AS_OF_COLOR,
+        'line-width': ['interpolate', ['linear'], ['zoom'], 11, 1, 16, 2.2] as never,
+        'line-dasharray': [3, 2],
+      },
+    }, 'regions-village-line');
+    map.addLayer({
+      id: AS_OF_LAYERS.label, type: 'symbol', source: AS_OF_SOURCE, minzoom: 13,
+      filter: ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]] as never,
+      layout: {
+        ...hidden,
+        'text-field': ['step', ['zoom'], ['get', 'name'], 15, ['format', ['get', 'name'], {}, '\n', {}, ['get', 'code'], { 'font-scale': 0.82 }]] as never,
+        'text-font': FONT_REGULAR,
+        'text-size': ['interpolate', ['linear'], ['zoom'], 13, 10.5, 17, 13] as never,
+        'text-max-width': 8,
+        'text-padding': 4,
+      },
+      paint: { 'text-color': AS_OF_COLOR, 'text-halo-color': '#ffffff', 'text-halo-width': 1.4 },
+    }, 'regions-village-label');
+  }
+
+  /** Fetches the past grids of the current view. */
+  async #loadAsOf(): Promise<void> {
+    const map = this.map;
+    const at = this.asOf;
+    if (!map || !at) return;
+    this.#asOfAbort?.abort();
+    const abort = new AbortController();
+    this.#asOfAbort = abort;
+    this.asOfLoading = true;
+    const b = map.getBounds();
+    try {
+      const fc = await api.grids({ layer: 'comprehensive', at, bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] }, abort.signal);
+      if (abort.signal.aborted || this.map !== map || this.asOf !== at) return;
+      this.#source(AS_OF_SOURCE)?.setData(fc as FeatureCollection);
+      this.asOfError = null;
+    } catch (e) {
+      if (abort.signal.aborted) return;
+      this.asOfError = e instanceof ApiError ? e.detail ?? e.title : String(e);
+    } finally {
+      if (this.#asOfAbort === abort) {
+        this.asOfLoading = false;
+        this.#asOfAbort = null;
+      }
     }
   }
 

@@ -100,6 +100,15 @@ export const planApi = {
     request<PlanView>('POST', `${base(id)}/split`, { body: { gridId, line, version } }),
   merge: (id: number, version: number, gridIds: number[]) =>
     request<PlanView>('POST', `${base(id)}/merge`, { body: { gridIds, version } }),
+  /** Replaces the grids of the villages the layer covers with its Polygon/MultiPolygon features. */
+  importGeoJson: (id: number, version: number, features: Feature<Polygon | MultiPolygon>[]) =>
+    request<PlanView>('POST', `${base(id)}/import`, { body: { type: 'FeatureCollection', features, replace: true, version } }),
+  /** The same from a zipped Shapefile (the raw .zip as the body). */
+  importShapefile: (id: number, version: number, zip: Blob) =>
+    request<PlanView>('POST', `${base(id)}/import/shapefile`, {
+      query: { replace: 'true', version },
+      raw: { data: zip, type: 'application/zip' },
+    }),
   undo: (id: number, version: number) => request<PlanView>('POST', `${base(id)}/undo`, { body: { version } }),
   redo: (id: number, version: number) => request<PlanView>('POST', `${base(id)}/redo`, { body: { version } }),
   preview: (id: number) => request<PlanPreview>('GET', `${base(id)}/preview`),

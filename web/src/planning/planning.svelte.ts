@@ -2,7 +2,7 @@
  * The open draft plan and what the planner is doing with it. Every edit goes to the server with the
  * draft's version; the answer (the whole draft, clipped and validated by PostGIS) replaces the state.
  */
-import type { LineString, Point, Polygon } from 'geojson';
+import type { Feature, LineString, MultiPolygon, Point, Polygon } from 'geojson';
 import { tick } from 'svelte';
 import { t } from '../i18n/i18n.svelte';
 import { ApiError, api } from '../lib/api';
@@ -35,7 +35,29 @@ export interface WorkloadRow {
   households: number;
   population: number;
   areaKm2: number;
+  /** Key sites inside, by category code, and their total. */
+  sites: Record<string, number>;
+  sitesTotal: number;
+  incidents12m: number;
   status: NormStatus;
+}
+
+/** A feature of an imported layer the server refused, and why. */
+export interface ImportError {
+  feature: number;
+  message: string;
+}
+
+/** The Polygon/MultiPolygon features of a GeoJSON document (a FeatureCollection, a Feature or a bare geometry). */
+export function polygonFeatures(doc: unknown): Feature<Polygon | MultiPolygon>[] {
+  const d = doc as { type?: string; features?: unknown[]; geometry?: unknown } | null;
+  const list: unknown[] = d?.type === 'FeatureCollection' && Array.isArray(d.features) ? d.features
+    : d?.type === 'Feature' ? [d]
+    : d?.type ? [{ type: 'Feature', geometry: d, properties: {} }] : [];
+  return list.filter((f): f is Feature<Polygon | MultiPolygon> => {
+    const g = (f as Feature | null)?.geometry;
+    return (f as Feature | null)?.type === 'Feature' && !!g && (g.type === 'Polygon' || g.type === 'MultiPolygon');
+  }).map((f) => ({ type: 'Feature', geometry: f.geometry, properties: f.properties ?? {} }));
 }
 
 const STORAGE_KEY = 'pingan.plan';
@@ -78,6 +100,8 @@ class Planning {
   previewOpen = $state(false);
   previewLoading = $state(false);
   publishing = $state(false);
+  /** The rows of the last import the server refused (422), shown in the panel until the next edit. */
+  importErrors = $state.raw<ImportError[]>([]);
 
   readonly workload = $derived.by<WorkloadRow[]>(() => {
     const plan = this.plan;
@@ -95,6 +119,9 @@ class Planning {
           households: p.households ?? 0,
           population: p.population ?? 0,
           areaKm2: (p.areaM2 ?? 0) / 1e6,
+          sites: p.sites ?? {},
+          sitesTotal: Object.values(p.sites ?? {}).reduce((a, b) => a + b, 0),
+          incidents12m: p.incidents12m ?? 0,
           status: p.normStatus,
         };
       })
@@ -161,6 +188,7 @@ class Planning {
     this.sketch = null;
     this.preview = null;
     this.previewOpen = false;
+    this.importErrors = [];
     this.plan = view;
     saveJson(STORAGE_KEY, view.id);
     // the navigator shows the draft's area (a draft reopened after a reload starts at the user's scope)
@@ -192,6 +220,7 @@ class Planning {
     this.sketch = null;
     this.preview = null;
     this.previewOpen = false;
+    this.importErrors = [];
     saveJson(STORAGE_KEY, null);
   }
 
@@ -233,6 +262,8 @@ class Planning {
     call: (id: number, version: number) => Promise<PlanView>,
     done?: (before: PlanView, after: PlanView) => string | null,
     sketch: Polygon | LineString | null = null,
+    /** Answers whether it showed the error itself. */
+    failed?: (e: ApiError) => boolean,
   ): Promise<boolean> {
     const plan = this.plan;
     if (!plan || this.busy) return false;
@@ -257,6 +288,7 @@ class Planning {
         if (e.status === 404 && this.plan) {
           await this.reload();
         }
+        if (failed?.(e)) return false;
       }
       toasts.show(errorText(e), 'error');
       return false;
@@ -266,6 +298,7 @@ class Planning {
   }
 
   #apply(view: PlanView): void {
+    this.importErrors = [];
     const ids = new Set(view.grids.features.map((f) => f.properties.id));
     this.selected = this.selected.filter((id) => ids.has(id));
     this.plan = view;
@@ -332,6 +365,42 @@ class Planning {
 
   remove(gid: number): Promise<boolean> {
     return this.#edit((id, v) => planApi.remove(id, v, gid), () => t('plan.deleteDone'));
+  }
+
+  /**
+   * Imports a grid layer from a file: GeoJSON (.geojson/.json) or a zipped Shapefile (.zip). The grids of
+   * the villages it covers are replaced; the server's validation report then shows as after any edit.
+   * Features the server refuses (422) are listed in the panel.
+   */
+  async importFile(file: File): Promise<boolean> {
+    if (!this.plan || this.busy) return false;
+    this.importErrors = [];
+    let call: (id: number, version: number) => Promise<PlanView>;
+    if (/\.zip$/i.test(file.name) || file.type === 'application/zip') {
+      call = (id, v) => planApi.importShapefile(id, v, file);
+    } else {
+      let features: Feature<Polygon | MultiPolygon>[];
+      try {
+        features = polygonFeatures(JSON.parse(await file.text()));
+      } catch (e) {
+        toasts.show(t('plan.importBadFile', { message: e instanceof Error ? e.message : String(e) }), 'error');
+        return false;
+      }
+      if (!features.length) {
+        toasts.show(t('plan.importNoPolygons'), 'error');
+        return false;
+      }
+      call = (id, v) => planApi.importGeoJson(id, v, features);
+    }
+    const ok = await this.#edit(call, (_b, after) => t('plan.importDone', { n: after.grids.features.length }), null, (e) => {
+      const errors = Array.isArray(e.problem.errors) ? (e.problem.errors as ImportError[]) : [];
+      if (e.status !== 422 || !errors.length) return false;
+      this.importErrors = errors;
+      const rows = errors.slice(0, 3).map((r) => t('plan.importRow', { n: r.feature + 1, message: r.message }));
+      toasts.show([t('plan.importFailed', { n: errors.length }), ...rows].join('\n'), 'error', 10000);
+      return true;
+    });
+    return ok;
   }
 
   undo(): Promise<boolean> {
