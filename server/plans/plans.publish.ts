@@ -53,11 +53,11 @@ export async function previewPlan(db: Db, planId: number) {
   const removedIds = new Set(grids.rows.filter((g) => g.outcome === 'removed').map((g) => Number(g.gridId)));
   const touched = grids.rows.filter((g) => g.outcome === 'changed' || g.outcome === 'removed').map((g) => Number(g.gridId));
   // members of changed grids are carried to the new version; those of removed grids end
-  const members = (await sql<{ personId: number; name: string; duty: string; gridId: number; gridCode: string }>`
-    select p.id as person_id, p.name, a.duty, g.id as grid_id, g.code as grid_code
+  const members = (await sql<{ assignmentId: number; personId: number; name: string; duty: string; gridId: number; gridCode: string }>`
+    select a.id as assignment_id, p.id as person_id, p.name, a.duty, g.id as grid_id, g.code as grid_code
     from grid_assignments a join grids g on g.id = a.grid_id join people p on p.id = a.person_id
     where a.valid_to is null and a.grid_id = any(${touched}::bigint[]) order by g.code, p.name`.execute(db)).rows
-    .map((m) => ({ personId: Number(m.personId), name: m.name, duty: m.duty, gridCode: m.gridCode,
+    .map((m) => ({ assignmentId: Number(m.assignmentId), personId: Number(m.personId), name: m.name, duty: m.duty, gridCode: m.gridCode,
       outcome: removedIds.has(Number(m.gridId)) ? 'ends' : 'carried' }));
   // sites and open incidents whose grid code would differ after publishing
   const sites = await sql<{ id: number; name: string; category: string; fromCode: string; toCode: string | null }>`
@@ -91,9 +91,11 @@ export async function previewPlan(db: Db, planId: number) {
  * outside villages, and that the published grids are still those the draft started from (else 409
  * naming what changed). Closes the old versions, inserts new ones with recounted households, re-homes
  * sites and open incidents (closed ones keep their historical grid), carries members of changed
- * grids, ends those of removed grids, and records it all in the audit log.
+ * grids (but those the planner unticked in the preview, `endAssignmentIds`), ends those of removed
+ * grids, and records it all in the audit log.
  */
-export async function publishPlan(db: Db, user: AuthUser, planId: number) {
+export async function publishPlan(db: Db, user: AuthUser, planId: number, options: { endAssignmentIds?: number[] } = {}) {
+  const ended = options.endAssignmentIds ?? [];
   const plan = await db.selectFrom('plans').selectAll().where('id', '=', planId).forUpdate().executeTakeFirst();
   if (!plan) throw notFound('plan');
   const problems = await validateCoverage(db, plan.scopePrefix, await validationThresholds(db), planId);
@@ -131,11 +133,12 @@ export async function publishPlan(db: Db, user: AuthUser, planId: number) {
     from publish_outcome o where o.outcome in ('changed', 'added')
     returning id, code`.execute(db);
   const newIdByCode = new Map(inserted.map((r) => [r.code, Number(r.id)]));
-  // members of a changed grid follow it to its new version; the rest of the closed grids' end
+  // members of a changed grid follow it to its new version, except those the planner ended in the
+  // preview; every assignment of a closed grid version ends
   for (const c of changes.filter((x) => x.outcome === 'changed')) {
     await sql`insert into grid_assignments (grid_id, person_id, duty, valid_from)
       select ${newIdByCode.get(c.code)}, person_id, duty, now() from grid_assignments
-      where grid_id = ${c.gridId} and valid_to is null`.execute(db);
+      where grid_id = ${c.gridId} and valid_to is null and not id = any(${ended}::bigint[])`.execute(db);
   }
   await sql`update grid_assignments set valid_to = now() where grid_id = any(${closing}::bigint[]) and valid_to is null`.execute(db);
   // sites and open incidents move to whichever current grid of the plan's area now holds them

@@ -169,11 +169,17 @@ export function planRoutes() {
   app.openapi(createRoute({
     method: 'post', path: '/{id}/publish', tags: ['planning'],
     summary: 'Publish the draft: new grid versions, re-homed sites and incidents, carried members — atomically',
-    request: { params: PlanId },
+    request: { params: PlanId, body: { required: false, content: { 'application/json': { schema: z.object({
+      endAssignmentIds: z.array(Id).max(10000).optional()
+        .openapi({ description: 'assignments of changed grids (from the preview) that end instead of moving to the new version' }),
+    }) } } } },
     responses: { 200: { description: 'Published', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse,
       409: { description: 'The published grids changed since the draft was opened', content: { 'application/problem+json': { schema: z.any() } } },
       422: { description: 'The draft has gaps, overlaps or parts outside its villages', content: { 'application/problem+json': { schema: z.any() } } } },
-  }), async (c) => c.json(await publishPlan(c.get('db'), c.get('user')!, c.req.valid('param').id), 200));
+  }), async (c) => {
+    const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : {};
+    return c.json(await publishPlan(c.get('db'), c.get('user')!, c.req.valid('param').id, body), 200);
+  });
 
   return app;
 }

@@ -286,7 +286,11 @@ describe('publishing', () => {
     expect(preview.sitesMoving).toEqual([expect.objectContaining({ name: '测试摄像头', fromCode: `${village}005`, toCode: `${village}010` })]);
     expect(preview.incidentsMoving.map((i: any) => i.code)).toEqual(['SJ-TEST-1']);
 
-    const res = await call('POST', `/api/plans/${plan.id}/publish`);
+    // a second member on the grid, whom the planner unticks in the preview: their duty ends
+    await sql`insert into grid_assignments (grid_id, person_id, duty) values (${ids[4]}, 2, 'part_time')`.execute(t.db.kysely);
+    const members = (await call('GET', `/api/plans/${plan.id}/preview`)).body.members;
+    const partTime = members.find((m: any) => m.duty === 'part_time');
+    const res = await call('POST', `/api/plans/${plan.id}/publish`, { endAssignmentIds: [partTime.assignmentId] });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ closed: 1, inserted: 2, sitesRehomed: 1, incidentsRehomed: 1 });
     const grids = (await t.get(`/api/grids?region=${village}`, planner)).body.features;

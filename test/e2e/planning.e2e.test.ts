@@ -356,6 +356,15 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     await dialog.getByTestId('preview-added').waitFor();
     expect(Number(await dialog.getByTestId('preview-added').innerText())).toBeGreaterThanOrEqual(1);
     expect(Number(await dialog.getByTestId('preview-changed').innerText()) + Number(await dialog.getByTestId('preview-removed').innerText())).toBeGreaterThanOrEqual(1);
+    // the planner decides per member: unticking one ends their duty instead of carrying it
+    const carry = dialog.getByTestId('carry-member');
+    expect(await carry.count()).toBeGreaterThan(0);
+    const carried = (await page.evaluate<Array<{ gridCode: string; outcome: string }>>(
+      `fetch('/api/plans/${final.id}/preview').then((r) => r.json()).then((p) => p.members)`,
+    )).filter((m) => m.outcome === 'carried');
+    const untickedGrid = carried[0].gridCode;
+    await carry.first().uncheck();
+    await expect.poll(() => carry.first().locator('xpath=following-sibling::span[1]').innerText()).toBe('任职结束');
     await page.screenshot({ path: `${SHOTS}/planning-10-preview.png` });
     await dialog.getByTestId('plan-publish').click();
     await expect.poll(() => page.getByTestId('toast').last().innerText(), { timeout: 30_000 }).toMatch(/已发布/);
@@ -377,6 +386,19 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
       null, { timeout: 30_000, polling: 300 },
     );
     await shot('11-published');
+    // the grid whose member was unticked has one member fewer in its new version
+    const untickedNow = await page.evaluate<{ id: number; members: number }>(
+      `fetch('/api/grids?region=${villageCode}&layer=comprehensive').then((r) => r.json())
+        .then((fc) => fc.features.find((f) => f.properties.code === '${untickedGrid}').id)
+        .then((id) => fetch('/api/grids/' + id).then((r) => r.json()).then((g) => ({ id, members: g.properties.members.length })))`,
+    );
+    expect(untickedNow.members).toBe(carried.filter((m) => m.gridCode === untickedGrid).length - 1);
+    // and its panel shows its versions on a timeline
+    await page.locator('.children ul').getByRole('button', { name: new RegExp(untickedGrid) }).click();
+    const history = page.getByTestId('grid-history');
+    await history.waitFor();
+    expect(await history.locator('li').count()).toBeGreaterThanOrEqual(2);
+    await shot('12-grid-history');
   }, 90_000);
 
   test('grids as of yesterday show the village\'s old grids; "now" shows the published ones', async () => {

@@ -115,6 +115,9 @@ export const api = {
     }),
   grid: (id: string | number, signal?: AbortSignal) =>
     request<GridDetail>('GET', `/api/grids/${encodeURIComponent(String(id))}`, { signal }),
+  /** Every version of the grid's code, newest first. */
+  gridHistory: (id: string | number, signal?: AbortSignal) =>
+    request<GridCollection>('GET', `/api/grids/${encodeURIComponent(String(id))}/history`, { signal }),
 
   sites: (
     q: { category?: string[]; region?: string; grid?: string | number; bbox?: BBox; limit?: number } = {},

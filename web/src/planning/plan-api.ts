@@ -72,7 +72,7 @@ export type Outcome = 'unchanged' | 'changed' | 'added' | 'removed';
 export interface PlanPreview {
   summary: Record<Outcome, number>;
   grids: Array<{ planGridId: number | null; gridId: number | null; code: string; name: string; villageCode: string; outcome: Outcome }>;
-  members: Array<{ personId: number; name: string; duty: string; gridCode: string; outcome: 'carried' | 'ends' }>;
+  members: Array<{ assignmentId: number; personId: number; name: string; duty: string; gridCode: string; outcome: 'carried' | 'ends' }>;
   sitesMoving: Array<{ id: number; name: string; category: string; fromCode: string | null; toCode: string | null }>;
   incidentsMoving: Array<{ id: number; code: string; title: string; fromCode: string | null; toCode: string | null }>;
 }
@@ -112,5 +112,7 @@ export const planApi = {
   undo: (id: number, version: number) => request<PlanView>('POST', `${base(id)}/undo`, { body: { version } }),
   redo: (id: number, version: number) => request<PlanView>('POST', `${base(id)}/redo`, { body: { version } }),
   preview: (id: number) => request<PlanPreview>('GET', `${base(id)}/preview`),
-  publish: (id: number) => request<PublishResult>('POST', `${base(id)}/publish`),
+  /** `endAssignmentIds`: members of changed grids the planner unticked in the preview (they end instead of moving). */
+  publish: (id: number, endAssignmentIds: number[] = []) =>
+    request<PublishResult>('POST', `${base(id)}/publish`, { body: { endAssignmentIds } }),
 };

@@ -98,6 +98,8 @@ class Planning {
   sketch = $state.raw<Polygon | LineString | null>(null);
   preview = $state.raw<PlanPreview | null>(null);
   previewOpen = $state(false);
+  /** Assignments the planner unticked in the preview: they end rather than move to the new grid version. */
+  endAssignments = $state.raw<ReadonlySet<number>>(new Set());
   previewLoading = $state(false);
   publishing = $state(false);
   /** The rows of the last import the server refused (422), shown in the panel until the next edit. */
@@ -418,6 +420,7 @@ class Planning {
     if (!plan) return;
     this.previewOpen = true;
     this.previewLoading = true;
+    this.endAssignments = new Set();
     try {
       this.preview = await planApi.preview(plan.id);
     } catch (e) {
@@ -428,12 +431,19 @@ class Planning {
     }
   }
 
+  /** Ticks or unticks whether a member of a changed grid moves with it. */
+  toggleCarry(assignmentId: number): void {
+    const next = new Set(this.endAssignments);
+    if (!next.delete(assignmentId)) next.add(assignmentId);
+    this.endAssignments = next;
+  }
+
   async publish(): Promise<void> {
     const plan = this.plan;
     if (!plan || !plan.validation.summary.publishable || this.publishing) return;
     this.publishing = true;
     try {
-      const r = await planApi.publish(plan.id);
+      const r = await planApi.publish(plan.id, [...this.endAssignments]);
       toasts.show(t('plan.published', {
         closed: r.closed, inserted: r.inserted, sites: r.sitesRehomed, incidents: r.incidentsRehomed,
       }), 'success', 9000);
