@@ -67,10 +67,12 @@ create policy grid_assignments_read on grid_assignments for select to pingan_app
   using (exists (select 1 from grids g where g.id = grid_id));
 
 alter table people enable row level security;
+-- people of the caller's scope (grid members: only their own grids' people), the caller, and anyone
+-- currently serving on a grid the caller can see (a village police officer from the county's police
+-- unit belongs on that grid's page); the last test goes through grid_assignments' own policy
 create policy people_read on people for select to pingan_app
-  using (app.in_scope(region_code) and (app.role() <> 'grid_member' or id = app.person_id()
-    or exists (select 1 from grid_assignments a where a.person_id = people.id and a.valid_to is null
-      and app.member_grid(a.grid_id))));
+  using ((app.role() <> 'grid_member' and app.in_scope(region_code)) or id = app.person_id()
+    or exists (select 1 from grid_assignments a where a.person_id = people.id and a.valid_to is null));
 
 alter table sites enable row level security;
 create policy sites_read on sites for select to pingan_app

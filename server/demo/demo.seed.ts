@@ -116,12 +116,13 @@ export async function loadDemoCounty(owner: Kysely<Database>): Promise<Record<st
       left join people pe on pe.ref = e->>'actorRef'
       order by inc.id, (e->>'hoursAfterReport')::float8`);
 
+    const accountRefs = demoAccountRefs();
     const people = await db.selectFrom('people').select(['id', 'ref', 'name', 'villageCode', 'unitId'])
-      .where('ref', 'in', await demoPersonRefs()).execute();
+      .where('ref', 'in', Object.values(accountRefs)).execute();
     const byRef = new Map(people.map((p) => [p.ref, p]));
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     const county = (await db.selectFrom('regions').select('code').where('level', '=', 'county').executeTakeFirstOrThrow()).code;
-    for (const [account, ref] of Object.entries(await demoAccountRefs())) {
+    for (const [account, ref] of Object.entries(accountRefs)) {
       const person = byRef.get(ref)!;
       const role = demoAccounts[account];
       const scopeCode = role === 'grid_member' ? person.villageCode! : county.slice(0, 6);
@@ -138,7 +139,7 @@ export async function loadDemoCounty(owner: Kysely<Database>): Promise<Record<st
   });
 }
 
-async function demoAccountRefs(): Promise<Record<string, string>> {
+function demoAccountRefs(): Record<string, string> {
   const people = JSON.parse(read('people.json')) as Array<{ ref: string; account?: string }>;
   const refs: Record<string, string> = {};
   for (const p of people) if (p.account) refs[p.account] = p.ref;
@@ -146,8 +147,4 @@ async function demoAccountRefs(): Promise<Record<string, string>> {
     if (!refs[account]) throw new Error(`geodata/demo/people.json marks no person for the demo account "${account}"`);
   }
   return refs;
-}
-
-async function demoPersonRefs(): Promise<string[]> {
-  return Object.values(await demoAccountRefs());
 }

@@ -136,9 +136,9 @@ export async function splitParts(db: Kysely<Database>, planId: number, id: numbe
 
 /** The union of grids if they form one connected polygon, else null. */
 export async function mergedGeometry(db: Kysely<Database>, planId: number, ids: number[]) {
-  const { rows } = await sql<{ geometry: GeoJsonGeometry; parts: number; villages: number; n: number }>`
+  const { rows } = await sql<{ geometry: GeoJsonGeometry; parts: number; villages: number }>`
     select ST_AsGeoJSON(ST_Multi(ST_ReducePrecision(ST_Union(geom), 1e-7)), 7)::json as geometry, ST_NumGeometries(ST_Union(geom)) as parts,
-      count(distinct village_code)::int as villages, count(*)::int as n
+      count(distinct village_code)::int as villages
     from plan_grids where plan_id = ${planId} and id = any(${ids}::bigint[])`.execute(db);
   return rows[0];
 }

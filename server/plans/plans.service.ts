@@ -4,7 +4,6 @@ import type { GeoJsonGeometry } from '../db/geo.ts';
 import { validateCoverage, validationThresholds } from '../grids/validation.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { regionPrefix } from '../regions/regions.repository.ts';
 import {
   assertValidPolygon, drawnGeometry, importedGeometries, mergedGeometry, reshapedGeometries, splitParts, villageOf,
 } from './plan-geometry.ts';
@@ -251,8 +250,4 @@ export async function discardPlan(db: Db, user: AuthUser, id: number) {
   const plan = await editable(db, user, id);
   await db.updateTable('plans').set({ status: 'discarded', updatedAt: new Date() }).where('id', '=', id).execute();
   await audit(db, user, 'plan.discard', id, plan.scopeCode, null);
-}
-
-export async function planScopePrefix(db: Db, regionCode: string) {
-  return regionPrefix(db, regionCode);
 }

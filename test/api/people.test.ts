@@ -289,7 +289,12 @@ describe('scope, from the outside', () => {
     const township = await newUser('township-planner', 'planner', own.code);
     const people = (await get('/api/people?limit=500', township)).body;
     expect(people.total).toBeGreaterThan(0);
-    expect(people.items.every((p: any) => p.regionCode.startsWith(own.code))).toBe(true);
+    // everyone listed belongs to the township, or serves on one of its grids (e.g. county police)
+    const { rows: serving } = await sql<{ personId: number }>`select distinct a.person_id from grid_assignments a
+      join grids g on g.id = a.grid_id where a.valid_to is null and g.village_code like ${`${own.code}%`}`.execute(t.db.kysely);
+    const servingIds = new Set(serving.map((r) => Number(r.personId)));
+    expect(people.items.every((p: any) => p.regionCode.startsWith(own.code) || servingIds.has(Number(p.id)))).toBe(true);
+    expect(people.items.some((p: any) => !p.regionCode.startsWith(own.code))).toBe(true);
     const staffing = (await get('/api/staffing', township)).body;
     expect(staffing.region).toBe(`${own.code}000`);
     expect(staffing.villages.every((v: any) => v.code.startsWith(own.code))).toBe(true);

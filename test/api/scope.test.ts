@@ -65,9 +65,13 @@ describe('a grid member', () => {
     expect(children.map((f: any) => f.properties.code)).toEqual([memberVillage]);
   });
 
-  it('sees only the people of their own grids in grid details', async () => {
+  it('sees their own grid\'s members in its details, exactly those currently assigned', async () => {
     const detail = (await t.get(`/api/grids/${memberGridIds[0]}`, member)).body;
-    expect(detail.properties.members.length).toBeGreaterThan(0);
+    const { rows } = await sql<{ personId: number; duty: string }>`select person_id, duty from grid_assignments
+      where grid_id = ${memberGridIds[0]} and valid_to is null`.execute(t.db.kysely);
+    const key = (m: { personId: number; duty: string }) => `${Number(m.personId)}:${m.duty}`;
+    expect(detail.properties.members.map(key).sort()).toEqual(rows.map(key).sort());
+    expect(rows.length).toBeGreaterThan(0);
   });
 });
 
