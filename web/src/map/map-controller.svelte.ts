@@ -227,10 +227,12 @@ class MapController {
     this.map?.setFilter('regions-current-line', filter);
   }
 
-  setSelection(ref: SelectedRef | null): void {
+  /** Highlights the selected grid or site, or a person's grids (`gridIds`). */
+  setSelection(ref: SelectedRef | null, gridIds: Array<number | string> = []): void {
     const map = this.map;
     if (!map) return;
-    const grid = ref?.kind === 'grid' ? idFilter(ref.id) : NOTHING;
+    const grid = ref?.kind === 'grid' ? idFilter(ref.id)
+      : gridIds.length ? (['in', ['to-string', ['get', 'id']], ['literal', gridIds.map(String)]] as never) : NOTHING;
     const site = ref?.kind === 'site' ? idFilter(ref.id) : NOTHING;
     map.setFilter('grids-selected-fill', grid);
     map.setFilter('grids-selected-casing', grid);

@@ -1,20 +1,23 @@
-/** The grid or site whose details are open beside the map (and highlighted on it). */
+/** The grid, site or person whose details are open beside the map (and highlighted on it). */
 import { ApiError, api } from '../lib/api';
 import type { GridDetail, SiteDetail } from '../lib/types';
+import { peopleApi, type PersonDetail } from '../people/people-api';
 
-export type SelectedRef = { kind: 'grid' | 'site'; id: string };
+export type SelectedKind = 'grid' | 'site' | 'person';
+export type SelectedRef = { kind: SelectedKind; id: string };
 
 class Selection {
   ref = $state.raw<SelectedRef | null>(null);
   grid = $state.raw<GridDetail | null>(null);
   site = $state.raw<SiteDetail | null>(null);
+  person = $state.raw<PersonDetail | null>(null);
   loading = $state(false);
   error = $state<string | null>(null);
   #abort: AbortController | null = null;
 
-  async select(kind: 'grid' | 'site', id: string | number): Promise<void> {
+  async select(kind: SelectedKind, id: string | number, options: { reload?: boolean } = {}): Promise<void> {
     const ref = { kind, id: String(id) };
-    if (this.ref && this.ref.kind === ref.kind && this.ref.id === ref.id && !this.error) return;
+    if (!options.reload && this.ref && this.ref.kind === ref.kind && this.ref.id === ref.id && !this.error) return;
     this.#abort?.abort();
     const abort = (this.#abort = new AbortController());
     this.ref = ref;
@@ -24,13 +27,15 @@ class Selection {
       if (kind === 'grid') {
         const grid = await api.grid(ref.id, abort.signal);
         if (abort.signal.aborted) return;
-        this.grid = grid;
-        this.site = null;
-      } else {
+        [this.grid, this.site, this.person] = [grid, null, null];
+      } else if (kind === 'site') {
         const site = await api.site(ref.id, abort.signal);
         if (abort.signal.aborted) return;
-        this.site = site;
-        this.grid = null;
+        [this.grid, this.site, this.person] = [null, site, null];
+      } else {
+        const person = await peopleApi.person(ref.id, abort.signal);
+        if (abort.signal.aborted) return;
+        [this.grid, this.site, this.person] = [null, null, person];
       }
     } catch (e) {
       if (abort.signal.aborted) return;
@@ -52,6 +57,7 @@ class Selection {
     this.ref = null;
     this.grid = null;
     this.site = null;
+    this.person = null;
     this.loading = false;
     this.error = null;
   }

@@ -1,11 +1,14 @@
 /** Layout state: which side panel is open, and whether we are on a phone-sized screen. */
+/** mine: a grid member's own area; people: directory and staffing (planners, administrators…). */
+export type SidebarTab = 'mine' | 'regions' | 'layers' | 'people';
+
 const PHONE_QUERY = '(max-width: 720px)';
 
 class Ui {
   phone = $state(typeof matchMedia !== 'undefined' && matchMedia(PHONE_QUERY).matches);
   /** Desktop: the left side bar is shown. Phone: the regions/layers sheet is shown. */
   sidebarOpen = $state(true);
-  tab = $state<'regions' | 'layers'>('regions');
+  tab = $state<SidebarTab>('regions');
   settingsOpen = $state(false);
 
   constructor() {
@@ -19,7 +22,7 @@ class Ui {
   }
 
   /** On a phone, opening one sheet closes the other. */
-  openTab(tab: 'regions' | 'layers'): void {
+  openTab(tab: SidebarTab): void {
     if (this.phone && this.sidebarOpen && this.tab === tab) {
       this.sidebarOpen = false;
       return;
@@ -30,3 +33,13 @@ class Ui {
 }
 
 export const ui = new Ui();
+
+const TAB_LABELS = { mine: 'tab.mine', regions: 'tab.regions', layers: 'tab.layers', people: 'tab.people' } as const;
+const TAB_ICONS = { mine: 'home', regions: 'region', layers: 'layers', people: 'people' } as const;
+
+/** The side bar's tabs for a role: a grid member starts on their own area; staff get the people tab. */
+export function sidebarTabs(role: string | undefined): Array<{ key: SidebarTab; label: (typeof TAB_LABELS)[SidebarTab]; icon: (typeof TAB_ICONS)[SidebarTab] }> {
+  const keys: SidebarTab[] = role === 'grid_member' ? ['mine', 'regions', 'layers']
+    : role === 'unit_staff' || !role ? ['regions', 'layers'] : ['regions', 'layers', 'people'];
+  return keys.map((key) => ({ key, label: TAB_LABELS[key], icon: TAB_ICONS[key] }));
+}
