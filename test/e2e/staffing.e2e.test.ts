@@ -1,0 +1,122 @@
+/**
+ * A county planner staffs grids from the map: the staffing report lists and colours the problem
+ * grids; in a grid's panel they assign a person with a duty, hand the duty over to someone else and
+ * end it, and the history keeps every step; the person's panel shows their grids.
+ */
+import { mkdirSync } from 'node:fs';
+import { type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+
+const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
+if (!BASE) throw new Error('E2E_BASE_URL must name the running server');
+const SHOTS = 'test-results/screenshots';
+
+let browser: Browser;
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+function renderedCount(page: Page, layers: string[]): Promise<number> {
+  return page.evaluate<number>(`window.__map.queryRenderedFeatures({ layers: ${JSON.stringify(layers)} }).length`);
+}
+async function settle(page: Page) {
+  await page.waitForFunction('(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()', null, { timeout: 60_000, polling: 200 });
+  await page.waitForTimeout(400);
+}
+
+describe('staffing and assignments (county planner)', () => {
+  test('the report colours problem grids; a grid gets a person, a handover and an end, all in its history', async () => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error('[page error]', e.message));
+    try {
+      await page.goto(`${BASE}/`);
+      await page.locator('#login-username').fill('planner');
+      await page.locator('#login-password').fill('demo-2026');
+      await page.getByRole('button', { name: '登录', exact: true }).click();
+      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+
+      await page.getByRole('tab', { name: '人员' }).click();
+      const panel = page.getByTestId('people-panel');
+      const summary = panel.getByTestId('staffing-summary');
+      await summary.waitFor();
+      const noLeader = Number(await summary.locator('div').nth(2).locator('dd').textContent());
+      expect(noLeader).toBeGreaterThan(0);
+      // townships listed; the problem grids coloured on the map
+      expect(await panel.getByTestId('staffing-table').locator('tbody tr').count()).toBeGreaterThan(10);
+      await expect.poll(() => renderedCount(page, ['staffing-fill']), { timeout: 20_000 }).toBeGreaterThan(0);
+      await settle(page);
+      await page.screenshot({ path: `${SHOTS}/staffing-county.png` });
+      // unticking the map colouring removes it
+      await panel.getByLabel('在地图上标出问题网格').uncheck();
+      await expect.poll(() => page.evaluate<boolean>('!!window.__map.getLayer("staffing-fill")')).toBe(false);
+      await panel.getByLabel('在地图上标出问题网格').check();
+
+      // the directory: find a person, open them, go to their first grid
+      await panel.getByRole('button', { name: '名录' }).click();
+      await panel.getByTestId('people-results').locator('li').first().waitFor();
+      const first = panel.getByTestId('people-results').locator('li button').first();
+      const personName = (await first.textContent())!.trim();
+      await first.click();
+      const person = page.getByTestId('person-panel');
+      await person.getByRole('heading', { name: personName }).waitFor();
+
+      // a grid of the member account's village: assign, hand over, end
+      const gridLink = page.getByTestId('detail-panel').locator('.rows li button.link').first();
+      if (await gridLink.count()) {
+        await gridLink.click();
+      } else {
+        throw new Error(`${personName} has no grid to open`);
+      }
+      const assignments = page.getByTestId('grid-assignments');
+      await assignments.waitFor();
+      const before = await assignments.locator('.members > li').count();
+
+      await assignments.getByRole('button', { name: '添加人员' }).click();
+      const editor = assignments.getByTestId('assign-editor');
+      await editor.getByRole('combobox').selectOption('mediator');
+      const search = editor.getByRole('searchbox');
+      await search.fill('李');
+      const pick = editor.locator('.results button').first();
+      await pick.waitFor();
+      const picked = (await pick.locator('.name').textContent())!.trim();
+      await pick.click();
+      await expect.poll(() => assignments.locator('.members > li').count()).toBe(before + 1);
+      const row = assignments.locator('.members > li', { hasText: picked }).filter({ hasText: '调解员' });
+      await row.waitFor();
+      await page.screenshot({ path: `${SHOTS}/staffing-assigned.png` });
+
+      // hand the mediator duty over to someone else
+      await row.getByRole('button', { name: `交接 ${picked} 的职责` }).click();
+      const handover = assignments.locator('li.editor');
+      await handover.getByRole('searchbox').fill('王');
+      const next = handover.locator('.results button').filter({ hasNotText: picked }).first();
+      await next.waitFor();
+      const successor = (await next.locator('.name').textContent())!.trim();
+      await next.click();
+      const successorRow = assignments.locator('.members > li', { hasText: successor }).filter({ hasText: '调解员' });
+      await successorRow.waitFor();
+      expect(await assignments.locator('.members > li', { hasText: picked }).filter({ hasText: '调解员' }).count()).toBe(0);
+
+      // end it; the history shows both, closed
+      await successorRow.getByRole('button', { name: `结束 ${successor} 的任职` }).click();
+      await expect.poll(() => assignments.locator('.members > li').count()).toBe(before);
+      await assignments.getByRole('button', { name: '任职历史' }).click();
+      const history = assignments.getByTestId('assignment-history');
+      await history.waitFor();
+      expect(await history.locator('li.ended', { hasText: `${picked} · 调解员` }).count()).toBe(1);
+      expect(await history.locator('li.ended', { hasText: `${successor} · 调解员` }).count()).toBe(1);
+      await page.screenshot({ path: `${SHOTS}/staffing-history.png` });
+    } catch (e) {
+      await page.screenshot({ path: `${SHOTS}/staffing-failure.png` });
+      throw e;
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+});
