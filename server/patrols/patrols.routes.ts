@@ -5,7 +5,7 @@ import { ProblemError, notFound } from '../http/problem.ts';
 import { Id, RegionCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { listPatrols, listRules } from './patrols.repository.ts';
-import { checkIn, compliance, supervisorRoles } from './patrols.service.ts';
+import { checkIn, compliance, supervisorRoles, updateRule } from './patrols.service.ts';
 
 /*
  * Patrol rules, check-ins with proof of presence, and the compliance report. Mounted at /api:
@@ -53,6 +53,22 @@ export function patrolRoutes() {
     method: 'get', path: '/patrol-rules', tags: ['patrols'], summary: 'Patrol rules per site category: months, weekdays, time windows, allowed distance',
     responses: { 200: ok('Rules', z.array(PatrolRule)), ...problemResponses },
   }), async (c) => c.json(await listRules(c.get('db')) as never, 200));
+
+  const Window = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a local time window HH:MM-HH:MM');
+  app.openapi(createRoute({
+    method: 'patch', path: '/patrol-rules/{id}', tags: ['patrols'],
+    summary: 'Change a patrol rule: months, weekdays, time windows, allowed distance, enabled (administrators; audited)',
+    request: { params: z.object({ id: Id }), body: { required: true, content: { 'application/json': { schema: z.object({
+      months: z.array(z.number().int().min(1).max(12)).min(1).max(12).nullable().optional().openapi({ description: 'null: every month' }),
+      weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).nullable().optional().openapi({ description: 'ISO weekdays, 1 = Monday; null: every day' }),
+      windows: z.array(Window).min(1).max(12).optional(),
+      maxDistanceM: z.number().min(5).max(5000).optional().openapi({ description: 'how near a check-in must be, in metres' }),
+      enabled: z.boolean().optional(),
+    }).strict() } } } },
+    responses: { 200: ok('The rule as changed', PatrolRule), ...problemResponses, ...notFoundResponse,
+      403: { description: 'For administrators', content: { 'application/problem+json': { schema: z.any() } } },
+      422: { description: 'A window that ends before it starts', content: { 'application/problem+json': { schema: z.any() } } } },
+  }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')) as never, 200));
 
   app.openapi(createRoute({
     method: 'post', path: '/patrols', tags: ['patrols'],

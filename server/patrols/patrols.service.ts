@@ -5,7 +5,7 @@ import { ProblemError, notFound } from '../http/problem.ts';
 import { settingValue } from '../people/people.repository.ts';
 import { staffingThresholds } from '../people/people.service.ts';
 import { regionCodeOfScope, regionPrefix } from '../regions/regions.repository.ts';
-import { complianceByGrid, complianceByMember, insertPatrol, ruleFor, siteWithDistance } from './patrols.repository.ts';
+import { complianceByGrid, complianceByMember, insertPatrol, listRules, ruleFor, siteWithDistance } from './patrols.repository.ts';
 
 type Db = Kysely<Database>;
 
@@ -79,4 +79,36 @@ export async function compliance(db: Db, user: AuthUser, query: { region?: strin
     summary: { grids: grids.length, due: sum('due'), done: sum('done'), missed: sum('missed'), pending: sum('pending') },
     grids, members,
   };
+}
+
+export interface PatrolRuleChange {
+  months?: number[] | null; weekdays?: number[] | null; windows?: string[]; maxDistanceM?: number; enabled?: boolean;
+}
+
+/**
+ * Changes a patrol rule (administrators; row security enforces it too): when, how often and how near.
+ * Audited with the rule before and after. Check-ins already made keep the rule they were made under.
+ */
+export async function updateRule(db: Db, user: AuthUser, id: number, change: PatrolRuleChange) {
+  if (user.role !== 'admin') throw new ProblemError(403, 'forbidden', 'patrol rules are changed by administrators');
+  const before = (await listRules(db)).find((r) => r.id === id);
+  if (!before) throw notFound('patrol rule');
+  for (const w of change.windows ?? []) {
+    const [from, to] = w.split('-');
+    if (from >= to) throw new ProblemError(422, 'validation', `the window ${w} ends before it starts`, { field: 'windows' });
+  }
+  const updated = await db.updateTable('patrolRules').set({
+    ...(change.months !== undefined ? { months: change.months } : {}),
+    ...(change.weekdays !== undefined ? { weekdays: change.weekdays } : {}),
+    ...(change.windows !== undefined ? { windows: change.windows } : {}),
+    ...(change.maxDistanceM !== undefined ? { maxDistanceM: change.maxDistanceM } : {}),
+    ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
+  }).where('id', '=', id).executeTakeFirst();
+  if (!updated.numUpdatedRows) throw new ProblemError(403, 'forbidden', 'patrol rules are changed by administrators');
+  const after = (await listRules(db)).find((r) => r.id === id)!;
+  await db.insertInto('auditLog').values({
+    actorId: user.id, action: 'update', entity: 'patrol_rule', entityId: String(id), regionCode: null,
+    before: JSON.stringify(before), after: JSON.stringify(after),
+  }).execute();
+  return after;
 }

@@ -44,6 +44,36 @@ describe('patrol rules', () => {
     const school = res.body.find((r: any) => r.category === 'school');
     expect(school).toMatchObject({ weekdays: [1, 2, 3, 4, 5], timesPerDay: 2, maxDistanceM: 100 });
   });
+
+  it('an administrator changes a rule, audited; others are refused; bad windows and unknown fields change nothing', async () => {
+    const admin = await t.login('admin');
+    const rules = (await get('/api/patrol-rules', admin)).body;
+    const school = rules.find((r: any) => r.category === 'school');
+    const path = `/api/patrol-rules/${school.id}`;
+
+    expect((await call('PATCH', path, planner, { maxDistanceM: 80 })).status).toBe(403);
+    expect((await call('PATCH', path, member, { maxDistanceM: 80 })).status).toBe(403);
+    const backwards = await call('PATCH', path, admin, { windows: ['17:00-07:00'] });
+    expect(backwards.status).toBe(422);
+    expect(backwards.body.detail).toMatch(/17:00-07:00/);
+    expect((await call('PATCH', path, admin, { windows: ['7:00-8:00'] })).status).toBe(400);
+    expect((await call('PATCH', path, admin, { radius: 80 })).status).toBe(400);
+    expect((await call('PATCH', '/api/patrol-rules/99999', admin, { enabled: false })).status).toBe(404);
+    expect((await get('/api/patrol-rules', admin)).body.find((r: any) => r.id === school.id)).toEqual(school);
+
+    const changed = await call('PATCH', path, admin, { windows: ['07:10-08:00', '16:30-17:30', '19:00-20:00'], maxDistanceM: 80 });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ windows: ['07:10-08:00', '16:30-17:30', '19:00-20:00'], timesPerDay: 3, maxDistanceM: 80 });
+    const audit = (await get(`/api/audit?entity=patrol_rule`, admin)).body;
+    const entry = (audit.items ?? audit).find((e: any) => e.entityId === String(school.id));
+    expect(entry).toBeTruthy();
+    expect(entry.before.maxDistanceM).toBe(100);
+    expect(entry.after.maxDistanceM).toBe(80);
+
+    // put it back for the tests below
+    const restored = await call('PATCH', path, admin, { windows: school.windows, maxDistanceM: school.maxDistanceM });
+    expect(restored.body).toEqual(school);
+  });
 });
 
 describe('check-ins with proof of presence', () => {
