@@ -219,6 +219,11 @@ create function app.incident_actions(incident bigint) returns setof text languag
       and app.incident_may(t.action, i.region_code, i.level, i.grid_id, i.unit_id, i.reporter_id)
     order by 1 $$;
 
+-- the deadline of an incident of a category reported at a moment: deadline_hours later (exact
+-- elapsed hours, so month and year ends need no special case)
+create function app.incident_due(cat text, reported timestamptz) returns timestamptz language sql stable
+  as $$ select reported + make_interval(hours => c.deadline_hours) from incident_categories c where c.code = cat $$;
+
 -- the deadline clock as of a moment: overdue, near_due (less than near_fraction of the time left),
 -- on_time, or null when there is no clock (rejected, no deadline). Resolution stops the clock.
 create function app.incident_clock(st text, created timestamptz, due timestamptz, resolved timestamptz,
@@ -361,7 +366,7 @@ drop policy incident_events_insert on incident_events;
 revoke insert on incidents, incident_events from pingan_app;
 revoke update (state, level, unit_id, due_at, closed_at, version, duplicate_of, result, confirmed_at, satisfied) on incidents from pingan_app;
 drop table incident_code_counters, incident_photos, incident_notifications, incident_permissions, incident_transitions;
-drop function app.incident_event_resolved(), app.next_incident_code(timestamptz), app.person_name(bigint), app.incident_grid(geometry),
+drop function app.incident_due(text, timestamptz), app.incident_event_resolved(), app.next_incident_code(timestamptz), app.person_name(bigint), app.incident_grid(geometry),
   app.incident_clock(text, timestamptz, timestamptz, timestamptz, timestamptz, double precision), app.incident_actions(bigint),
   app.incident_may(text, text, text, bigint, integer, bigint), app.incident_relation(text, text, text, bigint, integer, bigint),
   app.scope_rank(), app.level_rank(text);

@@ -15,6 +15,7 @@ import { gridRoutes } from './grids/grids.routes.ts';
 import { importRoutes } from './imports/imports.routes.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
+import { open311Routes } from './open311/open311.routes.ts';
 import { patrolRoutes } from './patrols/patrols.routes.ts';
 import { peopleRoutes } from './people/people.routes.ts';
 import { planRoutes } from './plans/plans.routes.ts';
@@ -72,7 +73,7 @@ export function createApp(db: Db, options: AppOptions) {
   const [jsonLimit, uploadLimit] = [limit(2), limit(50)];
   app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/imports') || /^\/api\/incidents\/\d+\/photos$/.test(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
   // ('/x/*' also matches '/x' itself in Hono)
-  for (const area of ['/api/*', '/tiles/*', '/ogc/*']) app.use(area, authenticate(owner));
+  for (const area of ['/api/*', '/tiles/*', '/ogc/*', '/open311/*']) app.use(area, authenticate(owner));
 
   app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
   app.route('/api/auth', authRoutes(owner, options.sessionHours));
@@ -97,6 +98,8 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api', incidentRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
+  // Open311 GeoReport v2 for hotline systems (its own token check, scope and error format)
+  app.route('/open311/v2', open311Routes(owner));
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

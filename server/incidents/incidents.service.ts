@@ -89,7 +89,7 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
       reporter_id, due_at, created_at, attrs, source, source_data, caller_name, caller_phone, created_by)
     values (app.next_incident_code(now()), ${category.code}, ${input.title}, ${input.description ?? ''}, ${point},
       ${route.gridId}, ${route.villageCode}, 'reported', 'village', ${input.priority ?? 'normal'},
-      ${user.personId}, now() + make_interval(hours => ${category.deadlineHours}), now(), ${JSON.stringify(attrs)}::jsonb,
+      ${user.personId}, app.incident_due(${category.code}, now()), now(), ${JSON.stringify(attrs)}::jsonb,
       ${source}, ${input.sourceData ? JSON.stringify(input.sourceData) : null}::jsonb,
       ${input.caller?.name ?? null}, ${input.caller?.phone ?? null}, ${user.id})
     returning id, code`.execute(db);
