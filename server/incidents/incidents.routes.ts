@@ -265,9 +265,13 @@ export function incidentRoutes() {
     request: { params: z.object({ id: Id }) },
     responses: { 204: { description: 'Marked' }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
-    const result = await c.get('db').updateTable('incidentNotifications').set({ readAt: new Date() })
-      .where('id', '=', c.req.valid('param').id).where('readAt', 'is', null).executeTakeFirst();
+    const db = c.get('db');
+    const { id } = c.req.valid('param');
+    const result = await db.updateTable('incidentNotifications').set({ readAt: new Date() })
+      .where('id', '=', id).where('readAt', 'is', null).executeTakeFirst();
     if (!result.numUpdatedRows) throw notFound('unread notification');
+    await db.insertInto('auditLog').values({ actorId: c.get('user')!.id, action: 'incident.notification.read', entity: 'incident_notification',
+      entityId: String(id), regionCode: null, before: null, after: JSON.stringify({ read: true }) }).execute();
     return c.body(null, 204);
   });
 
