@@ -9,7 +9,7 @@ import { addPhoto, readPhoto } from './incidents.photos.ts';
 import {
   duplicateCandidates, getIncident, gridMembers, listCategories, listIncidents, notificationsForUnit, photos, settingValue, timeline,
 } from './incidents.repository.ts';
-import { act, createIncident } from './incidents.service.ts';
+import { act, createIncident, reportRuleViolation } from './incidents.service.ts';
 
 type Db = Kysely<Database>;
 
@@ -180,6 +180,22 @@ export function incidentRoutes() {
     });
     const detail = await incidentDetail(db, created.id);
     return c.json({ ...detail, properties: { ...detail.properties, duplicates: created.duplicates.map((d) => ({ ...d, createdAt: iso(d.createdAt)! })) } }, 201);
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/incidents/from-rule', tags: ['incidents'],
+    summary: 'Report a spatial rule violation (from POST /api/rules/{id}/run) as an incident at the target site; the same open violation is reported once',
+    request: { body: { required: true, content: { 'application/json': { schema: z.object({
+      ruleId: z.number().int().positive(), subjectId: z.number().int().positive(), targetId: z.number().int().positive().nullable(),
+      distanceM: z.number().nonnegative().nullable().optional(), category: z.string().regex(/^[a-z_]+([.][a-z_]+)?$/).optional(),
+    }).openapi('RuleViolationReport') } } } },
+    responses: { 201: { description: 'The new incident', content: { 'application/json': { schema: Detail } } }, ...problemResponses, ...notFoundResponse,
+      403: problem('Not allowed to report here'), 409: problem('Already reported and still open (incidentId)') },
+  }), async (c) => {
+    const { category, ...violation } = c.req.valid('json');
+    const db = c.get('db');
+    const created = await reportRuleViolation(db, c.get('user')!, violation, category);
+    return c.json(await incidentDetail(db, created.id), 201);
   });
 
   app.openapi(createRoute({

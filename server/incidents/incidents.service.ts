@@ -124,6 +124,7 @@ export interface RuleViolationRef {
  * {ruleId, subjectId, targetId}. The same violation is not reported twice while an incident for it is open.
  */
 export async function reportRuleViolation(db: Db, user: AuthUser, violation: RuleViolationRef, category = 'campus.venues') {
+  if (!(await maySomewhere(db, 'report'))) throw new ProblemError(403, 'forbidden', `a ${user.role} does not report incidents`);
   const { rows: [info] } = await sql<{ ruleName: string; subjectName: string; targetName: string | null; lon: number; lat: number }>`
     select r.name as rule_name, s.name as subject_name, t.name as target_name,
       ST_X(p.geom) as lon, ST_Y(p.geom) as lat

@@ -151,6 +151,27 @@ describe('intake and routing', () => {
   });
 });
 
+describe('rule violations', () => {
+  it('reports a violation found by a rule run as an incident at the target, once while it is open', async () => {
+    const rule = (await t.get('/api/rules', dispatcher)).body.items.find((r: any) => r.code === 'internet-cafe-school-200');
+    const run = await call('POST', `/api/rules/${rule.id}/run?region=990101000000`, dispatcher);
+    const v = run.body.features[0].properties;
+    const body = { ruleId: rule.id, subjectId: v.subject_id, targetId: v.target_id, distanceM: v.distance_m };
+    const res = await call('POST', '/api/incidents/from-rule', dispatcher, body);
+    expect(res.status).toBe(201);
+    expect(res.body.properties).toMatchObject({ category: 'campus.venues', source: 'rule',
+      sourceData: { ruleId: rule.id, subjectId: v.subject_id, targetId: v.target_id },
+      attrs: { schoolName: v.subjectName, venueName: v.targetName, distanceM: v.distance_m } });
+    expect(res.body.properties.title).toContain(v.targetName);
+    const site = (await t.get(`/api/sites/${v.target_id}`, dispatcher)).body;
+    expect(res.body.properties.regionCode).toBe(site.properties.regionCode);
+    const again = await call('POST', '/api/incidents/from-rule', dispatcher, body);
+    expect(again).toMatchObject({ status: 409, body: { incidentId: res.body.id } });
+    expect((await call('POST', '/api/incidents/from-rule', inspector, body)).status).toBe(403);
+    expect((await call('POST', '/api/incidents/from-rule', dispatcher, { ...body, subjectId: 999999999 })).status).toBe(404);
+  });
+});
+
 describe('duplicates', () => {
   it('suggests same-category reports within 50 m and 7 days, and links one as a duplicate', async () => {
     const base: [number, number] = [memberGrid.x, memberGrid.y];
