@@ -120,6 +120,7 @@ export async function getIncident(db: Db, id: number, nearFraction: number) {
       't.name as townshipName', 'su.id as suggestedUnitId', 'su.name as suggestedUnitName', 'c.deadlineHours',
       sql<string | null>`app.person_name(i.reporter_id)`.as('reporterName'),
       sql<string[]>`array(select app.incident_actions(i.id))`.as('allowedActions'),
+      sql<boolean>`app.incident_may('photo', i.region_code, i.level, i.grid_id, i.unit_id, i.reporter_id)`.as('mayAddPhotos'),
     ])
     .where('i.id', '=', id).executeTakeFirst();
 }

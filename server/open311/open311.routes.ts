@@ -90,7 +90,8 @@ export function open311Routes(owner: Db) {
     });
   });
 
-  for (const path of ['/requests', '/requests.json', '/requests/*']) {
+  // ('/requests/*' also matches '/requests' itself: one scoped transaction per request)
+  for (const path of ['/requests.json', '/requests/*']) {
     app.use(path, apiKey);
     app.use(path, scoped);
   }

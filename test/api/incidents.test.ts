@@ -424,6 +424,8 @@ describe('photos', () => {
     expect((await sharp(thumb.bytes).metadata()).format).toBe('jpeg');
     const detail = await t.get(`/api/incidents/${id}`, member);
     expect(detail.body.properties.photos.map((p: any) => p.id)).toEqual([res.body.id]);
+    expect(detail.body.properties.mayAddPhotos).toBe(true);
+    expect((await t.get(`/api/incidents/${id}`, inspector)).body.properties.mayAddPhotos).toBe(false);
     // another village's member: 404; the unit before dispatch: 404
     const stranger = await t.login('other_member').catch(() => null);
     if (stranger) expect((await fetchBytes(res.body.url, stranger)).status).toBe(404);

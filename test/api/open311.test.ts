@@ -81,6 +81,7 @@ describe('Open311 GeoReport v2', () => {
     const closedList = await open311('/requests.json?status=closed&service_code=dispute.labour');
     expect(closedList.body.map((r: any) => r.service_request_id)).toContain(id);
     expect(closedList.body.every((r: any) => r.status === 'closed')).toBe(true);
+    expect((await open311('/requests?status=closed&service_code=dispute.labour')).body).toEqual(closedList.body);
     const openList = await open311('/requests.json?status=open');
     expect(openList.body.map((r: any) => r.service_request_id)).not.toContain(id);
     // a rejection is closed too
