@@ -13,7 +13,9 @@ import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
 import { importRoutes } from './imports/imports.routes.ts';
+import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
+import { open311Routes } from './open311/open311.routes.ts';
 import { patrolRoutes } from './patrols/patrols.routes.ts';
 import { peopleRoutes } from './people/people.routes.ts';
 import { planRoutes } from './plans/plans.routes.ts';
@@ -63,15 +65,15 @@ export function createApp(db: Db, options: AppOptions) {
   app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false }));
   // GeoJSON compresses about 5:1; the county's grids go from ~1.8 MB to ~0.4 MB
   app.use('/api/*', compress());
-  // JSON bodies up to 2 MiB; uploads (/api/imports) up to 50 MiB
+  // JSON bodies up to 2 MiB; uploads (/api/imports, incident photos) up to 50 MiB
   const limit = (mib: number) => bodyLimit({
     maxSize: mib * 1024 * 1024,
     onError: () => { throw new ProblemError(413, 'payload-too-large', `request bodies here are limited to ${mib} MiB`); },
   });
   const [jsonLimit, uploadLimit] = [limit(2), limit(50)];
-  app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/imports') ? uploadLimit(c, next) : jsonLimit(c, next)));
+  app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/imports') || /^\/api\/incidents\/\d+\/photos$/.test(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
   // ('/x/*' also matches '/x' itself in Hono)
-  for (const area of ['/api/*', '/tiles/*', '/ogc/*']) app.use(area, authenticate(owner));
+  for (const area of ['/api/*', '/tiles/*', '/ogc/*', '/open311/*']) app.use(area, authenticate(owner));
 
   app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
   app.route('/api/auth', authRoutes(owner, options.sessionHours));
@@ -92,8 +94,12 @@ export function createApp(db: Db, options: AppOptions) {
   // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
   app.route('/api', peopleRoutes());
   app.route('/api', patrolRoutes());
+  // incidents, incident categories, incident notifications
+  app.route('/api', incidentRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
+  // Open311 GeoReport v2 for hotline systems (its own token check, scope and error format)
+  app.route('/open311/v2', open311Routes(owner));
 
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

@@ -8,6 +8,7 @@ import { createToken, createUser, listUsers, revokeToken } from './cli/users.ts'
 import { loadConfig } from './config.ts';
 import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_PASSWORD, demoAccounts, isEmpty, loadDemoCounty } from './demo/demo.seed.ts';
+import { escalateOverdue } from './incidents/incidents.service.ts';
 import { openPlatformDatabase } from './platform.ts';
 
 const usage = `Pingan Grid (平安网格)
@@ -19,6 +20,7 @@ usage: npm run cli -- <command>
   users list
   tokens create --username U --name LABEL [--days N]                (prints a bearer token once)
   tokens revoke --id N
+  incidents escalate [--now ISO-TIME] [--force]                     escalate overdue incidents one level (setting incidents.autoEscalate; --force ignores it)
 environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL`;
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -67,7 +69,15 @@ async function start() {
       for (const [username, role] of Object.entries(demoAccounts)) console.log(`    ${username.padEnd(11)} ${role}`);
     }
   });
+  // automatic escalation of overdue incidents (when the setting incidents.autoEscalate is on), every 10 minutes
+  const escalation = setInterval(() => {
+    escalateOverdue(db.kysely).then((ids) => {
+      if (ids.length) console.log(`escalated ${ids.length} overdue incident(s)`);
+    }).catch((error) => console.error('automatic escalation failed:', error));
+  }, 10 * 60_000);
+  escalation.unref();
   const stop = async () => {
+    clearInterval(escalation);
     server.close();
     await db.close();
     process.exit(0);
@@ -85,7 +95,7 @@ async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true, strict: false,
     options: { username: { type: 'string' }, role: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' },
-      person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' } },
+      person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' }, now: { type: 'string' }, force: { type: 'boolean' } },
   });
   const options = values as Record<string, string | undefined>;
   const [command, sub] = positionals;
@@ -100,6 +110,12 @@ async function main(argv: string[]) {
     case 'users list': return withDatabase('cli users', (db) => listUsers(db.kysely));
     case 'tokens create': return withDatabase('cli tokens', (db) => createToken(db.kysely, options));
     case 'tokens revoke': return withDatabase('cli tokens', (db) => revokeToken(db.kysely, options));
+    case 'incidents escalate': return withDatabase('cli incidents', async (db) => {
+      const now = options.now ? new Date(options.now) : new Date();
+      if (Number.isNaN(+now)) throw new Error('--now takes an ISO time, e.g. 2026-03-01T08:00:00+08:00');
+      const ids = await escalateOverdue(db.kysely, now, { force: (values as { force?: boolean }).force === true });
+      console.log(ids.length ? `escalated ${ids.length} overdue incident(s): ${ids.join(', ')}` : 'nothing to escalate (or incidents.autoEscalate is off; --force runs anyway)');
+    });
     default:
       console.log(usage);
       if (command && command !== 'help') process.exitCode = 2;

@@ -165,6 +165,7 @@ export interface IncidentCategoryTable {
   defaultUnitCode: string | null;
   fields: Json<unknown[]>;
   sort: number;
+  attrSchema: ColumnType<unknown, string | undefined, string>;
 }
 
 export type IncidentState =
@@ -189,6 +190,56 @@ export interface IncidentTable {
   createdAt: Timestamp;
   closedAt: Date | string | null;
   version: ColumnType<number, number | undefined, number>;
+  attrs: ColumnType<Record<string, unknown>, string | undefined, string>;
+  source: ColumnType<IncidentSource, IncidentSource | undefined, IncidentSource>;
+  sourceData: NullableJson<Record<string, unknown>>;
+  callerName: string | null;
+  callerPhone: string | null;
+  createdBy: number | null;
+  duplicateOf: number | null;
+  result: string | null;
+  resolvedAt: Date | string | null;
+  confirmedAt: Date | string | null;
+  satisfied: boolean | null;
+}
+
+export type IncidentSource = 'member' | 'hotline' | 'staff' | 'rule' | 'open311';
+
+export interface IncidentTransitionTable {
+  action: string;
+  fromState: IncidentState;
+  toState: IncidentState | null;
+}
+
+export interface IncidentPermissionTable {
+  role: Role | '*';
+  action: string;
+  relation: 'scope' | 'grid' | 'unit' | 'reporter';
+}
+
+export interface IncidentNotificationTable {
+  id: Generated<number>;
+  incidentId: number;
+  unitId: number;
+  kind: 'supervise' | 'overdue';
+  note: string | null;
+  createdBy: number | null;
+  createdAt: Timestamp;
+  readAt: Date | string | null;
+}
+
+export interface IncidentPhotoTable {
+  id: Generated<number>;
+  incidentId: number;
+  storageKey: string;
+  mime: 'image/jpeg' | 'image/png' | 'image/webp';
+  originalName: string | null;
+  bytes: number;
+  width: number;
+  height: number;
+  sha256: string;
+  createdBy: number | null;
+  createdAt: Timestamp;
 }
 
 export interface IncidentEventTable {
@@ -201,6 +252,7 @@ export interface IncidentEventTable {
   toState: IncidentState | null;
   note: string | null;
   data: NullableJson<Record<string, unknown>>;
+  actorUserId: number | null;
 }
 
 export interface AuditLogTable {
@@ -298,6 +350,10 @@ export interface Database {
   incidentCategories: IncidentCategoryTable;
   incidents: IncidentTable;
   incidentEvents: IncidentEventTable;
+  incidentTransitions: IncidentTransitionTable;
+  incidentPermissions: IncidentPermissionTable;
+  incidentNotifications: IncidentNotificationTable;
+  incidentPhotos: IncidentPhotoTable;
   auditLog: AuditLogTable;
   patrolRules: PatrolRuleTable;
   patrols: PatrolTable;

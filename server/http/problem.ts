@@ -13,6 +13,7 @@ const titles = {
   'payload-too-large': ['请求体过大', 'Request body too large'],
   'too-many-attempts': ['尝试次数过多，请稍后再试', 'Too many attempts; try again later'],
   'unsupported-media-type': ['不支持的内容类型', 'Unsupported media type'],
+  'illegal-transition': ['当前状态下不能执行此操作', 'Not possible in the current state'],
   'internal': ['服务器内部错误', 'Internal server error'],
 } as const;
 

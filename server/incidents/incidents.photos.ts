@@ -1,0 +1,99 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import sharp, { type OutputInfo } from 'sharp';
+import type { Database } from '../db/schema.ts';
+import type { AuthUser } from '../http/env.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
+import { lockIncident, settingValue } from './incidents.repository.ts';
+
+type Db = Kysely<Database>;
+
+/**
+ * Where photo files live: PHOTO_DIR when set (e.g. a mounted volume next to PostgreSQL), else
+ * DATA_DIR/photos (DATA_DIR defaults to ./data, as for the embedded database). Read on each use so
+ * that tests and the CLI can point it elsewhere.
+ */
+export function photoDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.PHOTO_DIR || path.join(env.DATA_DIR || './data', 'photos'));
+}
+
+const formats = { jpeg: { mime: 'image/jpeg', ext: 'jpg' }, png: { mime: 'image/png', ext: 'png' }, webp: { mime: 'image/webp', ext: 'webp' } } as const;
+type Format = keyof typeof formats;
+const THUMB_PX = 320;
+
+/**
+ * Stores a photo of an incident. The type is what the content is (sharp reads it), never what the
+ * client claims. What is stored and served is re-encoded: orientation applied to the pixels, all
+ * metadata (EXIF with its GPS location, XMP, ICC aside from sRGB conversion) dropped; plus a JPEG
+ * thumbnail. The database keeps the metadata (incident_photos); files go under photoDir().
+ */
+export async function addPhoto(db: Db, user: AuthUser, incidentId: number, file: { name: string; bytes: Uint8Array }) {
+  const incident = await lockIncident(db, incidentId);
+  if (!incident) throw notFound('incident');
+  if (!incident.mayAddPhotos) throw new ProblemError(403, 'forbidden', 'you may not add photos to this incident', { allowedActions: incident.allowedActions });
+  const maxBytes = Number(await settingValue(db, 'incidents.photoMaxBytes', 10 * 1024 * 1024));
+  if (file.bytes.byteLength > maxBytes) {
+    throw new ProblemError(413, 'payload-too-large', `a photo may have at most ${maxBytes} bytes; this one has ${file.bytes.byteLength}`);
+  }
+  if (file.bytes.byteLength === 0) throw new ProblemError(400, 'validation', 'the photo is empty');
+  let format: Format;
+  try {
+    const meta = await sharp(file.bytes).metadata();
+    if (!meta.format || !(meta.format in formats)) throw new Error(meta.format ?? 'unknown');
+    format = meta.format as Format;
+  } catch (error) {
+    const what = error instanceof Error && /^[a-z0-9]+$/.test(error.message) ? `a ${error.message} image` : 'not an image sharp can read';
+    throw new ProblemError(415, 'unsupported-media-type', `photos are JPEG, PNG or WebP; this file is ${what}`);
+  }
+  const image = sharp(file.bytes, { failOn: 'error' }).rotate();
+  let data: Buffer;
+  let info: OutputInfo;
+  let thumb: Buffer;
+  try {
+    const encoded = format === 'jpeg' ? image.jpeg({ quality: 85, mozjpeg: false }) : format === 'png' ? image.png() : image.webp({ quality: 85 });
+    ({ data, info } = await encoded.toBuffer({ resolveWithObject: true }));
+    thumb = await sharp(data).resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toBuffer();
+  } catch (error) {
+    throw new ProblemError(415, 'unsupported-media-type', `the ${format} image is damaged: ${error instanceof Error ? error.message : error}`);
+  }
+  const key = `${incidentId}/${randomUUID()}.${formats[format].ext}`;
+  const dir = photoDir();
+  const full = path.join(dir, key);
+  await mkdir(path.dirname(full), { recursive: true });
+  await writeFile(full, data);
+  await writeFile(`${full}.thumb.jpg`, thumb);
+  try {
+    const row = await db.insertInto('incidentPhotos').values({
+      incidentId, storageKey: key, mime: formats[format].mime, originalName: file.name.slice(0, 200) || null, bytes: data.byteLength,
+      width: info.width, height: info.height, sha256: createHash('sha256').update(data).digest('hex'), createdBy: user.id,
+    }).returning(['id', 'mime', 'width', 'height', 'bytes']).executeTakeFirstOrThrow();
+    await db.insertInto('incidentEvents').values({
+      incidentId, actorId: user.personId, actorUserId: user.id, action: 'photo', fromState: incident.state, toState: incident.state,
+      note: null, data: JSON.stringify({ photoId: Number(row.id) }),
+    }).execute();
+    await db.insertInto('auditLog').values({
+      actorId: user.id, action: 'incident.photo', entity: 'incident', entityId: String(incidentId), regionCode: incident.regionCode,
+      before: null, after: JSON.stringify({ photoId: Number(row.id), mime: row.mime, bytes: row.bytes }),
+    }).execute();
+    return { ...row, id: Number(row.id) };
+  } catch (error) {
+    await rm(full, { force: true });
+    await rm(`${full}.thumb.jpg`, { force: true });
+    throw error;
+  }
+}
+
+/** A photo (or its thumbnail) of an incident the caller can see. */
+export async function readPhoto(db: Db, incidentId: number, photoId: number, thumb: boolean) {
+  const row = await db.selectFrom('incidentPhotos').select(['storageKey', 'mime'])
+    .where('id', '=', photoId).where('incidentId', '=', incidentId).executeTakeFirst();
+  if (!row) throw notFound('photo');
+  const full = path.join(photoDir(), row.storageKey);
+  try {
+    return { bytes: await readFile(thumb ? `${full}.thumb.jpg` : full), mime: thumb ? 'image/jpeg' : row.mime };
+  } catch {
+    throw new ProblemError(404, 'not-found', 'the photo file is missing from the photo directory');
+  }
+}

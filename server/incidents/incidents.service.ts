@@ -1,0 +1,327 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { type Kysely, sql } from 'kysely';
+import type { Database, IncidentSource, IncidentState } from '../db/schema.ts';
+import type { AuthUser } from '../http/env.ts';
+import { ProblemError, notFound } from '../http/problem.ts';
+import {
+  type Level, duplicateCandidates, getCategory, levels, lockIncident, mayAct, openStates, settingValue, transition,
+} from './incidents.repository.ts';
+
+type Db = Kysely<Database>;
+
+// Category schemas carry display keywords (titleEn, unit): allowed, not validated.
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validators = new Map<string, ValidateFunction>();
+function validatorFor(schema: unknown): ValidateFunction {
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (!validate) validators.set(key, validate = ajv.compile(schema as object));
+  return validate;
+}
+
+async function audit(db: Db, actorId: number | null, action: string, id: number, regionCode: string, before: unknown, after: unknown) {
+  await db.insertInto('auditLog').values({
+    actorId, action, entity: 'incident', entityId: String(id), regionCode,
+    before: before == null ? null : JSON.stringify(before), after: after == null ? null : JSON.stringify(after),
+  }).execute();
+}
+
+// ---- intake --------------------------------------------------------------------------------------
+
+export interface IncidentInput {
+  category: string;
+  title: string;
+  description?: string;
+  /** lon, lat (WGS84) */
+  point: [number, number];
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+  attrs?: Record<string, unknown>;
+  caller?: { name: string; phone?: string | null } | null;
+  /** who is speaking: derived from the caller's role when absent (member, staff, hotline with a caller) */
+  source?: IncidentSource;
+  sourceData?: Record<string, unknown> | null;
+}
+
+export interface Routing {
+  gridId: number;
+  gridCode: string;
+  gridName: string;
+  villageCode: string;
+}
+
+/**
+ * Records a new incident where its point lies. Routing (in SQL, app.incident_grid): the current
+ * comprehensive grid that covers the point; on a shared edge or vertex the lowest grid code wins.
+ * Village and township follow from the grid; due_at = reported time + the category's deadline.
+ * Grid members report inside their own grids; centre staff anywhere in their scope.
+ * Returns the new incident's id and the duplicate suggestions.
+ */
+export async function createIncident(db: Db, user: AuthUser, input: IncidentInput) {
+  const category = await getCategory(db, input.category);
+  if (!category) throw new ProblemError(422, 'validation', `unknown incident category "${input.category}"`, { errors: [{ path: 'category', message: 'unknown category' }] });
+  const attrs = input.attrs ?? {};
+  const validate = validatorFor(category.attrSchema);
+  if (!validate(attrs)) {
+    const errors = (validate.errors ?? []).map((e) => ({
+      path: `attrs${e.instancePath.replace(/\//g, '.')}${e.keyword === 'additionalProperties' ? `.${(e.params as { additionalProperty: string }).additionalProperty}` : ''}`,
+      message: e.message ?? 'invalid',
+    }));
+    throw new ProblemError(422, 'validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  }
+  const [lon, lat] = input.point;
+  const point = sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)`;
+  const { rows: [route] } = await sql<Routing & { mayReport: boolean; inScope: boolean; ownGrid: boolean }>`
+    select r.id as grid_id, r.code as grid_code, r.name as grid_name, r.village_code,
+      app.in_scope(r.village_code) as in_scope,
+      app.incident_may('report', r.village_code, 'village', r.id, null, null) as may_report,
+      exists (select 1 from grids g where g.valid_to is null and app.member_grid(g.id) and ST_Covers(g.geom, ${point})) as own_grid
+    from app.incident_grid(${point}) r`.execute(db);
+  if (!route) throw new ProblemError(422, 'invalid-geometry', `the point ${lon}, ${lat} lies in no grid of the county`);
+  const memberPath = user.role === 'grid_member' && route.ownGrid;
+  if (!(route.inScope && route.mayReport) && !memberPath) {
+    if (!(await maySomewhere(db, 'report'))) throw new ProblemError(403, 'forbidden', `a ${user.role} does not report incidents`);
+    throw new ProblemError(403, 'forbidden', user.role === 'grid_member'
+      ? 'grid members report incidents inside the grids they serve' : 'the point lies outside your area');
+  }
+  const source: IncidentSource = input.source ?? (user.role === 'grid_member' ? 'member' : input.caller ? 'hotline' : 'staff');
+  const { rows: [row] } = await sql<{ id: number; code: string }>`
+    insert into incidents (code, category, title, description, location, grid_id, region_code, state, level, priority,
+      reporter_id, due_at, created_at, attrs, source, source_data, caller_name, caller_phone, created_by)
+    values (app.next_incident_code(now()), ${category.code}, ${input.title}, ${input.description ?? ''}, ${point},
+      ${route.gridId}, ${route.villageCode}, 'reported', 'village', ${input.priority ?? 'normal'},
+      ${user.personId}, app.incident_due(${category.code}, now()), now(), ${JSON.stringify(attrs)}::jsonb,
+      ${source}, ${input.sourceData ? JSON.stringify(input.sourceData) : null}::jsonb,
+      ${input.caller?.name ?? null}, ${input.caller?.phone ?? null}, ${user.id})
+    returning id, code`.execute(db);
+  const id = Number(row.id);
+  await db.insertInto('incidentEvents').values({
+    incidentId: id, actorId: user.personId, actorUserId: user.id, action: 'report', fromState: null, toState: 'reported',
+    note: input.caller ? `来电人：${input.caller.name}` : null,
+    data: JSON.stringify({ source, gridCode: route.gridCode, ...(input.sourceData ? { sourceData: input.sourceData } : {}) }),
+  }).execute();
+  await audit(db, user.id, 'incident.report', id, route.villageCode, null,
+    { code: row.code, category: category.code, title: input.title, point: input.point, gridId: route.gridId, source });
+  const [radius, days] = await Promise.all([
+    settingValue(db, 'incidents.duplicateRadiusM', 50), settingValue(db, 'incidents.duplicateDays', 7)]);
+  return { id, code: row.code, duplicates: await duplicateCandidates(db, id, Number(radius), Number(days)) };
+}
+
+async function maySomewhere(db: Db, action: string): Promise<boolean> {
+  const { rows } = await sql`select 1 from incident_permissions where action = ${action} and role = app.role()`.execute(db);
+  return rows.length > 0;
+}
+
+export interface RuleViolationRef {
+  ruleId: number;
+  subjectId: number;
+  targetId: number | null;
+  distanceM?: number | null;
+}
+
+/**
+ * Turns a spatial rule violation (server/rules) into an incident: at the target site (the subject
+ * when a required target is missing), titled from the rule and the sites, source data
+ * {ruleId, subjectId, targetId}. The same violation is not reported twice while an incident for it is open.
+ */
+export async function reportRuleViolation(db: Db, user: AuthUser, violation: RuleViolationRef, category = 'campus.venues') {
+  if (!(await maySomewhere(db, 'report'))) throw new ProblemError(403, 'forbidden', `a ${user.role} does not report incidents`);
+  const { rows: [info] } = await sql<{ ruleName: string; subjectName: string; targetName: string | null; lon: number; lat: number }>`
+    select r.name as rule_name, s.name as subject_name, t.name as target_name,
+      ST_X(p.geom) as lon, ST_Y(p.geom) as lat
+    from rules r join sites s on s.id = ${violation.subjectId}
+    left join sites t on t.id = ${violation.targetId}
+    cross join lateral (select ST_PointOnSurface(coalesce(t.entrances, t.geom, s.entrances, s.geom)) as geom) p0
+    cross join lateral (select ST_GeometryN(p0.geom, 1) as geom) p
+    where r.id = ${violation.ruleId} and (${violation.targetId}::bigint is null or t.id is not null)`.execute(db);
+  if (!info) throw notFound('rule or site');
+  const existing = await db.selectFrom('incidents').select(['id', 'code'])
+    .where('source', '=', 'rule').where('state', 'in', openStates)
+    .where(sql`source_data->>'ruleId'`, '=', String(violation.ruleId))
+    .where(sql`source_data->>'subjectId'`, '=', String(violation.subjectId))
+    .where(sql`coalesce(source_data->>'targetId', '')`, '=', violation.targetId == null ? '' : String(violation.targetId))
+    .executeTakeFirst();
+  if (existing) {
+    throw new ProblemError(409, 'conflict', `this violation is already incident ${existing.code}`, { incidentId: Number(existing.id) });
+  }
+  const schema = (await getCategory(db, category))?.attrSchema as { properties?: Record<string, unknown> } | undefined;
+  const attrs: Record<string, unknown> = {};
+  if (schema?.properties?.schoolName) attrs.schoolName = info.subjectName;
+  if (schema?.properties?.venueName && info.targetName) attrs.venueName = info.targetName;
+  if (schema?.properties?.distanceM && violation.distanceM != null) attrs.distanceM = violation.distanceM;
+  return createIncident(db, user, {
+    category, title: `${info.ruleName}：${info.targetName ?? info.subjectName}`.slice(0, 200),
+    description: info.targetName ? `${info.subjectName} — ${info.targetName}` : info.subjectName,
+    point: [Number(info.lon), Number(info.lat)], attrs, source: 'rule',
+    sourceData: { ruleId: violation.ruleId, subjectId: violation.subjectId, targetId: violation.targetId },
+  });
+}
+
+// ---- workflow ------------------------------------------------------------------------------------
+
+export interface ActionInput {
+  action: string;
+  note?: string | null;
+  unitId?: number | null;
+  version?: number;
+  data?: Record<string, unknown> | null;
+}
+
+/** Actions whose note is required (the reason, the result, the supervision note). */
+const noteRequired: Record<string, string> = {
+  reject: 'a rejection needs a reason (note)',
+  resolve: 'a resolution needs its result (note)',
+  reopen: 'reopening needs a reason (note)',
+  supervise: 'a supervision needs its note',
+};
+
+const nextLevel = (level: Level): Level | undefined => levels[levels.indexOf(level) + 1];
+
+/**
+ * One workflow step. Order of checks: the incident must be visible (404); the caller's role and
+ * relation must permit the action at all (403 with the allowed actions); `version` must be current
+ * (409 with the current version); the action must lead out of the current state (409 with the
+ * current state); its inputs must be complete (422). The update is conditional on the version read,
+ * so of two concurrent steps the second gets 409. Every step is an incident_events row and an audit entry.
+ */
+export async function act(db: Db, user: AuthUser, id: number, input: ActionInput) {
+  const incident = await lockIncident(db, id);
+  if (!incident) throw notFound('incident');
+  const allowedActions = incident.allowedActions;
+  if (!(await mayAct(db, input.action, id))) {
+    throw new ProblemError(403, 'forbidden', `you may not ${input.action} this incident`, { allowedActions, currentState: incident.state });
+  }
+  if (input.version !== undefined && input.version !== incident.version) {
+    throw new ProblemError(409, 'conflict', `incident ${incident.code} is at version ${incident.version}; your action was based on version ${input.version}`,
+      { currentVersion: incident.version, currentState: incident.state });
+  }
+  const step = await transition(db, input.action, incident.state);
+  if (!step) {
+    throw new ProblemError(409, 'illegal-transition', `an incident that is ${incident.state} cannot be ${input.action}ed`,
+      { currentState: incident.state, allowedActions });
+  }
+  const note = input.note?.trim() || null;
+  if (noteRequired[input.action] && !note) throw new ProblemError(422, 'validation', noteRequired[input.action], { errors: [{ path: 'note', message: 'required' }] });
+
+  const toState = (step.toState ?? incident.state) as IncidentState;
+  const set: Record<string, unknown> = { state: toState };
+  const data: Record<string, unknown> = { ...(input.data ?? {}) };
+  let notifyUnit: number | null = null;
+  switch (input.action) {
+    case 'dispatch': {
+      const unitId = input.unitId ?? (await getCategory(db, incident.category))?.defaultUnitId ?? null;
+      if (unitId == null) throw new ProblemError(422, 'validation', 'name the unit (unitId): the category has no default unit', { errors: [{ path: 'unitId', message: 'required' }] });
+      const unit = await db.selectFrom('units').select(['id', 'name']).where('id', '=', unitId).executeTakeFirst();
+      if (!unit) throw new ProblemError(422, 'validation', `unit ${unitId} does not exist`, { errors: [{ path: 'unitId', message: 'unknown unit' }] });
+      if (incident.state === 'dispatched' && incident.unitId === unit.id) {
+        throw new ProblemError(409, 'illegal-transition', `the incident is already dispatched to ${unit.name}`, { currentState: incident.state, allowedActions });
+      }
+      set.unitId = unit.id;
+      Object.assign(data, { unitId: unit.id, unitName: unit.name, previousUnitId: incident.unitId });
+      break;
+    }
+    case 'escalate': {
+      const to = nextLevel(incident.level as Level);
+      if (!to) throw new ProblemError(409, 'illegal-transition', 'the incident is already at county level', { currentState: incident.state, allowedActions });
+      set.level = to;
+      Object.assign(data, { fromLevel: incident.level, toLevel: to });
+      break;
+    }
+    case 'resolve': set.result = note; break;
+    case 'close': set.closedAt = sql`now()`; break;
+    case 'reopen': set.closedAt = null; set.confirmedAt = null; set.satisfied = null; break;
+    case 'confirm': {
+      if (typeof data.satisfied !== 'boolean') {
+        throw new ProblemError(422, 'validation', 'a confirmation says whether the reporter is satisfied (data.satisfied: true or false)', { errors: [{ path: 'data.satisfied', message: 'required boolean' }] });
+      }
+      set.confirmedAt = sql`now()`;
+      set.satisfied = data.satisfied;
+      break;
+    }
+    case 'supervise':
+      notifyUnit = incident.unitId;
+      break;
+    case 'duplicate': {
+      const of = Number(data.duplicateOf);
+      if (!Number.isInteger(of) || of <= 0) throw new ProblemError(422, 'validation', 'name the original incident (data.duplicateOf)', { errors: [{ path: 'data.duplicateOf', message: 'required id' }] });
+      if (of === id) throw new ProblemError(422, 'validation', 'an incident cannot duplicate itself');
+      const original = await db.selectFrom('incidents').select(['id', 'code', 'duplicateOf']).where('id', '=', of).executeTakeFirst();
+      if (!original) throw new ProblemError(422, 'validation', `incident ${of} does not exist or is outside your scope`, { errors: [{ path: 'data.duplicateOf', message: 'unknown incident' }] });
+      // link to the original of a chain, never to another duplicate
+      const target = original.duplicateOf ?? Number(original.id);
+      if (target === id) throw new ProblemError(422, 'validation', 'that incident is itself a duplicate of this one');
+      set.duplicateOf = target;
+      data.duplicateOf = target;
+      data.duplicateOfCode = original.duplicateOf ? (await db.selectFrom('incidents').select('code').where('id', '=', target).executeTakeFirst())?.code : original.code;
+      break;
+    }
+  }
+  const updated = await db.updateTable('incidents').set({ ...set, version: incident.version + 1 } as never)
+    .where('id', '=', id).where('version', '=', incident.version).executeTakeFirst();
+  if (!updated.numUpdatedRows) {
+    const now = await db.selectFrom('incidents').select(['version', 'state']).where('id', '=', id).executeTakeFirst();
+    throw new ProblemError(409, 'conflict', `incident ${incident.code} was changed meanwhile`, { currentVersion: now?.version, currentState: now?.state });
+  }
+  const eventData = Object.keys(data).length ? JSON.stringify(data) : null;
+  await db.insertInto('incidentEvents').values({
+    incidentId: id, actorId: user.personId, actorUserId: user.id, action: input.action,
+    fromState: incident.state, toState, note, data: eventData,
+  }).execute();
+  if (notifyUnit !== null) {
+    await db.insertInto('incidentNotifications').values({ incidentId: id, unitId: notifyUnit, kind: 'supervise', note, createdBy: user.id }).execute();
+  }
+  await audit(db, user.id, `incident.${input.action}`, id, incident.regionCode,
+    { state: incident.state, level: incident.level, unitId: incident.unitId, version: incident.version },
+    { state: toState, ...(set.level ? { level: set.level } : {}), ...(set.unitId ? { unitId: set.unitId } : {}), version: incident.version + 1, note, data });
+}
+
+// ---- deadlines -----------------------------------------------------------------------------------
+
+/**
+ * Automatic escalation of overdue incidents (setting incidents.autoEscalate): an open incident past
+ * its due time goes one level up (village → township → county), at most once per
+ * incidents.autoEscalateEveryHours. Waiting cases (reported, accepted) become `escalated` for the
+ * higher level's intake desk; cases already with a unit keep their state and the unit is notified.
+ * Runs as the owner (system work, actor null), in one statement; `now` is explicit for tests.
+ * Returns the escalated incidents' ids.
+ */
+export async function escalateOverdue(owner: Db, now: Date = new Date(), options: { force?: boolean } = {}): Promise<number[]> {
+  return owner.transaction().execute(async (db) => {
+    const enabled = await settingValue(db, 'incidents.autoEscalate', false);
+    if (!enabled && !options.force) return [];
+    const everyHours = Number(await settingValue(db, 'incidents.autoEscalateEveryHours', 24));
+    const { rows } = await sql<{ id: number }>`
+      with due as (
+        select i.id, i.state, i.level, i.unit_id, i.region_code, i.version,
+          case i.level when 'village' then 'township' else 'county' end as to_level,
+          case when i.state in ('reported', 'accepted') then 'escalated' else i.state end as to_state
+        from incidents i
+        where i.state in ('reported', 'accepted', 'escalated', 'dispatched', 'in_progress', 'reopened')
+          and i.due_at < ${now}::timestamptz and i.level <> 'county'
+          and not exists (select 1 from incident_events e where e.incident_id = i.id and e.action = 'escalate'
+            and e.at > ${now}::timestamptz - make_interval(hours => ${everyHours}))
+        order by i.id
+        for update skip locked
+      ), up as (
+        update incidents i set level = d.to_level, state = d.to_state, version = i.version + 1
+        from due d where i.id = d.id
+        returning i.id
+      ), ev as (
+        insert into incident_events (incident_id, at, actor_id, action, from_state, to_state, note, data)
+        select d.id, ${now}::timestamptz, null, 'escalate', d.state, d.to_state, '超期自动升级',
+          jsonb_build_object('automatic', true, 'fromLevel', d.level, 'toLevel', d.to_level)
+        from due d
+      ), notes as (
+        insert into incident_notifications (incident_id, unit_id, kind, note, created_at)
+        select d.id, d.unit_id, 'overdue', '超期自动升级至' || case d.to_level when 'township' then '乡镇' else '县' end || '级督办', ${now}::timestamptz
+        from due d where d.unit_id is not null
+      ), aud as (
+        insert into audit_log (at, actor_id, action, entity, entity_id, region_code, before, after)
+        select ${now}::timestamptz, null, 'incident.escalate', 'incident', d.id::text, d.region_code,
+          jsonb_build_object('state', d.state, 'level', d.level, 'version', d.version),
+          jsonb_build_object('state', d.to_state, 'level', d.to_level, 'version', d.version + 1, 'automatic', true)
+        from due d
+      )
+      select id from up order by id`.execute(db);
+    return rows.map((r) => Number(r.id));
+  });
+}
