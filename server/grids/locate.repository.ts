@@ -14,6 +14,11 @@ export interface Located {
  * each is probed against the grids' GiST index (lateral, lowest code first when a point lies on a
  * shared edge), and the answer keeps the input order. Row-level security limits it to the grids
  * the caller may see; a point in none of them gets null.
+ *
+ * The points are made in a subquery that `offset 0` keeps from being flattened: under row-level
+ * security PostgreSQL uses the GiST index only for a leakproof condition, and ST_Intersects on the
+ * grid and a column is one, while ST_Intersects(g.geom, ST_MakePoint(p.lon, p.lat)) is not
+ * (ST_MakePoint is not leakproof), which made PostgreSQL scan every grid in scope per point.
  */
 export async function locatePoints(db: Kysely<Database>, points: readonly (readonly [number, number])[],
   layer: 'comprehensive' | 'dedicated'): Promise<(Located | null)[]> {
@@ -26,11 +31,12 @@ export async function locatePoints(db: Kysely<Database>, points: readonly (reado
     villageCode: string | null; villageName: string | null }>`
     select p.i::int as i, g.id as "gridId", g.code as "gridCode", g.name as "gridName",
       g.village_code as "villageCode", v.name as "villageName"
-    from unnest(${lons}::float8[], ${lats}::float8[]) with ordinality as p(lon, lat, i)
+    from (select i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) as geom
+      from unnest(${lons}::float8[], ${lats}::float8[]) with ordinality as u(lon, lat, i) offset 0) p
     left join lateral (
       select g.id, g.code, g.name, g.village_code from grids g
       where g.valid_to is null and g.layer_id = ${layerId}
-        and ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+        and ST_Intersects(g.geom, p.geom)
       order by g.code limit 1) g on true
     left join regions v on v.code = g.village_code
     order by p.i`.execute(db);
