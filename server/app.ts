@@ -12,6 +12,7 @@ import { authenticate, scopedTransaction } from './auth/scope.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
+import { locateRoutes } from './grids/locate.routes.ts';
 import { importRoutes } from './imports/imports.routes.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
@@ -85,6 +86,7 @@ export function createApp(db: Db, options: AppOptions) {
   for (const area of ['/tiles/*', '/ogc/*']) app.use(area, scoped);
   app.route('/api/regions', regionRoutes());
   app.route('/api/grids', gridRoutes());
+  app.route('/api/grids', locateRoutes());
   app.route('/api/sites', siteRoutes());
   app.route('/api/site-categories', siteCategoryRoutes());
   app.route('/api/plans', planRoutes());

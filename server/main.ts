@@ -9,6 +9,7 @@ import { loadConfig } from './config.ts';
 import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_PASSWORD, demoAccounts, isEmpty, loadDemoCounty } from './demo/demo.seed.ts';
 import { escalateOverdue } from './incidents/incidents.service.ts';
+import { generateCommand } from './generate/generate.cli.ts';
 import { openPlatformDatabase } from './platform.ts';
 
 const usage = `Pingan Grid (平安网格)
@@ -16,6 +17,8 @@ usage: npm run cli -- <command>
   start                      build the web app if needed, migrate, load the demo county (embedded mode), listen
   migrate                    apply pending migrations
   seed demo                  load the demo county into an empty database
+  generate --scale county|prefecture [--counties N] [--sites N] [--incidents N]
+                             county: the demo county; prefecture: nine more demo-like counties (990102…990110)
   users create --username U --role ROLE --scope PREFIX [--name N]   (password from PINGAN_PASSWORD or a prompt)
   users list
   tokens create --username U --name LABEL [--days N]                (prints a bearer token once)
@@ -95,7 +98,8 @@ async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true, strict: false,
     options: { username: { type: 'string' }, role: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' },
-      person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' }, now: { type: 'string' }, force: { type: 'boolean' } },
+      person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' }, now: { type: 'string' }, force: { type: 'boolean' },
+      scale: { type: 'string' }, counties: { type: 'string' }, sites: { type: 'string' }, incidents: { type: 'string' } },
   });
   const options = values as Record<string, string | undefined>;
   const [command, sub] = positionals;
@@ -106,6 +110,7 @@ async function main(argv: string[]) {
       if (!(await isEmpty(db.kysely))) throw new Error('the database already holds regions; the demo loads only into an empty database');
       console.log(await loadDemoCounty(db.kysely));
     });
+    case 'generate': return withDatabase('cli generate', (db) => generateCommand(db.kysely, options));
     case 'users create': return withDatabase('cli users', (db) => createUser(db.kysely, options));
     case 'users list': return withDatabase('cli users', (db) => listUsers(db.kysely));
     case 'tokens create': return withDatabase('cli tokens', (db) => createToken(db.kysely, options));

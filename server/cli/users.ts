@@ -18,7 +18,7 @@ export async function createUser(db: Kysely<Database>, options: Record<string, s
   const { username, role, scope, name, person } = options;
   if (!username || !role || !scope) throw new Error('usage: users create --username NAME --role ROLE --scope REGION_PREFIX [--name DISPLAY] [--person ID]');
   if (!roles.includes(role as Role)) throw new Error(`role must be one of ${roles.join(', ')}`);
-  if (!/^\d{6}(\d{3}(\d{3})?)?$/.test(scope)) throw new Error('scope is a region code prefix: 6 digits (county), 9 (township) or 12 (village)');
+  if (!/^\d{4}(\d{2}(\d{3}(\d{3})?)?)?$/.test(scope)) throw new Error('scope is a region code prefix: 4 digits (prefecture), 6 (county), 9 (township) or 12 (village)');
   const password = await readPassword();
   if (password.length < 10) throw new Error('the password must have at least 10 characters');
   const id = await insertUser(db, {

@@ -72,9 +72,11 @@ export function ogcOpenApi(base: string, collectionIds: string[]) {
       '/collections/{collectionId}/items': {
         get: {
           tags: ['Data'], summary: '要素 Features of a collection', operationId: 'getFeatures',
-          description: 'Ordered by id; page with `limit` and `offset` or follow the `next` link.',
+          description: 'Ordered by id (regions by code); follow the `next` and `prev` links, which page by key (`after`, `before`). '
+            + '`numberMatched` is given on the first page only.',
           parameters: [
             { $ref: '#/components/parameters/collectionId' }, { $ref: '#/components/parameters/limit' },
+            { $ref: '#/components/parameters/after' }, { $ref: '#/components/parameters/before' },
             { $ref: '#/components/parameters/offset' }, { $ref: '#/components/parameters/bbox' },
             { $ref: '#/components/parameters/datetime' }, f,
           ],
@@ -102,9 +104,17 @@ export function ogcOpenApi(base: string, collectionIds: string[]) {
           description: `Features per page (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}; outside that range: 400)`,
           schema: { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT },
         },
+        after: {
+          name: 'after', in: 'query', required: false, style: 'form', explode: false,
+          description: 'Keyset paging (the `next` link): features whose id (region code) is greater than this one', schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+        },
+        before: {
+          name: 'before', in: 'query', required: false, style: 'form', explode: false,
+          description: 'Keyset paging (the `prev` link): the page of features just before this id (region code)', schema: { type: 'string', pattern: '^[0-9]{1,15}$' },
+        },
         offset: {
           name: 'offset', in: 'query', required: false, style: 'form', explode: false,
-          description: 'Features to skip (in id order)', schema: { type: 'integer', minimum: 0, default: 0 },
+          description: 'Features to skip (in id order); deep offsets are slow, prefer the paging links', schema: { type: 'integer', minimum: 0, default: 0 },
         },
         bbox: {
           name: 'bbox', in: 'query', required: false, style: 'form', explode: false,

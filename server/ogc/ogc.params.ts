@@ -25,13 +25,16 @@ export type Format = 'json' | 'html';
 export interface ItemsQuery {
   limit: number;
   offset: number;
+  /** Keyset cursors (a feature id; a region code): the page after or before that feature. */
+  after?: string;
+  before?: string;
   bbox?: Bbox;
   datetime?: Period;
   /** The raw parameters, to rebuild self/next/prev links. */
   raw: { bbox?: string; datetime?: string };
 }
 
-const itemsParams = new Set(['f', 'limit', 'offset', 'bbox', 'datetime']);
+const itemsParams = new Set(['f', 'limit', 'offset', 'after', 'before', 'bbox', 'datetime']);
 
 /** Only `f` is defined outside the items operation. */
 export function checkNoParams(c: Context, allowed: ReadonlySet<string> = new Set(['f'])) {
@@ -59,6 +62,12 @@ export function parseItemsQuery(c: Context): ItemsQuery {
   const offsetText = single(params, 'offset');
   const bboxText = single(params, 'bbox');
   const datetimeText = single(params, 'datetime');
+  const after = single(params, 'after');
+  const before = single(params, 'before');
+  for (const [name, value] of [['after', after], ['before', before]] as const) {
+    if (value !== undefined && !/^\d{1,15}$/.test(value)) throw invalid(name, 'a feature id (a region\'s 12-digit code) from a paging link');
+  }
+  if (after !== undefined && before !== undefined) throw invalid('before', 'page either after or before a feature, not both');
 
   let limit = DEFAULT_LIMIT;
   if (limitText !== undefined) {
@@ -70,9 +79,10 @@ export function parseItemsQuery(c: Context): ItemsQuery {
   if (offsetText !== undefined) {
     if (!/^\d{1,15}$/.test(offsetText)) throw invalid('offset', 'a non-negative integer');
     offset = Number(offsetText);
+    if (offset > 0 && (after !== undefined || before !== undefined)) throw invalid('offset', 'cannot be combined with after or before');
   }
   return {
-    limit, offset,
+    limit, offset, after, before,
     bbox: bboxText === undefined ? undefined : parseBbox(bboxText),
     datetime: datetimeText === undefined ? undefined : parseDatetime(datetimeText),
     raw: { bbox: bboxText, datetime: datetimeText },

@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type SqlBool, sql } from 'kysely';
+import { type Expression, type Kysely, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import { asGeoJson, intersectsBbox } from '../db/geo.ts';
 import { gridQuery } from '../grids/grids.repository.ts';
 import { boundaryOrDerived } from '../regions/regions.repository.ts';
@@ -7,15 +7,51 @@ import type { Bbox, Period } from './ogc.params.ts';
 
 /**
  * Paged reads for the OGC collections. The /api repositories return whole layers; OGC clients
- * page, so these add a stable order (by id), limit/offset and a matching count. Select lists
- * mirror /api's so that a feature has the same properties on both. Every query runs on the
- * request's scoped transaction: row-level security decides what is in a collection.
+ * page, so these add a stable order (by id; regions by code) and keyset paging: a page starts
+ * after (or ends before) a key, so the database walks the primary key from there and a deep page
+ * costs what the first one does (an offset would read and drop every row before it). Each page
+ * reads one row more than asked, to know whether another page follows. Select lists mirror /api's
+ * so that a feature has the same properties on both. Every query runs on the request's scoped
+ * transaction: row-level security decides what is in a collection.
  */
 
 export interface Page {
   limit: number;
+  /** Rows to skip (kept for old links; new links carry a key). */
   offset: number;
+  /** Keyset cursors: the page holds the rows whose key is above `after`, or below `before`. */
+  after?: string;
+  before?: string;
   bbox?: Bbox;
+  /** Count every matching row (numberMatched): on first pages only, since it reads the whole set. */
+  count: boolean;
+}
+
+/** A page of rows in key order; `more` tells whether further rows follow in the paging direction. */
+export interface Paged<R> {
+  rows: R[];
+  more: boolean;
+  matched?: number;
+}
+
+/** Orders by the key, applies the cursor and the limit (plus one row, to see whether more follow). */
+function keyset<QB extends SelectQueryBuilder<any, any, any>>(query: QB, key: string, page: Page, numeric: boolean): QB {
+  const value = (v: string) => (numeric ? sql`${Number(v)}::bigint` : sql`${v}`);
+  let q: SelectQueryBuilder<any, any, any> = query;
+  if (page.after !== undefined) q = q.where(sql<SqlBool>`${sql.ref(key)} > ${value(page.after)}`);
+  if (page.before !== undefined) q = q.where(sql<SqlBool>`${sql.ref(key)} < ${value(page.before)}`);
+  q = q.orderBy(sql.ref(key), page.before !== undefined ? 'desc' : 'asc').limit(page.limit + 1);
+  if (page.offset) q = q.offset(page.offset);
+  return q as QB;
+}
+
+async function paged<R>(rowsQuery: Promise<R[]>, countQuery: Promise<{ n: number | string | bigint }> | undefined, page: Page): Promise<Paged<R>> {
+  const [rows, count] = await Promise.all([rowsQuery, countQuery]);
+  const more = rows.length > page.limit;
+  const kept = rows.slice(0, page.limit);
+  // a page before a key is read backwards; serve it in key order
+  if (page.before !== undefined) kept.reverse();
+  return { rows: kept, more, ...(count ? { matched: Number(count.n) } : {}) };
 }
 
 type Extent = [number, number, number, number];
@@ -61,11 +97,8 @@ function gridSelect(query: ReturnType<typeof gridBase>) {
 
 /** Grids of both layers: the current versions, or (with a period) every version valid during it. */
 export async function pageGrids(db: Kysely<Database>, page: Page, period?: Period) {
-  const [rows, count] = await Promise.all([
-    gridSelect(gridBase(db, page, period)).orderBy('g.id').limit(page.limit).offset(page.offset).execute(),
-    gridBase(db, page, period).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, matched: Number(count.n) };
+  return paged(keyset(gridSelect(gridBase(db, page, period)), 'g.id', page, true).execute(),
+    page.count ? gridBase(db, page, period).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined, page);
 }
 
 /** One grid version by id, current or not (ids are unique across versions). */
@@ -97,11 +130,8 @@ const siteColumns = [
 
 /** Sites, of one category or all. */
 export async function pageSites(db: Kysely<Database>, page: Page, category?: string) {
-  const [rows, count] = await Promise.all([
-    siteBase(db, page, category).select(siteColumns).orderBy('s.id').limit(page.limit).offset(page.offset).execute(),
-    siteBase(db, page, category).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, matched: Number(count.n) };
+  return paged(keyset(siteBase(db, page, category).select(siteColumns), 's.id', page, true).execute(),
+    page.count ? siteBase(db, page, category).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined, page);
 }
 
 export async function siteById(db: Kysely<Database>, id: number, category?: string) {
@@ -149,11 +179,9 @@ function regionSelect(query: ReturnType<typeof regionBase>) {
 
 /** The regions the caller can see (their scope and its ancestors), ordered by code, their id. */
 export async function pageRegions(db: Kysely<Database>, page: Page) {
-  const [rows, count] = await Promise.all([
-    regionSelect(regionBase(db, page)).orderBy('r.code').limit(page.limit).offset(page.offset).execute(),
-    regionBase(db, page).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows: rows.map((r) => ({ ...r, childCount: Number(r.childCount) })), matched: Number(count.n) };
+  const result = await paged(keyset(regionSelect(regionBase(db, page)), 'r.code', page, false).execute(),
+    page.count ? regionBase(db, page).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow() : undefined, page);
+  return { ...result, rows: result.rows.map((r) => ({ ...r, childCount: Number(r.childCount) })) };
 }
 
 export async function regionByCode(db: Kysely<Database>, code: string) {

@@ -165,17 +165,19 @@ function regionFeature(row: NonNullable<Awaited<ReturnType<typeof regionByCode>>
 }
 
 async function fetchPage(db: Kysely<Database>, def: CollectionDef, q: ItemsQuery) {
-  const pageReq = { limit: q.limit, offset: q.offset, bbox: q.bbox };
+  // numberMatched reads the whole (filtered) collection: first pages only, deep pages stay cheap
+  const pageReq = { limit: q.limit, offset: q.offset, after: q.after, before: q.before, bbox: q.bbox,
+    count: q.after === undefined && q.before === undefined };
   if (def.kind === 'grids') {
-    const { rows, matched } = await pageGrids(db, pageReq, q.datetime);
-    return { features: rows.map(gridFeature), matched };
+    const { rows, ...rest } = await pageGrids(db, pageReq, q.datetime);
+    return { features: rows.map(gridFeature), ...rest };
   }
   if (def.kind === 'sites') {
-    const { rows, matched } = await pageSites(db, pageReq, def.category);
-    return { features: rows.map(siteFeature), matched };
+    const { rows, ...rest } = await pageSites(db, pageReq, def.category);
+    return { features: rows.map(siteFeature), ...rest };
   }
-  const { rows, matched } = await pageRegions(db, pageReq);
-  return { features: rows.map(regionFeature), matched };
+  const { rows, ...rest } = await pageRegions(db, pageReq);
+  return { features: rows.map(regionFeature), ...rest };
 }
 
 async function fetchOne(db: Kysely<Database>, def: CollectionDef, featureId: string): Promise<FeatureOut | undefined> {
@@ -317,20 +319,26 @@ ${temporal ? `<tr><th>时间范围 Temporal extent</th><td>${esc(temporal[0])} �
     const q = parseItemsQuery(c);
     const format = negotiateFormat(c);
     const base = origin(c);
-    const { features, matched } = await fetchPage(db, def, q);
+    const { features, matched, more } = await fetchPage(db, def, q);
     const path = `/collections/${def.id}/items`;
     const params = { limit: q.limit, bbox: q.raw.bbox, datetime: q.raw.datetime };
-    const at = (offset: number, f: Format) => `${base}${path}${query({ ...params, offset: offset || undefined, f })}`;
+    const at = (cursor: { after?: string; before?: string; offset?: number }, f: Format) => `${base}${path}${query({ ...params, ...cursor, f })}`;
     const type = format === 'json' ? types.geojson : types.html;
+    // keyset links: next starts after this page's last feature, prev ends before its first
+    const [first, last] = [features[0], features.at(-1)].map((ft) => (ft ? String(ft.id) : undefined));
+    const backwards = q.before !== undefined;
+    const hasNext = last !== undefined && (backwards || more);
+    const hasPrev = first !== undefined && (backwards ? more : q.after !== undefined || q.offset > 0);
+    const cursor = { after: q.after, before: q.before, offset: q.offset || undefined };
     const links: Link[] = [
-      ...selfLinks(base, path, format, types.geojson, { ...params, offset: q.offset || undefined }),
-      ...(q.offset + features.length < matched ? [{ href: at(q.offset + q.limit, format), rel: 'next', type, title: '下一页 Next page' }] : []),
-      ...(q.offset > 0 ? [{ href: at(Math.max(0, q.offset - q.limit), format), rel: 'prev', type, title: '上一页 Previous page' }] : []),
+      ...selfLinks(base, path, format, types.geojson, { ...params, ...cursor }),
+      ...(hasNext ? [{ href: at({ after: last }, format), rel: 'next', type, title: '下一页 Next page' }] : []),
+      ...(hasPrev ? [{ href: at({ before: first }, format), rel: 'prev', type, title: '上一页 Previous page' }] : []),
       { href: `${base}/collections/${def.id}?f=json`, rel: 'collection', type: types.json, title: def.title },
     ];
     const body = {
       type: 'FeatureCollection', features, links,
-      timeStamp: new Date().toISOString(), numberMatched: matched, numberReturned: features.length,
+      timeStamp: new Date().toISOString(), ...(matched !== undefined ? { numberMatched: matched } : {}), numberReturned: features.length,
     };
     return send(c, format, body, types.geojson, () => {
       const columns = tableColumns[def.kind];
@@ -338,8 +346,9 @@ ${temporal ? `<tr><th>时间范围 Temporal extent</th><td>${esc(temporal[0])} �
       const pager = links.filter((l) => l.rel === 'prev' || l.rel === 'next')
         .map((l) => `<a href="${esc(l.href)}">${esc(l.title)}</a>`).join('');
       return page(`${def.title} · 要素 Features`, crumbs(base, ['数据集合 Collections', `${base}/collections?f=html`],
-        [def.title, `${base}/collections/${def.id}?f=html`], ['要素 Features', at(q.offset, 'html')]), jsonHrefOf(links),
-      `<p>共 ${matched} 个要素，本页 ${features.length} 个（自第 ${q.offset + 1} 个起）。 ${matched} features matched, ${features.length} on this page (from #${q.offset + 1}).
+        [def.title, `${base}/collections/${def.id}?f=html`], ['要素 Features', at(cursor, 'html')]), jsonHrefOf(links),
+      `<p>${matched !== undefined ? `共 ${matched} 个要素，` : ''}本页 ${features.length} 个${first ? `（${esc(first)} – ${esc(last!)}）` : ''}。
+${matched !== undefined ? `${matched} features matched, ` : ''}${features.length} on this page${first ? ` (${esc(first)} – ${esc(last!)})` : ''}.
 ${q.raw.bbox ? `<br>范围 bbox: <code>${esc(q.raw.bbox)}</code>` : ''}${q.raw.datetime ? `<br>时间 datetime: <code>${esc(q.raw.datetime)}</code>` : ''}</p>
 <div class="pager">${pager}</div>
 <table><tr><th>${esc(propertyLabels.id)}</th>${columns.map((k) => `<th>${esc(propertyLabels[k] ?? k)}</th>`).join('')}</tr>

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
 import type { DbKind } from '../db/connection.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, badRequest } from '../http/problem.ts';
@@ -16,9 +18,16 @@ export const MVT_CONTENT_TYPE = 'application/vnd.mapbox-vector-tile';
  * what a tile holds: tiles differ per caller, hence `Cache-Control: private` and
  * `Vary: Cookie, Authorization` (no shared cache may hand one scope's tile to another).
  * A tile without features is `204 No Content` (MapLibre treats it as an empty tile).
- * `ETag` is a hash of the body; `If-None-Match` with it answers `304`.
+ * `ETag` is a hash of the body; `If-None-Match` with it answers `304`. Tiles go out gzipped to
+ * clients that accept it (MVT is protobuf: about 2:1).
+ *
+ * Regions, grids and sites tiles are cached in memory (LRU, by bytes) under the caller's full
+ * scope identity (role, scope, person, unit: what row-level security reads) and the layer's
+ * version from tile_versions, which a trigger bumps on every change to the layer's table: a tile
+ * is shared only by callers who would see the same rows, and never served after its data changed.
+ * Incidents change constantly and are always encoded afresh.
  */
-export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(kind)) {
+export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(kind), cache = new TileCache()) {
   const app = new OpenAPIHono<AppEnv>();
 
   app.openAPIRegistry.registerPath({
@@ -43,22 +52,78 @@ export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(k
 
   app.get('/:layer/:z/:x/:file', async (c) => {
     const tile = parseTile(c.req.param('layer'), c.req.param('z'), c.req.param('x'), c.req.param('file'));
-    const body = await encoder.encode(c.get('db'), tile);
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    const db = c.get('db');
+    let entry: CachedTile | undefined;
+    let key: string | undefined;
+    if (tile.layer !== 'incidents') {
+      // read before encoding: a change committed in between leaves this entry under the old version
+      const { rows } = await sql<{ version: number }>`select version from tile_versions where layer = ${tile.layer}`.execute(db);
+      const user = c.get('user')!;
+      key = `${tile.layer}/${tile.z}/${tile.x}/${tile.y}|${rows[0]?.version}|${user.role}|${user.scopeCode}|${user.personId ?? ''}|${user.unitId ?? ''}`;
+      entry = cache.get(key);
+    }
+    if (!entry) {
+      entry = tileEntry(await encoder.encode(db, tile));
+      if (key) cache.set(key, entry);
+    }
+    const gzip = entry.gzip !== undefined && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
+    const etag = gzip ? entry.etag.replace(/"$/, '-gz"') : entry.etag;
     const headers: Record<string, string> = {
       'cache-control': 'private, max-age=60',
-      vary: 'Cookie, Authorization',
+      vary: 'Cookie, Authorization, Accept-Encoding',
       etag,
     };
     if (matches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
-    if (body.length === 0) return new Response(null, { status: 204, headers });
-    return new Response(body, { status: 200, headers: { ...headers, 'content-type': MVT_CONTENT_TYPE } });
+    if (entry.body.length === 0) return new Response(null, { status: 204, headers });
+    if (gzip) return new Response(entry.gzip, { status: 200, headers: { ...headers, 'content-type': MVT_CONTENT_TYPE, 'content-encoding': 'gzip' } });
+    return new Response(entry.body, { status: 200, headers: { ...headers, 'content-type': MVT_CONTENT_TYPE } });
   });
 
   app.all('*', () => {
     throw new ProblemError(404, 'not-found', `tiles are at /tiles/{${TILE_LAYERS.join('|')}}/{z}/{x}/{y}.mvt`);
   });
   return app;
+}
+
+interface CachedTile {
+  body: Uint8Array;
+  /** Gzipped body, for tiles big enough to gain from it. */
+  gzip?: Uint8Array;
+  etag: string;
+}
+
+function tileEntry(body: Uint8Array): CachedTile {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  // below ~1 KB gzip's header eats most of the gain
+  return { body, etag, gzip: body.length >= 1024 ? new Uint8Array(gzipSync(body, { level: 6 })) : undefined };
+}
+
+/** A least-recently-used map of tiles, bounded by their bytes (default 128 MiB). */
+export class TileCache {
+  #entries = new Map<string, CachedTile>();
+  #bytes = 0;
+  constructor(readonly maxBytes = 128 * 1024 * 1024) {}
+
+  get(key: string): CachedTile | undefined {
+    const entry = this.#entries.get(key);
+    if (entry) { this.#entries.delete(key); this.#entries.set(key, entry); }
+    return entry;
+  }
+
+  set(key: string, entry: CachedTile) {
+    const size = (e: CachedTile) => e.body.length + (e.gzip?.length ?? 0) + key.length + 64;
+    const old = this.#entries.get(key);
+    if (old) { this.#entries.delete(key); this.#bytes -= size(old); }
+    this.#entries.set(key, entry);
+    this.#bytes += size(entry);
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= e.body.length + (e.gzip?.length ?? 0) + k.length + 64;
+    }
+  }
+
+  get size() { return this.#entries.size; }
 }
 
 const integer = /^(0|[1-9][0-9]{0,6})$/;

@@ -105,6 +105,45 @@ describe('items', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 
+  it('pages by key: next starts after the last id, prev returns the page before, deep pages skip the count', async () => {
+    const first = (await json('/ogc/collections/sites/items?limit=50')).body;
+    const next = new URL(rel(first.links, 'next').href);
+    expect(next.searchParams.get('after')).toBe(String(first.features.at(-1).id));
+    expect(next.searchParams.has('offset')).toBe(false);
+    const second = (await follow(next.href)).body;
+    expect(second.features[0].id).toBeGreaterThan(first.features.at(-1).id);
+    expect(second.numberMatched).toBeUndefined();
+    expect(second.numberReturned).toBe(50);
+    // prev from the second page is the first page again
+    const prev = new URL(rel(second.links, 'prev').href);
+    expect(prev.searchParams.get('before')).toBe(String(second.features[0].id));
+    const back = (await follow(prev.href)).body;
+    expect(back.features.map((f: any) => f.id)).toEqual(first.features.map((f: any) => f.id));
+    expect(rel(back.links, 'prev')).toBeUndefined();
+    expect(new URL(rel(back.links, 'next').href).searchParams.get('after')).toBe(String(first.features.at(-1).id));
+    // the keys follow the collection's filter: a bbox and a category stay in the links
+    const schools = (await json('/ogc/collections/sites-school/items?limit=10')).body;
+    const more = (await follow(rel(schools.links, 'next').href)).body;
+    expect(more.features.every((f: any) => f.properties.category === 'school')).toBe(true);
+    // regions page by code
+    const regions = (await json('/ogc/collections/regions/items?limit=3')).body;
+    expect(new URL(rel(regions.links, 'next').href).searchParams.get('after')).toBe(regions.features[2].id);
+    const page2 = (await follow(rel(regions.links, 'next').href)).body;
+    expect(page2.features[0].id > regions.features[2].id).toBe(true);
+  });
+
+  it('ends the paging on the last page', async () => {
+    const { rows: [{ id: last }] } = await sql<{ id: number }>`select max(id)::int as id from sites`.execute(t.db.kysely);
+    const res = await json(`/ogc/collections/sites/items?limit=5&before=${last + 1}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const tail = res.body;
+    expect(tail.features.at(-1).id).toBe(last);
+    expect(rel(tail.links, 'next')).toBeDefined();
+    const beyond = (await follow(rel(tail.links, 'next').href)).body;
+    expect(beyond.features).toEqual([]);
+    expect(rel(beyond.links, 'next')).toBeUndefined();
+  });
+
   it('gives grid features the same properties as /api/grids', async () => {
     const ogc = (await json('/ogc/collections/grids/items?limit=5')).body.features[0];
     const api = (await json(`/api/grids?region=${ogc.properties.villageCode}`)).body.features.find((f: any) => f.id === ogc.id);
@@ -192,7 +231,8 @@ describe('items', () => {
 
 describe('errors', () => {
   it('answers 400 for a limit out of range, a bad bbox or datetime, and unknown parameters', async () => {
-    for (const q of ['limit=0', 'limit=20000', 'limit=abc', 'offset=-1', 'bbox=1,2,3', 'bbox=a,b,c,d', 'bbox=100,40,110,30',
+    for (const q of ['limit=0', 'limit=20000', 'limit=abc', 'offset=-1', 'after=abc', 'before=-3', 'after=1&before=9',
+      'after=5&offset=10', 'bbox=1,2,3', 'bbox=a,b,c,d', 'bbox=100,40,110,30',
       'bbox=100,30,200,40', 'datetime=2026-13-01', 'datetime=yesterday', 'datetime=2026-02-01/2026-01-01', 'f=xml', 'color=red']) {
       const { status, headers, body } = await json(`/ogc/collections/grids/items?${q}`);
       expect(status, q).toBe(400);

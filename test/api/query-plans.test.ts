@@ -26,6 +26,15 @@ describe('query plans under row-level security', () => {
     ['grids in a bbox', 'select id from grids where geom && ST_MakeEnvelope(113.2, 33.95, 113.21, 33.96, 4326)', 'grids_geom_idx'],
     ['the grid at a point', 'select id from grids where valid_to is null and ST_Intersects(geom, ST_SetSRID(ST_MakePoint(113.205, 33.955), 4326))', 'grids_geom_idx'],
     ['incidents within 200 m', 'select id from incidents where ST_DWithin(location::geography, ST_SetSRID(ST_MakePoint(113.205, 33.955), 4326)::geography, 200)', 'incidents_location_geog_idx'],
+    // POST /api/grids/locate (locate.repository.ts): one GiST probe per point
+    ['bulk point in grid', `select p.i, g.id from (select i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) as geom
+        from unnest(array[113.205, 113.1, 113.3]::float8[], array[33.955, 33.9, 34.0]::float8[]) with ordinality as u(lon, lat, i) offset 0) p
+      left join lateral (select g.id, g.code from grids g where g.valid_to is null and g.layer_id = (select id from grid_layers where kind = 'comprehensive')
+        and ST_Intersects(g.geom, p.geom) order by g.code limit 1) g on true order by p.i`, 'grids_geom_idx'],
+    // OGC items by key (ogc.repository.ts): the next page walks the primary key from the cursor
+    ['OGC sites page after a key', 'select s.id, ST_AsGeoJSON(s.geom, 7) from sites s where s.id > 4000 order by s.id limit 101', 'sites_pkey'],
+    ['OGC grids page after a key', 'select g.id, ST_AsGeoJSON(g.geom, 7) from grids g where g.valid_to is null and g.id > 1500 order by g.id limit 101', 'grids_pkey'],
+    ['OGC category page after a key', "select s.id from sites s where s.category = 'rental_housing' and s.id > 1000 order by s.id limit 101", 'sites_pkey'],
   ])('%s uses its spatial index', async (_name, query, index) => {
     const plan = await planAsInspector(t.db.kysely, query);
     expect(plan).toContain(index);

@@ -213,7 +213,7 @@ describe('vector tiles', () => {
     const first = await fetchTile('regions', tile);
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('private, max-age=60');
-    expect(first.headers.get('vary')).toBe('Cookie, Authorization');
+    expect(first.headers.get('vary')).toBe('Cookie, Authorization, Accept-Encoding');
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
     const body = new Uint8Array(await first.arrayBuffer());
@@ -231,6 +231,31 @@ describe('vector tiles', () => {
     // another tile, another tag
     const other = await fetchTile('regions', tileAt(seat, 11));
     expect(other.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('gzips tiles for clients that accept it, under their own tag', async () => {
+    const tile = tileAt(seat, 12);
+    const plain = new Uint8Array(await (await fetchTile('grids', tile)).arrayBuffer());
+    const res = await fetchTile('grids', tile, inspector, { 'accept-encoding': 'gzip, deflate' });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    const zipped = new Uint8Array(await res.arrayBuffer());
+    expect(zipped.length).toBeLessThan(plain.length * 0.8);
+    const { gunzipSync } = await import('node:zlib');
+    expect(new Uint8Array(gunzipSync(zipped))).toEqual(plain);
+    expect(res.headers.get('etag')).toMatch(/-gz"$/);
+  });
+
+  it('serves a changed grid at once, though tiles are cached', async () => {
+    const tile = tileAt(seat, 13);
+    const before = await tileFeatures('grids', tile);
+    const target = before.find((f) => f.properties.layer === 'comprehensive')!;
+    await sql`update grids set name = '改名后的网格' where id = ${Number(target.id)}`.execute(t.db.kysely);
+    const after = await tileFeatures('grids', tile);
+    expect(after.find((f) => f.id === target.id)!.properties.name).toBe('改名后的网格');
+    // a grid member (another scope identity) still sees only their own grids in the same tile
+    const member = await t.login('member');
+    const mine = new Set(((await t.get('/api/grids', member)).body.features as any[]).map((f) => Number(f.id)));
+    expect((await tileFeatures('grids', tile, member)).every((f) => mine.has(Number(f.id)))).toBe(true);
   });
 });
 

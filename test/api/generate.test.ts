@@ -1,0 +1,98 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CountyResult, countyOffset, generatePrefecture } from '../../server/generate/prefecture.ts';
+import { type TestContext, createTestContext } from '../support/test-app.ts';
+
+/** The prefecture generator on a small scale: one more county, a few extra sites and incidents. */
+let t: TestContext;
+let results: CountyResult[];
+beforeAll(async () => {
+  t = await createTestContext();
+  results = await generatePrefecture(t.db.kysely, { counties: 1, extraSites: 400, extraIncidents: 600 });
+}, 300_000);
+afterAll(async () => { await t?.close(); });
+
+const one = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(t.db.kysely)).rows[0];
+
+describe('generate --scale prefecture', () => {
+  it('copies the demo county under the next county code, with the 12/15-digit structure kept', async () => {
+    expect(results.map((r) => [r.code, r.skipped])).toEqual([['990102', false]]);
+    const demo = await one(sql<{ regions: number; grids: number; people: number; assignments: number }>`select
+      (select count(*) from regions where code like '990101%')::int as regions,
+      (select count(*) from grids where code like '990101%' and valid_to is null)::int as grids,
+      (select count(*) from people where region_code like '990101%')::int as people,
+      (select count(*) from grid_assignments a join grids g on g.id = a.grid_id where g.code like '990101%' and a.valid_to is null)::int as assignments`);
+    const copy = await one(sql<{ regions: number; grids: number; people: number; assignments: number; badCodes: number; county: string }>`select
+      (select count(*) from regions where code like '990102%')::int as regions,
+      (select count(*) from grids where code like '990102%' and valid_to is null)::int as grids,
+      (select count(*) from people where region_code like '990102%')::int as people,
+      (select count(*) from grid_assignments a join grids g on g.id = a.grid_id where g.code like '990102%' and a.valid_to is null)::int as assignments,
+      (select count(*) from grids where code like '990102%' and (code !~ '^[0-9]{15}$' or left(code, 12) <> village_code))::int as "badCodes",
+      (select name from regions where code = '990102000000') as county`);
+    expect(copy).toEqual({ ...demo, badCodes: 0, county: '平安示范二县' });
+    expect(results[0].counts.grids).toBe(demo.grids);
+  });
+
+  it('places the new county beside the demo county without overlapping it', async () => {
+    const { gap, shift } = await one(sql<{ gap: number; shift: number }>`select
+      ST_XMin(b.e) - ST_XMax(a.e) as gap, ST_XMin(b.e) - ST_XMin(a.e) as shift
+      from (select ST_Extent(boundary) as e from regions where code = '990101000000') a,
+           (select ST_Extent(boundary) as e from regions where code = '990102000000') b`);
+    expect(gap).toBeGreaterThan(0);
+    expect(shift).toBeCloseTo(countyOffset(1)[0], 6);
+    const overlapping = await one(sql<{ n: number }>`select count(*)::int as n from grids a join grids b
+      on a.geom && b.geom and ST_Intersects(a.geom, b.geom)
+      where a.code like '990101%' and b.code like '990102%'`);
+    expect(overlapping.n).toBe(0);
+  });
+
+  it('puts every site and incident in the grid and village that contain it', async () => {
+    const sites = await one(sql<{ n: number; extra: number; outside: number }>`select count(*)::int as n,
+      count(*) filter (where s.ref like 'G990102-%')::int as extra,
+      count(*) filter (where s.grid_id is not null and not ST_Intersects(g.geom, ST_PointOnSurface(s.geom)) or g.village_code <> s.region_code)::int as outside
+      from sites s left join grids g on g.id = s.grid_id where s.region_code like '990102%'`);
+    expect(sites.extra).toBeGreaterThan(300);
+    expect(sites.outside).toBe(0);
+    const incidents = await one(sql<{ n: number; outside: number; codes: number; late: number }>`select count(*)::int as n,
+      count(*) filter (where not ST_Intersects(g.geom, i.location) or g.village_code <> i.region_code)::int as outside,
+      count(*) filter (where i.code !~ '^SJ[0-9]{8}-02[0-9]{5}$')::int as codes,
+      count(*) filter (where i.closed_at < i.created_at or i.created_at > now())::int as late
+      from incidents i join grids g on g.id = i.grid_id where i.region_code like '990102%'`);
+    expect(incidents.n).toBeGreaterThan(3000 + 500);
+    expect(incidents).toMatchObject({ outside: 0, codes: 0, late: 0 });
+    // the demo's incidents keep their timelines
+    const events = await one(sql<{ n: number }>`select count(*)::int as n from incident_events e join incidents i on i.id = e.incident_id where i.region_code like '990102%'`);
+    const demoEvents = await one(sql<{ n: number }>`select count(*)::int as n from incident_events e join incidents i on i.id = e.incident_id where i.region_code like '990101%'`);
+    expect(events.n).toBe(demoEvents.n);
+  });
+
+  it('adds nothing when run again', async () => {
+    const before = await one(sql<{ n: number }>`select (select count(*) from sites) + (select count(*) from incidents) + (select count(*) from grids) as n`);
+    const again = await generatePrefecture(t.db.kysely, { counties: 1, extraSites: 400, extraIncidents: 600 });
+    expect(again).toEqual([{ code: '990102', skipped: true, counts: {}, seconds: 0 }]);
+    const after = await one(sql<{ n: number }>`select (select count(*) from sites) + (select count(*) from incidents) + (select count(*) from grids) as n`);
+    expect(Number(after.n)).toBe(Number(before.n));
+    const audit = await one(sql<{ n: number }>`select count(*)::int as n from audit_log where action = 'generate' and entity_id = '990102'`);
+    expect(audit.n).toBe(1);
+  });
+
+  it('gives the prefecture accounts both counties, and keeps county accounts to their own', async () => {
+    const points = (await sql<{ x: number; y: number; code: string }>`select ST_X(p) as x, ST_Y(p) as y, code from (
+      select code, ST_PointOnSurface(geom) as p from grids where code in (
+        (select min(code) from grids where code like '990101%' and layer_id = 1),
+        (select min(code) from grids where code like '990102%' and layer_id = 1))) g order by code`.execute(t.db.kysely)).rows;
+    const locate = async (cookie: string) => {
+      const res = await t.app.request('/api/grids/locate', { method: 'POST', headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ points: points.map((p) => [p.x, p.y]) }) });
+      return ((await res.json()) as any).results.map((r: any) => r?.gridCode ?? null);
+    };
+    expect(await locate(await t.login('prefecture'))).toEqual(points.map((p) => p.code));
+    expect(await locate(await t.login('inspector'))).toEqual([points[0].code, null]);
+    const regions = (await t.get('/api/regions?level=county&geometry=false', await t.login('prefecture-admin'))).body;
+    expect(regions.features.map((f: any) => f.properties.code).sort()).toEqual(['990101000000', '990102000000']);
+  });
+
+  it('refuses a database without the demo county', async () => {
+    await expect(generatePrefecture(t.db.kysely, { counties: 10 })).rejects.toThrow(/counties must be from 1 to 9/);
+  });
+});
