@@ -23,6 +23,7 @@ import { ProblemError, problemResponse } from './http/problem.ts';
 import { regionRoutes } from './regions/regions.routes.ts';
 import { ruleRoutes } from './rules/rules.routes.ts';
 import { siteCategoryRoutes, siteRoutes } from './sites/sites.routes.ts';
+import { statsRoutes } from './stats/stats.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
@@ -92,6 +93,8 @@ export function createApp(db: Db, options: AppOptions) {
   // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
   app.route('/api', peopleRoutes());
   app.route('/api', patrolRoutes());
+  // incident statistics (/api/stats/incidents) and routine reports (/api/reports/{kind})
+  app.route('/api', statsRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
 

@@ -189,6 +189,8 @@ export interface IncidentTable {
   createdAt: Timestamp;
   closedAt: Date | string | null;
   version: ColumnType<number, number | undefined, number>;
+  /** When the resolution that holds was recorded; kept from incident_events by a trigger (migration 0013). */
+  resolvedAt: ColumnType<Date | string | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface IncidentEventTable {

@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import { runScript } from '../server/db/script.ts';
+
+/**
+ * Incident statistics (issue 6, item 7).
+ * - `incidents.resolved_at`: when the resolution that holds was recorded. Handling time (created →
+ *   resolved) and the on-time rate (resolved by due_at) need it for every finished incident; reading
+ *   it from incident_events at prefecture scale would mean a per-row lookup through that table's
+ *   row-level policy. A trigger on incident_events keeps it, so any code that records a workflow step
+ *   as an event (the only way the workflow changes state) keeps it right: a step to `resolved` sets
+ *   it, a step to `closed` keeps it (or sets it, if the case was closed without a separate resolve
+ *   step), any other change of state (reopened, escalated…) clears it.
+ * - Indexes for the statistics: incidents by creation time (a county-wide month is a range of
+ *   created_at, not of region codes), covering the columns the statistics and the row-level policy
+ *   read, so that a period's figures come from the index alone; finished cases by resolution time
+ *   (reports: resolved this week); open cases by deadline (supervision lists).
+ */
+export async function up(db: Kysely<any>): Promise<void> {
+  await runScript(db, `
+alter table incidents add column if not exists resolved_at timestamptz;
+
+update incidents i set resolved_at = e.at
+  from (select incident_id, max(at) as at from incident_events where to_state = 'resolved' group by incident_id) e
+  where e.incident_id = i.id and i.state in ('resolved', 'closed');
+update incidents set resolved_at = coalesce(closed_at, created_at) where resolved_at is null and state = 'closed';
+
+create function app.incident_resolution() returns trigger language plpgsql security definer
+  set search_path = public, pg_temp as $$
+begin
+  if new.to_state is null or new.to_state is not distinct from new.from_state then
+    return new;
+  end if;
+  update incidents set resolved_at = case
+      when new.to_state = 'resolved' then new.at
+      when new.to_state = 'closed' then coalesce(resolved_at, new.at)
+      else null end
+    where id = new.incident_id;
+  return new;
+end $$;
+revoke all on function app.incident_resolution() from public;
+
+create trigger incident_events_resolution after insert on incident_events
+  for each row execute function app.incident_resolution();
+
+create index incidents_created_stats_idx on incidents (created_at)
+  include (region_code, category, state, due_at, resolved_at, grid_id, unit_id);
+create index incidents_resolved_idx on incidents (resolved_at) where resolved_at is not null;
+-- the supervision lists: open cases past their deadline
+create index incidents_open_due_idx on incidents (due_at)
+  where state in ('reported', 'accepted', 'dispatched', 'in_progress', 'escalated', 'reopened');
+`);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await runScript(db, `
+drop index incidents_open_due_idx;
+drop index incidents_resolved_idx;
+drop index incidents_created_stats_idx;
+drop trigger incident_events_resolution on incident_events;
+drop function app.incident_resolution();
+alter table incidents drop column resolved_at;
+`);
+}
