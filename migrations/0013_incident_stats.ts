@@ -14,6 +14,10 @@ import { runScript } from '../server/db/script.ts';
  *   created_at, not of region codes), covering the columns the statistics and the row-level policy
  *   read, so that a period's figures come from the index alone; finished cases by resolution time
  *   (reports: resolved this week); open cases by deadline (supervision lists).
+ * - The scope helpers that row-level policies call are marked PARALLEL SAFE (they only read
+ *   settings and tables): PostgreSQL plans no parallel scan for a query whose policy calls a
+ *   parallel-unsafe function, which left a county-year of statistics on one core. Parallel workers
+ *   inherit the transaction's settings (pingan.*) and role, so the policies filter the same rows.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await runScript(db, `
@@ -45,6 +49,18 @@ create trigger incident_events_resolution after insert on incident_events
 create index incidents_created_stats_idx on incidents (created_at)
   include (region_code, category, state, due_at, resolved_at, grid_id, unit_id);
 create index incidents_resolved_idx on incidents (resolved_at) where resolved_at is not null;
+
+-- row-level policies must not keep statistics off parallel workers
+alter function app.setting(text) parallel safe;
+alter function app.role() parallel safe;
+alter function app.scope() parallel safe;
+alter function app.person_id() parallel safe;
+alter function app.unit_id() parallel safe;
+alter function app.user_id() parallel safe;
+alter function app.in_scope(text) parallel safe;
+alter function app.region_visible(text, text) parallel safe;
+alter function app.member_grid(bigint) parallel safe;
+
 -- the supervision lists: open cases past their deadline
 create index incidents_open_due_idx on incidents (due_at)
   where state in ('reported', 'accepted', 'dispatched', 'in_progress', 'escalated', 'reopened');
@@ -53,6 +69,15 @@ create index incidents_open_due_idx on incidents (due_at)
 
 export async function down(db: Kysely<any>): Promise<void> {
   await runScript(db, `
+alter function app.setting(text) parallel unsafe;
+alter function app.role() parallel unsafe;
+alter function app.scope() parallel unsafe;
+alter function app.person_id() parallel unsafe;
+alter function app.unit_id() parallel unsafe;
+alter function app.user_id() parallel unsafe;
+alter function app.in_scope(text) parallel unsafe;
+alter function app.region_visible(text, text) parallel unsafe;
+alter function app.member_grid(bigint) parallel unsafe;
 drop index incidents_open_due_idx;
 drop index incidents_resolved_idx;
 drop index incidents_created_stats_idx;

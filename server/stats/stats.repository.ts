@@ -106,41 +106,49 @@ const aggColumns = sql`a.total, ${sql.join(incidentStates.map((s) => sql.ref(`a.
  */
 export async function statsGroups(db: Db, f: StatsFilter, groupBy: GroupBy): Promise<StatsGroup[]> {
   const byLeafCategory = !!f.category && !f.category.includes('.');
+  // Group by raw columns (cheap per row), then roll the few groups up to townships or top-level
+  // categories: no string is computed per incident.
   const key = {
-    township: sql`left(i.region_code, 9) || '000'`,
-    village: sql`i.region_code::text`,
-    grid: sql`i.grid_id::text`,
-    category: byLeafCategory ? sql`i.category` : sql`split_part(i.category, '.', 1)`,
-    month: sql`to_char(i.created_at at time zone ${f.timeZone}, 'YYYY-MM')`,
+    township: sql`i.region_code`,
+    village: sql`i.region_code`,
+    grid: sql`i.grid_id`,
+    category: sql`i.category`,
+    month: sql`date_trunc('month', i.created_at at time zone ${f.timeZone})`,
   }[groupBy];
-  const agg = sql`agg as (select ${key} as key, ${aggregates} from incidents i where ${where(f)} group by 1)`;
+  const base = sql`base as (select ${key} as key, ${aggregates} from incidents i where ${where(f)} group by 1)`;
+  const rollup = (expr: RawBuilder<unknown>) => sql`agg as (select ${expr} as key, sum(b.total)::int as total,
+    ${sql.join(incidentStates.map((s) => sql`sum(${sql.ref(`b.s_${s}`)})::int as ${sql.ref(`s_${s}`)}`))},
+    sum(b.on_time)::int as on_time, sum(b.timed)::int as timed, sum(b.handling_hours_sum)::float8 as handling_hours_sum,
+    sum(b.overdue_open)::int as overdue_open from base b group by 1)`;
+  const agg = groupBy === 'township' ? rollup(sql`left(b.key, 9) || '000'`)
+    : groupBy === 'category' && !byLeafCategory ? rollup(sql`split_part(b.key, '.', 1)`)
+      : sql`agg as (select * from base)`;
 
   let query: RawBuilder<AggRow>;
   if (groupBy === 'township' || groupBy === 'village') {
-    query = sql<AggRow>`with ${agg}
+    query = sql<AggRow>`with ${base}, ${agg}
       select r.code as key, r.name, null::text as name_en, r.code, ${aggColumns}
       from regions r left join agg a on a.key = r.code
       where r.level = ${groupBy} and (${inSubtree('r.code', f.prefix)} or r.code in (select key from agg))
       order by r.code`;
   } else if (groupBy === 'grid') {
-    query = sql<AggRow>`with ${agg}
-      select a.key, coalesce(g.name, '') as name, null::text as name_en, g.code, ${aggColumns}
-      from agg a left join grids g on g.id = a.key::bigint
+    query = sql<AggRow>`with ${base}, ${agg}
+      select a.key::text as key, coalesce(g.name, '') as name, null::text as name_en, g.code, ${aggColumns}
+      from agg a left join grids g on g.id = a.key
       order by g.code nulls last`;
   } else if (groupBy === 'category') {
     const scope = byLeafCategory ? sql`(c.code = ${f.category} or c.parent_code = ${f.category})` : sql`c.parent_code is null`;
-    query = sql<AggRow>`with ${agg}
+    query = sql<AggRow>`with ${base}, ${agg}
       select c.code as key, c.name, c.name_en, c.code, ${aggColumns}
       from incident_categories c left join agg a on a.key = c.code
       where ${scope}
       order by c.sort, c.code`;
   } else {
-    query = sql<AggRow>`with ${agg}
-      select m.key, m.key as name, null::text as name_en, null::text as code, ${aggColumns}
-      from (select to_char(d, 'YYYY-MM') as key from generate_series(
-        date_trunc('month', ${f.from}::date::timestamp), date_trunc('month', ${f.to}::date::timestamp), interval '1 month') d) m
-      left join agg a on a.key = m.key
-      order by m.key`;
+    query = sql<AggRow>`with ${base}, ${agg}
+      select to_char(m.d, 'YYYY-MM') as key, to_char(m.d, 'YYYY-MM') as name, null::text as name_en, null::text as code, ${aggColumns}
+      from generate_series(date_trunc('month', ${f.from}::date::timestamp), date_trunc('month', ${f.to}::date::timestamp), interval '1 month') m(d)
+      left join agg a on a.key = m.d
+      order by m.d`;
   }
   const { rows } = await query.execute(db);
   return rows.map(toGroup);
