@@ -8,6 +8,7 @@
  * PostgreSQL (DATABASE_URL set): 2,000,000 incidents (a prefecture's year) into a throwaway clone of
  * the test template, dropped afterwards. PGlite (default): 200,000 (a county's year) in memory.
  * Usage: [DATABASE_URL=…] npx tsx bench/incident-stats.ts [incidents] [runs]
+ * (BENCH_KEEP=1 keeps the PostgreSQL scratch database; BENCH_DB=<name> measures a kept one again.)
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,7 +25,11 @@ const runs = Number(process.argv[3] ?? 7);
 
 let db: Db;
 let drop: (() => Promise<void>) | undefined;
-if (databaseUrl) {
+const reuse = process.env.BENCH_DB;
+if (databaseUrl && reuse) {
+  // BENCH_DB=name measures a database kept by an earlier BENCH_KEEP=1 run, without loading again
+  db = await openDatabase({ databaseUrl: withDatabase(databaseUrl, reuse) });
+} else if (databaseUrl) {
   const template = await ensurePostgresTemplate(databaseUrl);
   const name = `pingan_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: databaseUrl });
@@ -50,41 +55,43 @@ try {
   const k = db.kysely;
   // ---- the volume: deterministic pseudo-random spread (multiplicative hashes of n) ----
   const t0 = performance.now();
-  // the spatial indexes play no part in statistics and would dominate the load time
-  await sql`drop index if exists incidents_location_idx`.execute(k);
-  await sql`drop index if exists incidents_location_geog_idx`.execute(k);
-  await sql`create temp table bench_grids as
-    select row_number() over (order by id) - 1 as i, id, village_code, ST_PointOnSurface(geom) as pt
-    from grids where valid_to is null and layer_id = 1`.execute(k);
-  await sql`create temp table bench_categories as
-    select row_number() over (order by code) - 1 as i, code, deadline_hours from incident_categories`.execute(k);
-  const batch = 250_000;
-  for (let start = 1; start <= volume; start += batch) {
-    const end = Math.min(volume, start + batch - 1);
-    await sql`insert into incidents (code, category, title, location, grid_id, region_code, state, due_at, created_at, closed_at, resolved_at)
-      select 'BENCH-' || n, c.code, '基准测试事件', g.pt, g.id, g.village_code, s.state,
-        t.created + make_interval(hours => c.deadline_hours), t.created,
-        case when s.state = 'closed' then t.created + make_interval(hours => h.hours + 24) end,
-        case when s.state in ('resolved', 'closed') then t.created + make_interval(hours => h.hours) end
-      from generate_series(${start}::int, ${end}::int) n
-      cross join lateral (select (n::bigint * 2654435761) % 4294967296 as x) r
-      join bench_grids g on g.i = r.x % (select count(*) from bench_grids)
-      join bench_categories c on c.i = (r.x / 7) % (select count(*) from bench_categories)
-      cross join lateral (select now() - make_interval(secs => ((r.x / 13) % 31536000)::float8) as created) t
-      cross join lateral (select ((r.x / 17) % 400)::int as hours) h
-      cross join lateral (select case
-        when t.created > now() - interval '3 days' and (r.x / 19) % 3 = 0 then 'reported'
-        when (r.x / 23) % 100 < 72 then 'closed'
-        when (r.x / 23) % 100 < 80 then 'resolved'
-        when (r.x / 23) % 100 < 87 then 'in_progress'
-        when (r.x / 23) % 100 < 91 then 'dispatched'
-        when (r.x / 23) % 100 < 94 then 'rejected'
-        when (r.x / 23) % 100 < 96 then 'accepted'
-        when (r.x / 23) % 100 < 98 then 'escalated'
-        else 'reopened' end as state) s`.execute(k);
+  if (!reuse) {
+    // the spatial indexes play no part in statistics and would dominate the load time
+    await sql`drop index if exists incidents_location_idx`.execute(k);
+    await sql`drop index if exists incidents_location_geog_idx`.execute(k);
+    await sql`create temp table bench_grids as
+      select row_number() over (order by id) - 1 as i, id, village_code, ST_PointOnSurface(geom) as pt
+      from grids where valid_to is null and layer_id = 1`.execute(k);
+    await sql`create temp table bench_categories as
+      select row_number() over (order by code) - 1 as i, code, deadline_hours from incident_categories`.execute(k);
+    const batch = 250_000;
+    for (let start = 1; start <= volume; start += batch) {
+      const end = Math.min(volume, start + batch - 1);
+      await sql`insert into incidents (code, category, title, location, grid_id, region_code, state, due_at, created_at, closed_at, resolved_at)
+        select 'BENCH-' || n, c.code, '基准测试事件', g.pt, g.id, g.village_code, s.state,
+          t.created + make_interval(hours => c.deadline_hours), t.created,
+          case when s.state = 'closed' then t.created + make_interval(hours => h.hours + 24) end,
+          case when s.state in ('resolved', 'closed') then t.created + make_interval(hours => h.hours) end
+        from generate_series(${start}::int, ${end}::int) n
+        cross join lateral (select (n::bigint * 2654435761) % 4294967296 as x) r
+        join bench_grids g on g.i = r.x % (select count(*) from bench_grids)
+        join bench_categories c on c.i = (r.x / 7) % (select count(*) from bench_categories)
+        cross join lateral (select now() - make_interval(secs => ((r.x / 13) % 31536000)::float8) as created) t
+        cross join lateral (select ((r.x / 17) % 400)::int as hours) h
+        cross join lateral (select case
+          when t.created > now() - interval '3 days' and (r.x / 19) % 3 = 0 then 'reported'
+          when (r.x / 23) % 100 < 72 then 'closed'
+          when (r.x / 23) % 100 < 80 then 'resolved'
+          when (r.x / 23) % 100 < 87 then 'in_progress'
+          when (r.x / 23) % 100 < 91 then 'dispatched'
+          when (r.x / 23) % 100 < 94 then 'rejected'
+          when (r.x / 23) % 100 < 96 then 'accepted'
+          when (r.x / 23) % 100 < 98 then 'escalated'
+          else 'reopened' end as state) s`.execute(k);
+    }
+    if (db.kind === 'postgres') await sql`vacuum analyze incidents`.execute(k);
+    else await sql`analyze incidents`.execute(k);
   }
-  if (db.kind === 'postgres') await sql`vacuum analyze incidents`.execute(k);
-  else await sql`analyze incidents`.execute(k);
   const { rows: [{ n }] } = await sql<{ n: number }>`select count(*)::int as n from incidents`.execute(k);
   console.log(`engine: ${db.kind}; ${Number(n).toLocaleString('en')} incidents (${volume.toLocaleString('en')} synthetic over the last 12 months + the demo's), loaded in ${fmt(performance.now() - t0)}`);
 

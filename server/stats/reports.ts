@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import {
-  type GroupBy, type IncidentLine, type StatsFilter, incidentsOverdue, incidentsReported, openStates, resolvedInPeriod, statsGroups, statsTotal,
+  type GroupBy, type IncidentLine, type StatsFilter, countOverdue, incidentsOverdue, incidentsReported, openStates, resolvedInPeriod, statsGroups, statsTotal,
 } from './stats.repository.ts';
 import { type StatsFigures, addDays, figures, monthEnd, monthStart, resolveScope, weekStart } from './stats.service.ts';
 
@@ -122,6 +122,7 @@ async function groupedSection(db: Db, f: StatsFilter, groupBy: GroupBy, key: str
   };
 }
 
+/** The longest overdue first; the list stops at a limit, the summary's count does not. */
 function overdueSection(lines: IncidentLine[]): ReportSection {
   return { key: 'overdue', title: L('逾期未办结事项（督办）', 'Overdue open incidents (supervision)'), columns: lineColumns(true), rows: lines.map(lineRow) };
 }
@@ -144,7 +145,7 @@ export async function buildReport(db: Db, user: AuthUser, kind: ReportKind, q: {
     sections.push(summarySection([
       ...figureItems(summary),
       { key: 'resolvedInPeriod', label: L('当日办结（含往日上报）', 'Resolved this day (any report date)'), value: await resolvedInPeriod(db, f), type: 'int' },
-      { key: 'overdueOpenNow', label: L('当前逾期未办结', 'Overdue open now'), value: overdue.length, type: 'int' },
+      { key: 'overdueOpenNow', label: L('当前逾期未办结', 'Overdue open now'), value: await countOverdue(db, region.prefix), type: 'int' },
     ]));
     sections.push(await groupedSection(db, f, 'category', 'byCategory', L('分类情况', 'By category'), L('类别', 'Category')));
     sections.push({ key: 'reported', title: L('当日上报事项', 'Reported this day'), columns: lineColumns(false),
@@ -164,7 +165,7 @@ export async function buildReport(db: Db, user: AuthUser, kind: ReportKind, q: {
       ...figureItems(summary),
       { key: 'resolvedInPeriod', label: weekly ? L('本周办结（含往期上报）', 'Resolved this week (any report date)') : L('本月办结（含往期上报）', 'Resolved this month (any report date)'),
         value: await resolvedInPeriod(db, f), type: 'int' },
-      { key: 'overdueOpenNow', label: L('当前逾期未办结', 'Overdue open now'), value: overdue.length, type: 'int' },
+      { key: 'overdueOpenNow', label: L('当前逾期未办结', 'Overdue open now'), value: await countOverdue(db, region.prefix), type: 'int' },
       { key: 'previousTotal', label: weekly ? L('上周上报数', 'Reported the week before') : L('上月上报数', 'Reported the month before'), value: previous.total, type: 'int' },
       { key: 'previousResolutionRate', label: weekly ? L('上周化解率', 'Resolution rate the week before') : L('上月化解率', 'Resolution rate the month before'), value: previous.resolutionRate, type: 'rate' },
     ];

@@ -108,12 +108,15 @@ export async function statsGroups(db: Db, f: StatsFilter, groupBy: GroupBy): Pro
   const byLeafCategory = !!f.category && !f.category.includes('.');
   // Group by raw columns (cheap per row), then roll the few groups up to townships or top-level
   // categories: no string is computed per incident.
+  const months = sql`generate_series(date_trunc('month', ${f.from}::date::timestamp), date_trunc('month', ${f.to}::date::timestamp), interval '1 month')`;
   const key = {
     township: sql`i.region_code`,
     village: sql`i.region_code`,
     grid: sql`i.grid_id`,
     category: sql`i.category`,
-    month: sql`date_trunc('month', i.created_at at time zone ${f.timeZone})`,
+    // the month's ordinal in the period: a binary search over the months' starting instants, about
+    // twice as fast as converting every timestamp to local time and truncating it
+    month: sql`width_bucket(i.created_at, array(select (m::timestamp at time zone ${f.timeZone}) from ${months} m))`,
   }[groupBy];
   const base = sql`base as (select ${key} as key, ${aggregates} from incidents i where ${where(f)} group by 1)`;
   const rollup = (expr: RawBuilder<unknown>) => sql`agg as (select ${expr} as key, sum(b.total)::int as total,
@@ -146,9 +149,9 @@ export async function statsGroups(db: Db, f: StatsFilter, groupBy: GroupBy): Pro
   } else {
     query = sql<AggRow>`with ${base}, ${agg}
       select to_char(m.d, 'YYYY-MM') as key, to_char(m.d, 'YYYY-MM') as name, null::text as name_en, null::text as code, ${aggColumns}
-      from generate_series(date_trunc('month', ${f.from}::date::timestamp), date_trunc('month', ${f.to}::date::timestamp), interval '1 month') m(d)
-      left join agg a on a.key = m.d
-      order by m.d`;
+      from ${months} with ordinality m(d, n)
+      left join agg a on a.key = m.n
+      order by m.n`;
   }
   const { rows } = await query.execute(db);
   return rows.map(toGroup);
@@ -203,6 +206,13 @@ export async function incidentsOverdue(db: Db, prefix: string, limit: number): P
     where ${inSubtree('i.region_code', prefix)} and i.state in (${list(openStates)}) and i.due_at < now()
     order by i.due_at, i.code limit ${limit}`.execute(db);
   return rows.map(toLine);
+}
+
+/** How many open incidents of the region are past their deadline now. */
+export async function countOverdue(db: Db, prefix: string): Promise<number> {
+  const { rows: [row] } = await sql<{ n: number }>`select count(*)::int as n from incidents i
+    where ${inSubtree('i.region_code', prefix)} and i.state in (${list(openStates)}) and i.due_at < now()`.execute(db);
+  return Number(row.n);
 }
 
 /** The region as the caller sees it (404 when invisible). */

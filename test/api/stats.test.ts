@@ -215,6 +215,16 @@ describe('GET /api/stats/incidents', () => {
   });
 });
 
+describe('API description', () => {
+  it('documents the endpoints and the definition of each rate', async () => {
+    const doc = (await t.get('/api/openapi.json')).body;
+    const stats = doc.paths['/api/stats/incidents'].get;
+    expect(stats.description).toMatch(/resolutionRate \(化解率\) = resolvedTotal \/ acceptedTotal; rejected cases are excluded/);
+    expect(Object.keys(doc.paths['/api/reports/{kind}'].get.responses['200'].content))
+      .toEqual(['application/json', 'text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet']);
+  });
+});
+
 describe('GET /api/reports/{kind}', () => {
   const report = (kind: string, query: string, cookie = inspector) => t.get(`/api/reports/${kind}?${query}`, cookie);
   const section = (body: any, key: string) => body.sections.find((s: any) => s.key === key);
@@ -259,6 +269,12 @@ describe('GET /api/reports/{kind}', () => {
     expect(trend).toHaveLength(12);
     expect(trend[0].key).toBe('2019-03');
     expect(trend.slice(-2).map((r: any) => r.total)).toEqual([1, 6]);
+    // the overdue list stops at 100 cases; the count in the summary does not
+    const { rows: [{ n }] } = await sql<{ n: number }>`select count(*)::int as n from incidents
+      where state in ('reported', 'accepted', 'dispatched', 'in_progress', 'escalated', 'reopened') and due_at < now()`.execute(t.db.kysely);
+    expect(Number(n)).toBeGreaterThan(100);
+    expect(item(res.body, 'overdueOpenNow')).toBe(Number(n));
+    expect(section(res.body, 'overdue').rows).toHaveLength(100);
   });
 
   it('CSV: UTF-8 with a byte-order mark, Chinese headers, rates as percentages', async () => {
