@@ -93,7 +93,7 @@ try {
     else await sql`analyze incidents`.execute(k);
   }
   const { rows: [{ n }] } = await sql<{ n: number }>`select count(*)::int as n from incidents`.execute(k);
-  console.log(`engine: ${db.kind}; ${Number(n).toLocaleString('en')} incidents (${volume.toLocaleString('en')} synthetic over the last 12 months + the demo's), loaded in ${fmt(performance.now() - t0)}`);
+  console.log(`engine: ${db.kind}; ${Number(n).toLocaleString('en')} incidents (${reuse ? `kept database ${reuse}` : `${volume.toLocaleString('en')} synthetic over the last 12 months + the demo's, loaded in ${fmt(performance.now() - t0)}`})`);
 
   const { rows: [days] } = await sql<{ today: string; monthFrom: string; monthTo: string; yearFrom: string }>`
     with d as (select (now() at time zone 'Asia/Shanghai')::date as today)
