@@ -26,6 +26,7 @@ import { ProblemError, problemResponse } from './http/problem.ts';
 import { regionRoutes } from './regions/regions.routes.ts';
 import { ruleRoutes } from './rules/rules.routes.ts';
 import { siteCategoryRoutes, siteRoutes } from './sites/sites.routes.ts';
+import { statsRoutes } from './stats/stats.routes.ts';
 import { systemRoutes } from './system/system.routes.ts';
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
@@ -98,6 +99,8 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api', patrolRoutes());
   // incidents, incident categories, incident notifications
   app.route('/api', incidentRoutes());
+  // incident statistics (/api/stats/incidents) and routine reports (/api/reports/{kind})
+  app.route('/api', statsRoutes());
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
   // Open311 GeoReport v2 for hotline systems (its own token check, scope and error format)
