@@ -8,6 +8,9 @@ import { createToken, createUser, listUsers, revokeToken } from './cli/users.ts'
 import { loadConfig } from './config.ts';
 import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_PASSWORD, demoAccounts, isEmpty, loadDemoCounty } from './demo/demo.seed.ts';
+import { backup, restore } from './ops/backup.ts';
+import { shutdownOnSignals } from './ops/lifecycle.ts';
+import { createLogger } from './ops/logging.ts';
 import { openPlatformDatabase } from './platform.ts';
 
 const usage = `Pingan Grid (平安网格)
@@ -17,9 +20,12 @@ usage: npm run cli -- <command>
   seed demo                  load the demo county into an empty database
   users create --username U --role ROLE --scope PREFIX [--name N]   (password from PINGAN_PASSWORD or a prompt)
   users list
-  tokens create --username U --name LABEL [--days N]                (prints a bearer token once)
+  tokens create --username U --name LABEL [--days N] [--access read|write]   (prints a bearer token once)
   tokens revoke --id N
-environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL`;
+  backup FILE                embedded: archive of the data directory (server stopped); PostgreSQL: pg_dump -Fc
+  restore FILE               replaces the database with the backup (embedded: the old data directory is kept aside)
+environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL,
+  SESSION_HOURS, SESSION_IDLE_MINUTES, BASEMAP_ORIGINS, LOG_LEVEL`;
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -58,7 +64,8 @@ async function start() {
     throw new Error('No administrator exists. Create one first:\n' +
       '  PINGAN_PASSWORD=… npm run cli -- users create --username admin --role admin --scope <6-digit county code>');
   }
-  const app = createApp(db, config);
+  const logger = createLogger(config.logLevel);
+  const app = createApp(db, { ...config, logger });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
     console.log(`\n平安网格 Pingan Grid is running: http://localhost:${info.port}/`);
     console.log(`  database: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
@@ -67,13 +74,8 @@ async function start() {
       for (const [username, role] of Object.entries(demoAccounts)) console.log(`    ${username.padEnd(11)} ${role}`);
     }
   });
-  const stop = async () => {
-    server.close();
-    await db.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // SIGTERM/SIGINT: finish in-flight requests, close the database, exit
+  shutdownOnSignals(server as import('node:http').Server, db.close, logger);
 }
 
 async function withDatabase(purpose: string, work: (db: Awaited<ReturnType<typeof openPlatformDatabase>>) => Promise<void>) {
@@ -85,7 +87,7 @@ async function main(argv: string[]) {
   const { positionals, values } = parseArgs({
     args: argv, allowPositionals: true, strict: false,
     options: { username: { type: 'string' }, role: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' },
-      person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' } },
+      person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' }, access: { type: 'string' } },
   });
   const options = values as Record<string, string | undefined>;
   const [command, sub] = positionals;
@@ -100,6 +102,19 @@ async function main(argv: string[]) {
     case 'users list': return withDatabase('cli users', (db) => listUsers(db.kysely));
     case 'tokens create': return withDatabase('cli tokens', (db) => createToken(db.kysely, options));
     case 'tokens revoke': return withDatabase('cli tokens', (db) => revokeToken(db.kysely, options));
+    case `backup ${sub ?? ''}`.trim(): {
+      if (!sub) throw new Error('usage: backup FILE');
+      const { bytes, tables } = await backup(loadConfig(), sub);
+      console.log(`backup written to ${sub} (${(bytes / 1048576).toFixed(1)} MiB): ${Object.values(tables).reduce((a, b) => a + b, 0)} rows in ${Object.keys(tables).length} tables`);
+      return;
+    }
+    case `restore ${sub ?? ''}`.trim(): {
+      if (!sub) throw new Error('usage: restore FILE');
+      const { tables, keptAside } = await restore(loadConfig(), sub);
+      console.log(`restored ${sub}: ${Object.values(tables).reduce((a, b) => a + b, 0)} rows in ${Object.keys(tables).length} tables`);
+      if (keptAside) console.log(`the previous data directory is kept at ${keptAside}`);
+      return;
+    }
     default:
       console.log(usage);
       if (command && command !== 'help') process.exitCode = 2;
