@@ -54,6 +54,10 @@ export function createApp(db: Db, options: AppOptions) {
         : new ProblemError(409, 'conflict', sqlState === '23503'
           ? `other records still refer to this one (${detail})` : `the change conflicts with existing data (${detail})`));
     }
+    // a value the database cannot hold (a NUL character, a number out of range…) is bad input
+    if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+      return problemResponse(c, new ProblemError(400, 'validation', `a value cannot be stored: ${error.message}`));
+    }
     // Hono's own HTTP errors (e.g. malformed JSON bodies) are client errors too
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {

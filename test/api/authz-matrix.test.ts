@@ -103,7 +103,7 @@ afterAll(async () => { await t?.close(); });
 async function send(method: string, call: Call, role: MatrixRole) {
   const headers: Record<string, string> = {};
   if (cookies[role] && !call.anonymous) headers.cookie = cookies[role]!;
-  let body: BodyInit | undefined;
+  let body: RequestInit["body"];
   if (call.raw) {
     body = call.raw.data;
     if (call.raw.type) headers['content-type'] = call.raw.type;

@@ -16,7 +16,7 @@ export interface Call {
   /** Send without the role's session cookie. */
   anonymous?: boolean;
   /** A non-JSON body (zip, multipart). */
-  raw?: { data: BodyInit; type?: string };
+  raw?: { data: NonNullable<RequestInit["body"]>; type?: string };
 }
 
 /** Ids and codes the matrix refers to, resolved once per test file (see the test's fixture). */
