@@ -7,6 +7,8 @@ class Ui {
   sidebarOpen = $state(true);
   tab = $state<'regions' | 'layers'>('regions');
   settingsOpen = $state(false);
+  /** The audit log dialog (administrators). */
+  auditOpen = $state(false);
 
   constructor() {
     if (typeof matchMedia === 'undefined') return;
