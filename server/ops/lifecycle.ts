@@ -5,11 +5,14 @@ import type { Logger } from 'pino';
 export const lifecycle = { draining: false };
 
 /**
- * Graceful shutdown on SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish
- * (idle keep-alive connections are closed at once), close the database, exit 0. After `graceMs`
- * the remaining connections are cut and the process exits 1.
+ * Graceful shutdown on SIGTERM/SIGINT: readiness turns 503 at once; after `drainMs` (load balancers
+ * notice, and requests already on the wire are read: PGlite queries block the event loop, so a
+ * request can sit unread in a socket for a while) the server stops accepting connections and
+ * closes idle ones, lets in-flight requests finish, closes the database and exits 0. After
+ * `graceMs` the remaining connections are cut and the process exits 1.
  */
-export function shutdownOnSignals(server: Server, closeDb: () => Promise<void>, logger: Logger, graceMs = 25_000) {
+export function shutdownOnSignals(server: Server, closeDb: () => Promise<void>, logger: Logger,
+  { drainMs = 1000, graceMs = 25_000 }: { drainMs?: number; graceMs?: number } = {}) {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -22,12 +25,15 @@ export function shutdownOnSignals(server: Server, closeDb: () => Promise<void>, 
       closeDb().finally(() => process.exit(1));
     }, graceMs);
     timer.unref();
-    server.close(() => {
-      closeDb()
-        .then(() => { logger.info('stopped'); process.exit(0); })
-        .catch((error) => { logger.error({ err: error }, 'closing the database failed'); process.exit(1); });
-    });
-    server.closeIdleConnections();
+    setTimeout(() => {
+      // (Node closes idle keep-alive connections in close(); busy ones close after their response)
+      server.close(() => {
+        closeDb()
+          .then(() => { logger.info('stopped'); process.exit(0); })
+          .catch((error) => { logger.error({ err: error }, 'closing the database failed'); process.exit(1); });
+      });
+      server.closeIdleConnections();
+    }, drainMs);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -18,7 +18,7 @@ describe('the server process', () => {
     expect(lines.find((l) => l.reqId === 'probe-7f3a')).toMatchObject({ method: 'GET', path: '/api/regions', status: 401, level: 30, service: 'pingan-grid' });
   });
 
-  it('finishes in-flight requests on SIGTERM, refuses new connections, and exits 0', async () => {
+  it('on SIGTERM reports not ready, finishes in-flight requests, exits 0 and then refuses connections', async () => {
     const cookie = await loginOver(server.baseUrl, 'planner');
     // county-wide coverage validations: seconds of work each
     const slow = Array.from({ length: 3 }, () => fetch(`${server.baseUrl}/api/grids/validate?region=990101000000`, { headers: { cookie } })
@@ -26,16 +26,23 @@ describe('the server process', () => {
     await new Promise((r) => setTimeout(r, 300));
     const signalledAt = Date.now();
     server.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 100));
-    const late = await fetch(`${server.baseUrl}/api/health/live`).then((r) => r.status, () => 'refused');
+    // draining: readiness turns 503 (as soon as the event loop gets to the signal: PGlite queries
+    // block it), so a load balancer stops sending; asked until then
+    let ready: number | string = 0;
+    for (let i = 0; i < 100 && ready !== 503 && ready !== 'refused'; i++) {
+      ready = await fetch(`${server.baseUrl}/api/health/ready`).then((r) => r.status, () => 'refused');
+      if (ready !== 503) await new Promise((r) => setTimeout(r, 50));
+    }
     const results = await Promise.all(slow);
     const exit = await server.exited;
+    const late = await fetch(`${server.baseUrl}/api/health/live`).then((r) => r.status, () => 'refused');
     for (const r of results) {
       expect(r.status).toBe(200);
       expect(r.size).toBeGreaterThan(10);
     }
     // they really were in flight when the signal came
     expect(Math.max(...results.map((r) => r.at))).toBeGreaterThan(signalledAt);
+    expect(ready).toBe(503);
     expect(late).toBe('refused');
     expect(exit).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/shutting down: finishing in-flight requests/);
