@@ -9,6 +9,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { authenticate, scopedTransaction } from './auth/scope.ts';
+import { contentSecurityPolicy, csrfGuard } from './auth/web-security.ts';
+import { type Logger, requestIdOf, requestLogging, silentLogger } from './ops/logging.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
@@ -31,12 +33,15 @@ import { systemRoutes } from './system/system.routes.ts';
 
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
-export type AppOptions = Pick<Config, 'demo' | 'basemap' | 'sessionHours'>;
+export type AppOptions = Pick<Config, 'demo' | 'basemap' | 'sessionHours'>
+  & Partial<Pick<Config, 'sessionIdleMinutes' | 'basemapOrigins'>> & { logger?: Logger };
 
 /** Builds the Hono app (no listening): the JSON API, its OpenAPI description and the built web app. */
 export function createApp(db: Db, options: AppOptions) {
   const owner = db.kysely;
   const app = new OpenAPIHono<AppEnv>();
+  const logger = options.logger ?? silentLogger;
+  const sessionPolicy = { absoluteHours: options.sessionHours, idleMinutes: options.sessionIdleMinutes ?? 120 };
 
   app.onError((error, c) => {
     if (error instanceof ProblemError) return problemResponse(c, error);
@@ -53,18 +58,26 @@ export function createApp(db: Db, options: AppOptions) {
         : new ProblemError(409, 'conflict', sqlState === '23503'
           ? `other records still refer to this one (${detail})` : `the change conflicts with existing data (${detail})`));
     }
+    // a value the database cannot hold (a NUL character, a number out of range…) is bad input
+    if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+      return problemResponse(c, new ProblemError(400, 'validation', `a value cannot be stored: ${error.message}`));
+    }
     // Hono's own HTTP errors (e.g. malformed JSON bodies) are client errors too
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return problemResponse(c, new ProblemError(status, status === 413 ? 'payload-too-large' : 'validation', error.message));
     }
-    console.error(error);
+    logger.error({ err: error, reqId: requestIdOf(c), method: c.req.method, path: c.req.path }, 'unexpected error');
     return problemResponse(c, new ProblemError(500, 'internal', 'unexpected error; it has been logged'));
   });
 
-  // nosniff, no framing, strict referrer, HSTS… A content security policy is still to come: the
-  // browser tests evaluate strings in the page, which a strict policy forbids (issue 8).
+  // request ids (X-Request-Id in and out) and one structured log line per request
+  app.use('*', requestLogging(logger));
+  // nosniff, no framing, strict referrer, HSTS, and a Content-Security-Policy allowing only this
+  // server (plus the configured base map's tiles): see server/auth/web-security.ts
+  const csp = contentSecurityPolicy(options.basemap, options.basemapOrigins);
   app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false }));
+  app.use('*', async (c, next) => { await next(); c.res.headers.set('content-security-policy', csp); });
   // GeoJSON compresses about 5:1; the county's grids go from ~1.8 MB to ~0.4 MB
   app.use('/api/*', compress());
   // JSON bodies up to 2 MiB; uploads (/api/imports, incident photos) up to 50 MiB
@@ -75,10 +88,12 @@ export function createApp(db: Db, options: AppOptions) {
   const [jsonLimit, uploadLimit] = [limit(2), limit(50)];
   app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/imports') || /^\/api\/incidents\/\d+\/photos$/.test(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
   // ('/x/*' also matches '/x' itself in Hono)
-  for (const area of ['/api/*', '/tiles/*', '/ogc/*', '/open311/*']) app.use(area, authenticate(owner));
+  // unsafe methods from a browser must come from this origin (cookies are SameSite=Lax too)
+  for (const area of ['/api/*', '/tiles/*', '/ogc/*', '/open311/*']) app.use(area, csrfGuard());
+  for (const area of ['/api/*', '/tiles/*', '/ogc/*', '/open311/*']) app.use(area, authenticate(owner, sessionPolicy));
 
   app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
-  app.route('/api/auth', authRoutes(owner, options.sessionHours));
+  app.route('/api/auth', authRoutes(owner, sessionPolicy));
 
   // Every other API route sees the database only through the caller's scoped transaction:
   // deny by default, so a new route cannot forget its scope.
@@ -120,7 +135,7 @@ export function createApp(db: Db, options: AppOptions) {
   return app;
 }
 
-const publicPaths = new Set(['/api/health', '/api/config', '/api/openapi.json']);
+const publicPaths = new Set(['/api/health', '/api/health/live', '/api/health/ready', '/api/config', '/api/openapi.json']);
 function isPublic(path: string): boolean {
   return publicPaths.has(path) || path.startsWith('/api/auth/');
 }

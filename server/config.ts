@@ -11,8 +11,14 @@ export interface Config {
   demo: boolean;
   /** Opt-in raster base map offered to the web client; none by default (offline). */
   basemap: BasemapConfig;
-  /** Session lifetime in hours. */
+  /** Absolute session lifetime in hours: a session ends this long after sign-in, however busy. */
   sessionHours: number;
+  /** Idle session lifetime in minutes: a session unused this long ends. */
+  sessionIdleMinutes: number;
+  /** Extra origins the Content-Security-Policy allows for base-map tiles (users' own base maps). */
+  basemapOrigins: string[];
+  /** Log level for the structured (pino) log: fatal, error, warn, info, debug, silent. */
+  logLevel: string;
 }
 
 export type BasemapConfig =
@@ -36,5 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: env.DEMO ? env.DEMO === '1' || env.DEMO === 'true' : !databaseUrl,
     basemap,
     sessionHours: Number(env.SESSION_HOURS || 12),
+    sessionIdleMinutes: Number(env.SESSION_IDLE_MINUTES || 120),
+    basemapOrigins: (env.BASEMAP_ORIGINS ?? '').split(/[\s,]+/).filter(Boolean),
+    logLevel: env.LOG_LEVEL || 'info',
   };
 }

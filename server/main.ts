@@ -10,6 +10,9 @@ import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_PASSWORD, demoAccounts, isEmpty, loadDemoCounty } from './demo/demo.seed.ts';
 import { escalateOverdue } from './incidents/incidents.service.ts';
 import { generateCommand } from './generate/generate.cli.ts';
+import { backup, restore } from './ops/backup.ts';
+import { shutdownOnSignals } from './ops/lifecycle.ts';
+import { createLogger } from './ops/logging.ts';
 import { openPlatformDatabase } from './platform.ts';
 
 const usage = `Pingan Grid (平安网格)
@@ -21,10 +24,13 @@ usage: npm run cli -- <command>
                              county: the demo county; prefecture: nine more demo-like counties (990102…990110)
   users create --username U --role ROLE --scope PREFIX [--name N]   (password from PINGAN_PASSWORD or a prompt)
   users list
-  tokens create --username U --name LABEL [--days N]                (prints a bearer token once)
+  tokens create --username U --name LABEL [--days N] [--access read|write]   (prints a bearer token once)
   tokens revoke --id N
   incidents escalate [--now ISO-TIME] [--force]                     escalate overdue incidents one level (setting incidents.autoEscalate; --force ignores it)
-environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL`;
+  backup FILE                embedded: archive of the data directory (server stopped); PostgreSQL: pg_dump -Fc
+  restore FILE               replaces the database with the backup (embedded: the old data directory is kept aside)
+environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL,
+  SESSION_HOURS, SESSION_IDLE_MINUTES, BASEMAP_ORIGINS, LOG_LEVEL`;
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -63,7 +69,8 @@ async function start() {
     throw new Error('No administrator exists. Create one first:\n' +
       '  PINGAN_PASSWORD=… npm run cli -- users create --username admin --role admin --scope <6-digit county code>');
   }
-  const app = createApp(db, config);
+  const logger = createLogger(config.logLevel);
+  const app = createApp(db, { ...config, logger });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
     console.log(`\n平安网格 Pingan Grid is running: http://localhost:${info.port}/`);
     console.log(`  database: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
@@ -75,18 +82,12 @@ async function start() {
   // automatic escalation of overdue incidents (when the setting incidents.autoEscalate is on), every 10 minutes
   const escalation = setInterval(() => {
     escalateOverdue(db.kysely).then((ids) => {
-      if (ids.length) console.log(`escalated ${ids.length} overdue incident(s)`);
-    }).catch((error) => console.error('automatic escalation failed:', error));
+      if (ids.length) logger.info({ escalated: ids.length }, 'escalated overdue incidents');
+    }).catch((error) => logger.error({ err: error }, 'automatic escalation failed'));
   }, 10 * 60_000);
   escalation.unref();
-  const stop = async () => {
-    clearInterval(escalation);
-    server.close();
-    await db.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // SIGTERM/SIGINT: finish in-flight requests, close the database, exit
+  shutdownOnSignals(server as import('node:http').Server, db.close, logger);
 }
 
 async function withDatabase(purpose: string, work: (db: Awaited<ReturnType<typeof openPlatformDatabase>>) => Promise<void>) {
@@ -99,7 +100,7 @@ async function main(argv: string[]) {
     args: argv, allowPositionals: true, strict: false,
     options: { username: { type: 'string' }, role: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' },
       person: { type: 'string' }, days: { type: 'string' }, id: { type: 'string' }, now: { type: 'string' }, force: { type: 'boolean' },
-      scale: { type: 'string' }, counties: { type: 'string' }, sites: { type: 'string' }, incidents: { type: 'string' } },
+      scale: { type: 'string' }, counties: { type: 'string' }, sites: { type: 'string' }, incidents: { type: 'string' }, access: { type: 'string' } },
   });
   const options = values as Record<string, string | undefined>;
   const [command, sub] = positionals;
@@ -121,6 +122,19 @@ async function main(argv: string[]) {
       const ids = await escalateOverdue(db.kysely, now, { force: (values as { force?: boolean }).force === true });
       console.log(ids.length ? `escalated ${ids.length} overdue incident(s): ${ids.join(', ')}` : 'nothing to escalate (or incidents.autoEscalate is off; --force runs anyway)');
     });
+    case `backup ${sub ?? ''}`.trim(): {
+      if (!sub) throw new Error('usage: backup FILE');
+      const { bytes, tables } = await backup(loadConfig(), sub);
+      console.log(`backup written to ${sub} (${(bytes / 1048576).toFixed(1)} MiB): ${Object.values(tables).reduce((a, b) => a + b, 0)} rows in ${Object.keys(tables).length} tables`);
+      return;
+    }
+    case `restore ${sub ?? ''}`.trim(): {
+      if (!sub) throw new Error('usage: restore FILE');
+      const { tables, keptAside } = await restore(loadConfig(), sub);
+      console.log(`restored ${sub}: ${Object.values(tables).reduce((a, b) => a + b, 0)} rows in ${Object.keys(tables).length} tables`);
+      if (keptAside) console.log(`the previous data directory is kept at ${keptAside}`);
+      return;
+    }
     default:
       console.log(usage);
       if (command && command !== 'help') process.exitCode = 2;

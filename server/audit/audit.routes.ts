@@ -16,7 +16,8 @@ export function auditRoutes() {
     method: 'get', path: '/', tags: ['admin'], summary: 'Every change, by whom: filter by entity, entity id, actor and time',
     request: { query: z.object({
       entity: z.string().regex(/^[a-z_]{2,40}$/).optional(), entityId: z.string().max(100).optional(),
-      actor: z.coerce.number().int().positive().optional(), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(),
+      actor: z.coerce.number().int().positive().optional(),
+      actorName: z.string().trim().min(1).max(40).optional().openapi({ description: 'part of the actor\'s display name' }), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().positive().optional(),
     }) },
     responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ items: z.array(Entry), next: z.number().int().nullable() }) } } }, ...problemResponses },
@@ -30,6 +31,10 @@ export function auditRoutes() {
     if (q.entity) query = query.where('a.entity', '=', q.entity);
     if (q.entityId) query = query.where('a.entityId', '=', q.entityId);
     if (q.actor) query = query.where('a.actorId', '=', q.actor);
+    if (q.actorName) {
+      const like = `%${q.actorName.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      query = query.where(sql<boolean>`app.user_name(a.actor_id) ilike ${like}`);
+    }
     if (q.from) query = query.where('a.at', '>=', new Date(q.from));
     if (q.to) query = query.where('a.at', '<', new Date(q.to));
     if (q.before) query = query.where('a.id', '<', q.before);

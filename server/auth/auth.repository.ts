@@ -18,17 +18,38 @@ export async function findLogin(db: Kysely<Database>, username: string) {
     .executeTakeFirst();
 }
 
-export async function userBySession(db: Kysely<Database>, tokenHash: string): Promise<AuthUser | undefined> {
-  return userColumns(db)
-    .innerJoin('sessions as s', 's.userId', 'u.id')
-    .where('s.tokenHash', '=', tokenHash)
-    .where('s.expiresAt', '>', sql<Date>`now()`)
-    .executeTakeFirst();
+/** How long sessions live: `absoluteHours` after sign-in at most, `idleMinutes` after their last use. */
+export interface SessionPolicy {
+  absoluteHours: number;
+  idleMinutes: number;
 }
 
-export async function userByToken(db: Kysely<Database>, tokenHash: string): Promise<AuthUser | undefined> {
+/**
+ * The user of a live session, sliding its idle expiry forward (never past the absolute one). The
+ * expiry is rewritten at most once a minute per session, so reads do not each cost a write.
+ */
+export async function userBySession(db: Kysely<Database>, tokenHash: string, policy: SessionPolicy): Promise<AuthUser | undefined> {
+  const user = await userColumns(db)
+    .innerJoin('sessions as s', 's.userId', 'u.id')
+    .select(sql<boolean>`s.expires_at < least(s.created_at + make_interval(hours => ${policy.absoluteHours}),
+      now() + make_interval(mins => ${policy.idleMinutes})) - interval '1 minute'`.as('stale'))
+    .where('s.tokenHash', '=', tokenHash)
+    .where('s.expiresAt', '>', sql<Date>`now()`)
+    .where(sql<boolean>`s.created_at + make_interval(hours => ${policy.absoluteHours}) > now()`)
+    .executeTakeFirst();
+  if (!user) return undefined;
+  const { stale, ...rest } = user;
+  if (stale) {
+    await sql`update sessions set expires_at = least(created_at + make_interval(hours => ${policy.absoluteHours}),
+      now() + make_interval(mins => ${policy.idleMinutes})) where token_hash = ${tokenHash}`.execute(db);
+  }
+  return rest;
+}
+
+export async function userByToken(db: Kysely<Database>, tokenHash: string): Promise<(AuthUser & { access: 'read' | 'write' }) | undefined> {
   const user = await userColumns(db)
     .innerJoin('apiTokens as t', 't.userId', 'u.id')
+    .select('t.access')
     .where('t.tokenHash', '=', tokenHash)
     .where('t.revokedAt', 'is', null)
     .where((eb) => eb.or([eb('t.expiresAt', 'is', null), eb('t.expiresAt', '>', sql<Date>`now()`)]))
@@ -43,15 +64,33 @@ export async function userById(db: Kysely<Database>, id: number): Promise<AuthUs
   return userColumns(db).where('u.id', '=', id).executeTakeFirst();
 }
 
-export async function createSession(db: Kysely<Database>, userId: number, tokenHash: string, hours: number) {
+export async function createSession(db: Kysely<Database>, userId: number, tokenHash: string, policy: SessionPolicy) {
   await db.deleteFrom('sessions').where('expiresAt', '<', sql<Date>`now()`).execute();
   await db.insertInto('sessions')
-    .values({ tokenHash, userId, expiresAt: sql<Date>`now() + make_interval(hours => ${hours})` as never })
+    .values({ tokenHash, userId, expiresAt: sql<Date>`now() + least(make_interval(hours => ${policy.absoluteHours}),
+      make_interval(mins => ${policy.idleMinutes}))` as never })
     .execute();
 }
 
 export async function deleteSession(db: Kysely<Database>, tokenHash: string) {
   await db.deleteFrom('sessions').where('tokenHash', '=', tokenHash).execute();
+}
+
+/** Ends every session of a user (logout everywhere, a password change); returns how many. */
+export async function deleteUserSessions(db: Kysely<Database>, userId: number, except?: string): Promise<number> {
+  let query = db.deleteFrom('sessions').where('userId', '=', userId);
+  if (except) query = query.where('tokenHash', '<>', except);
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function passwordHashOf(db: Kysely<Database>, userId: number) {
+  const row = await db.selectFrom('users').select('passwordHash').where('id', '=', userId).executeTakeFirst();
+  return row?.passwordHash ?? null;
+}
+
+export async function setPasswordHash(db: Kysely<Database>, userId: number, passwordHash: string) {
+  await db.updateTable('users').set({ passwordHash }).where('id', '=', userId).execute();
 }
 
 export interface NewUser {

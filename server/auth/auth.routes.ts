@@ -6,9 +6,12 @@ import type { AppEnv, AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { problemResponses, validationHook } from '../http/schemas.ts';
 import { regionCodeOfScope } from '../regions/regions.repository.ts';
-import { createSession, deleteSession, findLogin, userById } from './auth.repository.ts';
+import {
+  type SessionPolicy, createSession, deleteSession, deleteUserSessions, findLogin, passwordHashOf, setPasswordHash, userById,
+} from './auth.repository.ts';
+import { passwordProblem } from './password-rules.ts';
 import { SESSION_COOKIE } from './scope.ts';
-import { newSecret, secretHash, verifyPassword } from './secrets.ts';
+import { hashPassword, newSecret, secretHash, verifyPassword } from './secrets.ts';
 
 export const Me = z.object({
   id: z.number().int(), username: z.string(), displayName: z.string(),
@@ -51,8 +54,11 @@ class LoginThrottle {
   }
 }
 
-/** Login, logout and "who am I". Runs on the owner connection: it reads sessions and hashes. */
-export function authRoutes(owner: Kysely<Database>, sessionHours: number) {
+/**
+ * Login, logout (here or everywhere), password change and "who am I". Runs on the owner
+ * connection: it reads sessions and hashes.
+ */
+export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const throttle = new LoginThrottle();
 
@@ -76,10 +82,14 @@ export function authRoutes(owner: Kysely<Database>, sessionHours: number) {
       throw new ProblemError(401, 'bad-credentials', 'wrong username or password');
     }
     throttle.succeed(key);
+    // rotation: whatever session the browser held before (perhaps one planted by someone else) ends;
+    // the signed-in session always gets a fresh secret
+    const previous = getCookie(c, SESSION_COOKIE);
+    if (previous) await deleteSession(owner, secretHash(previous));
     const secret = newSecret();
-    await createSession(owner, login.id, secretHash(secret), sessionHours);
+    await createSession(owner, login.id, secretHash(secret), policy);
     setCookie(c, SESSION_COOKIE, secret, {
-      httpOnly: true, sameSite: 'Lax', path: '/', maxAge: sessionHours * 3600,
+      httpOnly: true, sameSite: 'Lax', path: '/', maxAge: policy.absoluteHours * 3600,
       secure: new URL(c.req.url).protocol === 'https:',
     });
     const user = (await userById(owner, login.id))!;
@@ -87,12 +97,53 @@ export function authRoutes(owner: Kysely<Database>, sessionHours: number) {
   });
 
   app.openapi(createRoute({
-    method: 'post', path: '/logout', tags: ['auth'], summary: 'Sign out (ends the session)',
-    responses: { 204: { description: 'Signed out' } },
+    method: 'post', path: '/logout', tags: ['auth'], summary: 'Sign out: ends this session, or with all=1 every session of the user',
+    request: { query: z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }) },
+    responses: { 204: { description: 'Signed out' }, ...problemResponses },
   }), async (c) => {
     const cookie = getCookie(c, SESSION_COOKIE);
-    if (cookie) await deleteSession(owner, secretHash(cookie));
+    const all = ['1', 'true'].includes(c.req.valid('query').all ?? '');
+    const user = c.get('user');
+    if (all) {
+      if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+      const ended = await deleteUserSessions(owner, user.id);
+      await owner.insertInto('auditLog').values({ actorId: user.id, action: 'logout.all', entity: 'user', entityId: String(user.id),
+        after: JSON.stringify({ sessionsEnded: ended }) }).execute();
+    } else if (cookie) await deleteSession(owner, secretHash(cookie));
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
+    return c.body(null, 204);
+  });
+
+  app.openapi(createRoute({
+    method: 'post', path: '/password', tags: ['auth'],
+    summary: 'Change one\'s password (the rules: 10+ characters, three kinds, not the username); other sessions end',
+    request: { body: { required: true, content: { 'application/json': { schema: z.object({
+      currentPassword: z.string().min(1).max(200), newPassword: z.string().min(1).max(400),
+    }) } } } },
+    responses: { 204: { description: 'Changed' }, ...problemResponses,
+      403: { description: 'Wrong current password', content: { 'application/problem+json': { schema: z.any() } } },
+      422: { description: 'The new password breaks a rule', content: { 'application/problem+json': { schema: z.any() } } } },
+  }), async (c) => {
+    const user = c.get('user');
+    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+    const { currentPassword, newPassword } = c.req.valid('json');
+    const key = user.username.toLowerCase();
+    const wait = throttle.retryAfter(key);
+    if (wait > 0) {
+      throw new ProblemError(429, 'too-many-attempts', `too many failed attempts for this account; try again in ${Math.ceil(wait / 60_000)} minutes`,
+        {}, { 'retry-after': String(Math.ceil(wait / 1000)) });
+    }
+    if (!(await verifyPassword(await passwordHashOf(owner, user.id), currentPassword))) {
+      throttle.fail(key);
+      throw new ProblemError(403, 'bad-credentials', 'the current password is wrong');
+    }
+    const problem = passwordProblem(newPassword, user.username);
+    if (problem) throw new ProblemError(422, 'weak-password', problem);
+    await setPasswordHash(owner, user.id, await hashPassword(newPassword));
+    const cookie = getCookie(c, SESSION_COOKIE);
+    const ended = await deleteUserSessions(owner, user.id, cookie ? secretHash(cookie) : undefined);
+    await owner.insertInto('auditLog').values({ actorId: user.id, action: 'password.change', entity: 'user', entityId: String(user.id),
+      after: JSON.stringify({ otherSessionsEnded: ended }) }).execute();
     return c.body(null, 204);
   });
 

@@ -4,22 +4,34 @@ import { getCookie } from 'hono/cookie';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { userBySession, userByToken } from './auth.repository.ts';
+import { type SessionPolicy, userBySession, userByToken } from './auth.repository.ts';
 import { secretHash } from './secrets.ts';
 
 export const SESSION_COOKIE = 'pingan_session';
 
+const defaultPolicy: SessionPolicy = { absoluteHours: 12, idleMinutes: 120 };
+
 /**
  * Identifies the caller from the session cookie or an `Authorization: Bearer` token.
  * Runs on the owner connection: sessions and tokens are invisible to request code.
+ * A session ends after `policy.idleMinutes` unused or `policy.absoluteHours` after sign-in;
+ * a read-only token may only read.
  */
-export function authenticate(owner: Kysely<Database>): MiddlewareHandler<AppEnv> {
+export function authenticate(owner: Kysely<Database>, policy: SessionPolicy = defaultPolicy): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
     const cookie = getCookie(c, SESSION_COOKIE);
     let user: AuthUser | undefined;
-    if (bearer) user = await userByToken(owner, secretHash(bearer));
-    else if (cookie) user = await userBySession(owner, secretHash(cookie));
+    if (bearer) {
+      const found = await userByToken(owner, secretHash(bearer));
+      if (found) {
+        const { access, ...rest } = found;
+        if (access === 'read' && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
+          throw new ProblemError(403, 'read-only-token', 'this token may only read; make a read-write token to change data');
+        }
+        user = rest;
+      }
+    } else if (cookie) user = await userBySession(owner, secretHash(cookie), policy);
     c.set('user', user ?? null);
     await next();
   };

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Kysely } from 'kysely';
 import { insertUser } from '../auth/auth.repository.ts';
+import { passwordProblem } from '../auth/password-rules.ts';
 import { hashPassword, newSecret, secretHash } from '../auth/secrets.ts';
 import type { Database, Role } from '../db/schema.ts';
 
@@ -20,7 +21,8 @@ export async function createUser(db: Kysely<Database>, options: Record<string, s
   if (!roles.includes(role as Role)) throw new Error(`role must be one of ${roles.join(', ')}`);
   if (!/^\d{4}(\d{2}(\d{3}(\d{3})?)?)?$/.test(scope)) throw new Error('scope is a region code prefix: 4 digits (prefecture), 6 (county), 9 (township) or 12 (village)');
   const password = await readPassword();
-  if (password.length < 10) throw new Error('the password must have at least 10 characters');
+  const problem = passwordProblem(password, username);
+  if (problem) throw new Error(problem);
   const id = await insertUser(db, {
     username, displayName: name ?? username, passwordHash: await hashPassword(password),
     role: role as Role, scopeCode: scope, personId: person ? Number(person) : null,
@@ -35,21 +37,23 @@ export async function listUsers(db: Kysely<Database>) {
 }
 
 export async function createToken(db: Kysely<Database>, options: Record<string, string | undefined>) {
-  const { username, name, days } = options;
-  if (!username || !name) throw new Error('usage: tokens create --username NAME --name LABEL [--days N]');
+  const { username, name, days, access = 'write' } = options;
+  if (!username || !name) throw new Error('usage: tokens create --username NAME --name LABEL [--days N] [--access read|write]');
+  if (access !== 'read' && access !== 'write') throw new Error('--access is read (GET only: GIS clients) or write');
   const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
   if (!user) throw new Error(`no user ${username}`);
   const expiresAt = days ? new Date(Date.now() + Number(days) * 86400_000) : null;
-  const { id, token } = await issueApiToken(db, user.id, name, expiresAt);
-  console.log(`token ${id} for ${username} (${name})${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}. Shown once:\n${token}`);
+  const { id, token } = await issueApiToken(db, user.id, name, expiresAt, access);
+  console.log(`${access === 'read' ? 'read-only ' : ''}token ${id} for ${username} (${name})${expiresAt ? `, expires ${expiresAt.toISOString()}` : ''}. Shown once:\n${token}`);
 }
 
 /** Creates a bearer token for scripts and GIS clients; only its hash is stored. */
-export async function issueApiToken(db: Kysely<Database>, userId: number, name: string, expiresAt: Date | null) {
+export async function issueApiToken(db: Kysely<Database>, userId: number, name: string, expiresAt: Date | null,
+  access: 'read' | 'write' = 'write') {
   const token = newSecret('pgt_');
-  const row = await db.insertInto('apiTokens').values({ userId, name, tokenHash: secretHash(token), expiresAt })
+  const row = await db.insertInto('apiTokens').values({ userId, name, tokenHash: secretHash(token), expiresAt, access })
     .returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('auditLog').values({ action: 'create', entity: 'api_token', entityId: String(row.id), after: JSON.stringify({ userId, name, expiresAt }) }).execute();
+  await db.insertInto('auditLog').values({ action: 'create', entity: 'api_token', entityId: String(row.id), after: JSON.stringify({ userId, name, expiresAt, access }) }).execute();
   return { id: row.id, token };
 }
 

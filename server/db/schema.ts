@@ -100,6 +100,8 @@ export interface ApiTokenTable {
   expiresAt: Date | string | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** 'read': GET/HEAD only (GIS clients); 'write': everything the user may do. */
+  access: Generated<'read' | 'write'>;
 }
 
 export type Duty = 'leader' | 'full_time' | 'part_time' | 'police' | 'mediator';

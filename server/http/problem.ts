@@ -14,6 +14,10 @@ const titles = {
   'too-many-attempts': ['尝试次数过多，请稍后再试', 'Too many attempts; try again later'],
   'unsupported-media-type': ['不支持的内容类型', 'Unsupported media type'],
   'illegal-transition': ['当前状态下不能执行此操作', 'Not possible in the current state'],
+  'cross-site': ['拒绝跨站请求', 'Cross-site request refused'],
+  'weak-password': ['密码不符合要求', 'Password does not meet the rules'],
+  'read-only-token': ['此令牌只读', 'This token is read-only'],
+  'not-ready': ['服务尚未就绪', 'Service not ready'],
   'internal': ['服务器内部错误', 'Internal server error'],
 } as const;
 

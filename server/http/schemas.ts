@@ -66,7 +66,9 @@ export const Bbox = z.string()
   })
   .openapi({ type: 'string', example: '113.1,33.8,113.3,34.0' });
 
-export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)
+/** A numeric id: a JSON number, or digits in a path or query string (never `true` or `[]`, which coercion would take for 1 and 0). */
+export const Id = z.union([z.number(), z.string().regex(/^\d{1,16}$/, 'an integer id')])
+  .pipe(z.coerce.number<string | number>().int().positive().max(Number.MAX_SAFE_INTEGER))
   .openapi({ type: 'integer', example: 1 });
 
 /** A lon/lat position; a third number (height) is allowed and ignored. */

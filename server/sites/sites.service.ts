@@ -111,6 +111,20 @@ export async function createSite(db: Db, user: AuthUser, input: Required<Pick<Si
   return Number(id);
 }
 
+/**
+ * Why a guarded update or delete touched no row: a concurrent request changed the site since it
+ * was read (409 with the current version; under PostgreSQL's read committed the loser waits for
+ * the winner's row lock, then no longer matches the version), or row security refused it (403).
+ */
+async function refusal(db: Db, id: number, readVersion: number, forbidden: string): Promise<never> {
+  const now = await db.selectFrom('sites').select('version').where('id', '=', id).executeTakeFirst();
+  if (!now) throw notFound('site');
+  if (now.version !== readVersion) {
+    throw new ProblemError(409, 'conflict', `site ${id} was changed meanwhile and is now at version ${now.version}`, { currentVersion: now.version });
+  }
+  throw new ProblemError(403, 'forbidden', forbidden);
+}
+
 export async function updateSite(db: Db, user: AuthUser, id: number, input: SiteInput) {
   const before = await snapshot(db, id);
   if (!before) throw notFound('site');
@@ -127,8 +141,8 @@ export async function updateSite(db: Db, user: AuthUser, id: number, input: Site
   const result = await sql`update sites set category = ${category}, name = ${input.name ?? before.name}, geom = ${geomSql(geometry)},
       entrances = ${entrancesSql(entrances)}, attrs = ${JSON.stringify(attrs)}::jsonb, region_code = ${place.villageCode},
       grid_id = ${place.gridId}, version = version + 1, updated_at = now()
-    where id = ${id}`.execute(db);
-  if (!result.numAffectedRows) throw new ProblemError(403, 'forbidden', 'you may not change this site');
+    where id = ${id} and version = ${before.version}`.execute(db);
+  if (!result.numAffectedRows) await refusal(db, id, before.version, 'you may not change this site');
   await audit(db, user, 'site.update', id, place.villageCode, before, await snapshot(db, id));
 }
 
@@ -138,7 +152,7 @@ export async function deleteSite(db: Db, user: AuthUser, id: number, version?: n
   if (version !== undefined && version !== before.version) {
     throw new ProblemError(409, 'conflict', `site ${id} is at version ${before.version}`, { currentVersion: before.version });
   }
-  const result = await db.deleteFrom('sites').where('id', '=', id).executeTakeFirst();
-  if (!result.numDeletedRows) throw new ProblemError(403, 'forbidden', 'you may not delete this site');
+  const result = await db.deleteFrom('sites').where('id', '=', id).where('version', '=', before.version).executeTakeFirst();
+  if (!result.numDeletedRows) await refusal(db, id, before.version, 'you may not delete this site');
   await audit(db, user, 'site.delete', id, before.regionCode, before, null);
 }

@@ -5,6 +5,8 @@ import type { DbKind } from '../db/connection.ts';
 import { postgisVersion } from '../db/connection.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
+import { ProblemError } from '../http/problem.ts';
+import { lifecycle } from '../ops/lifecycle.ts';
 
 const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']), postgis: z.string() }).openapi('Health');
 const ClientConfig = z.object({
@@ -21,6 +23,35 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
     method: 'get', path: '/health', tags: ['system'], summary: 'Liveness and database engine',
     responses: { 200: { description: 'Healthy', content: { 'application/json': { schema: Health } } } },
   }), async (c) => c.json({ ok: true, db: kind, postgis: await postgisVersion(owner) }, 200));
+
+  app.openapi(createRoute({
+    method: 'get', path: '/health/live', tags: ['system'], summary: 'Liveness: the process answers (no database query)',
+    responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
+  }), (c) => c.json({ ok: true as const }, 200));
+
+  app.openapi(createRoute({
+    method: 'get', path: '/health/ready', tags: ['system'],
+    summary: 'Readiness: the database answers within 2 s and the server is not shutting down (else 503)',
+    responses: {
+      200: { description: 'Ready', content: { 'application/json': { schema: z.object({ ok: z.literal(true), db: z.enum(['pglite', 'postgres']), ms: z.number() }) } } },
+      503: { description: 'Not ready', content: { 'application/problem+json': { schema: z.any() } } },
+    },
+  }), async (c) => {
+    if (lifecycle.draining) throw new ProblemError(503, 'not-ready', 'the server is shutting down');
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        sql`select 1`.execute(owner),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), 2000); }),
+      ]);
+    } catch (error) {
+      throw new ProblemError(503, 'not-ready', `database: ${error instanceof Error ? error.message : error}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return c.json({ ok: true as const, db: kind, ms: Math.round((performance.now() - started) * 10) / 10 }, 200);
+  });
 
   app.openapi(createRoute({
     method: 'get', path: '/config', tags: ['system'], summary: 'Client settings: demo flag, the county, the opt-in base map',

@@ -10,6 +10,8 @@ class Ui {
   sidebarOpen = $state(true);
   tab = $state<SidebarTab>('regions');
   settingsOpen = $state(false);
+  /** The audit log dialog (administrators). */
+  auditOpen = $state(false);
 
   constructor() {
     if (typeof matchMedia === 'undefined') return;

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ServerProcess, loginOver, startServerProcess } from '../support/server-process.ts';
+
+/** Operations, against the real server process: structured logs with request ids, graceful shutdown. */
+let server: ServerProcess;
+beforeAll(async () => {
+  server = await startServerProcess({ pglite: inject('pgliteTemplate'), postgres: inject('postgresTemplate') });
+}, 240_000);
+afterAll(async () => { await server?.cleanup(); });
+
+describe('the server process', () => {
+  it('logs one JSON line per request with its request id', async () => {
+    const res = await fetch(`${server.baseUrl}/api/regions`, { headers: { 'x-request-id': 'probe-7f3a' } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('x-request-id')).toBe('probe-7f3a');
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = server.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.reqId === 'probe-7f3a')).toMatchObject({ method: 'GET', path: '/api/regions', status: 401, level: 30, service: 'pingan-grid' });
+  });
+
+  it('on SIGTERM reports not ready, finishes in-flight requests, exits 0 and then refuses connections', async () => {
+    const cookie = await loginOver(server.baseUrl, 'planner');
+    // county-wide coverage validations: seconds of work each
+    const slow = Array.from({ length: 3 }, () => fetch(`${server.baseUrl}/api/grids/validate?region=990101000000`, { headers: { cookie } })
+      .then(async (r) => ({ status: r.status, at: Date.now(), size: (await r.text()).length })));
+    await new Promise((r) => setTimeout(r, 300));
+    const signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    // draining: readiness turns 503 (as soon as the event loop gets to the signal: PGlite queries
+    // block it), so a load balancer stops sending; asked until then
+    let ready: number | string = 0;
+    for (let i = 0; i < 100 && ready !== 503 && ready !== 'refused'; i++) {
+      ready = await fetch(`${server.baseUrl}/api/health/ready`).then((r) => r.status, () => 'refused');
+      if (ready !== 503) await new Promise((r) => setTimeout(r, 50));
+    }
+    const results = await Promise.all(slow);
+    const exit = await server.exited;
+    const late = await fetch(`${server.baseUrl}/api/health/live`).then((r) => r.status, () => 'refused');
+    for (const r of results) {
+      expect(r.status).toBe(200);
+      expect(r.size).toBeGreaterThan(10);
+    }
+    // they really were in flight when the signal came
+    expect(Math.max(...results.map((r) => r.at))).toBeGreaterThan(signalledAt);
+    expect(ready).toBe(503);
+    expect(late).toBe('refused');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(server.output()).toMatch(/shutting down: finishing in-flight requests/);
+  }, 120_000);
+});

@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { prepareDataDir } from './crash-harness.ts';
+import { withDatabase } from './template.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface ServerProcess {
+  baseUrl: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The real server (`server/main.ts start`, no web build) as a child process on a copy of the test
+ * template: a PGlite data directory, or a PostgreSQL database cloned from the template database.
+ */
+export async function startServerProcess(template: { pglite?: string; postgres?: string }, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pingan-server-'));
+  let databaseUrl = '';
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (template.postgres) {
+    const name = `pingan_srv_${process.pid}_${port}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${name} template ${template.postgres}`);
+    await admin.end();
+    databaseUrl = withDatabase(process.env.DATABASE_URL!, name);
+    dropDatabase = async () => {
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  } else {
+    await prepareDataDir(path.join(dir, 'pglite'), template.pglite!);
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], {
+    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: databaseUrl, DEMO: '1', SKIP_WEB_BUILD: '1', ...env },
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => { output += d; });
+  child.stderr!.on('data', (d) => { output += d; });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
+    try {
+      if ((await fetch(`${baseUrl}/api/health/ready`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`the server did not start in time:\n${output}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    baseUrl, child, exited, output: () => output,
+    async cleanup() {
+      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+      rmSync(dir, { recursive: true, force: true });
+      await dropDatabase?.();
+    },
+  };
+}
+
+export async function loginOver(baseUrl: string, username: string, password = 'demo-2026'): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  if (!res.ok) throw new Error(`login ${username}: ${res.status}`);
+  return res.headers.get('set-cookie')!.split(';')[0];
+}

@@ -1,0 +1,47 @@
+/** The audit log API (administrators): GET /api/audit with filters, newest first, paged by id. */
+import { request } from '../lib/api';
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actorId: number | null;
+  actorName: string | null;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  regionCode: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface AuditQuery {
+  entity?: string;
+  entityId?: string;
+  actorName?: string;
+  /** ISO instants */
+  from?: string;
+  to?: string;
+  before?: number;
+  limit?: number;
+}
+
+export const auditApi = {
+  search: (q: AuditQuery, signal?: AbortSignal) =>
+    request<{ items: AuditEntry[]; next: number | null }>('GET', '/api/audit', { query: { ...q, limit: q.limit ?? 50 }, signal }),
+};
+
+/** The fields whose values differ between before and after (all of them for a create or delete). */
+export function changedFields(before: unknown, after: unknown): string[] {
+  const b = (before && typeof before === 'object' ? before : {}) as Record<string, unknown>;
+  const a = (after && typeof after === 'object' ? after : {}) as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]));
+}
+
+/** A value as short text for the table (geometries and long objects are abbreviated). */
+export function brief(value: unknown): string {
+  if (value === undefined) return '—';
+  if (value && typeof value === 'object' && 'type' in value && 'coordinates' in value) return `${(value as { type: string }).type} …`;
+  const text = JSON.stringify(value);
+  return text.length > 120 ? `${text.slice(0, 117)}…` : text;
+}
