@@ -12,6 +12,7 @@ import { authenticate, scopedTransaction } from './auth/scope.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
+import { exportRoutes } from './exports/exports.routes.ts';
 import { importRoutes } from './imports/imports.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
 import { patrolRoutes } from './patrols/patrols.routes.ts';
@@ -88,7 +89,8 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/plans', planRoutes());
   app.route('/api/rules', ruleRoutes());
   app.route('/api/audit', auditRoutes());
-  app.route('/api/imports', importRoutes());
+  app.route('/api/imports', importRoutes(owner));
+  app.route('/api/exports', exportRoutes(owner));
   // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
   app.route('/api', peopleRoutes());
   app.route('/api', patrolRoutes());
