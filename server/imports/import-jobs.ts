@@ -29,7 +29,11 @@ export function startImportJob(owner: Kysely<Database>, user: AuthUser, jobId: n
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     try {
-      await processImport((work) => asCaller(owner, user, work), user, jobId, job, { throwOnErrors: false });
+      // a pause before each batch lets waiting requests (progress polls) have the embedded database's one connection
+      await processImport(async (work) => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return asCaller(owner, user, work);
+      }, user, jobId, job, { throwOnErrors: false });
     } catch (error) {
       const message = `the import stopped: ${(error as Error).message}`.slice(0, 2000);
       await asCaller(owner, user, async (db) => {

@@ -111,17 +111,24 @@ function flatGeometry(g: any): GeoJsonGeometry | null {
 
 function kmlSource(bytes: Uint8Array): Source {
   const errors: string[] = [];
-  const doc = new DOMParser({ onError: (level, message) => { if (level !== 'warning') errors.push(message); } })
-    .parseFromString(decodeText(bytes), 'text/xml');
-  if (errors.length || !doc.documentElement || doc.getElementsByTagName('kml').length + doc.getElementsByTagName('Document').length === 0) {
-    throw new ProblemError(422, 'validation', `not a readable KML document${errors.length ? `: ${errors[0]}` : ''}`);
+  let doc;
+  try {
+    doc = new DOMParser({ onError: (level, message) => { if (level !== 'warning') errors.push(message); } })
+      .parseFromString(decodeText(bytes), 'text/xml');
+  } catch (error) {
+    errors.push((error as Error).message);
+  }
+  if (!doc || errors.length || !doc.documentElement || doc.getElementsByTagName('kml').length + doc.getElementsByTagName('Document').length === 0) {
+    throw new ProblemError(422, 'validation', `not a readable KML document${errors.length ? `: ${errors[0].split('\n')[0]}` : ''}`);
   }
   const features = kml(doc as never).features;
   if (!features.length) throw new ProblemError(422, 'validation', 'the KML holds no placemarks');
   return {
     total: features.length,
     items: () => features.map((f, i) => {
-      const properties = Object.fromEntries(Object.entries(f.properties ?? {}).filter(([k]) => !KML_DISPLAY.test(k)));
+      // ExtendedData values are text, as in a CSV
+      const properties = Object.fromEntries(Object.entries(f.properties ?? {}).filter(([k]) => !KML_DISPLAY.test(k))
+        .map(([k, v]) => [k, typeof v === 'string' && k !== 'name' ? typed(v) : v]));
       return { row: i + 1, geometry: flatGeometry(f.geometry) as GeoJsonGeometry, properties };
     }),
   };
