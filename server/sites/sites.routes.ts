@@ -81,6 +81,17 @@ export function siteRoutes() {
     return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>, 200);
   });
 
+  app.openapi(createRoute({
+    method: 'get', path: '/{id}/violations', tags: ['sites', 'rules'],
+    summary: 'The violations of the rules that concern this site (as subject or as target), checked now',
+    request: { params: z.object({ id: Id }) },
+    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const { id } = c.req.valid('param');
+    if (!(await getSite(c.get('db'), id))) throw notFound('site');
+    return c.json(await violationsOf(c.get('db'), id, null), 200);
+  });
+
   const edited = (description: string) => ({
     200: { description, content: { 'application/json': { schema: EditedSite } } }, ...problemResponses, ...notFoundResponse,
     409: { description: 'Stale version', content: { 'application/problem+json': { schema: z.any() } } },

@@ -20,9 +20,9 @@ async function upload(fileName: string, content: string | Uint8Array, fields: Re
   const res = await t.app.request('/api/imports', { method: 'POST', headers: { cookie }, body: form });
   return { status: res.status, body: await res.json() as any };
 }
-/** Centroid of a MultiPolygon's first ring, in degrees. */
+/** Centroid of a (Multi)Polygon's first ring, in degrees. */
 const centre = (g: any) => {
-  const ring = g.coordinates[0][0] as number[][];
+  const ring = (g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0]) as number[][];
   return [ring.reduce((s, p) => s + p[0], 0) / ring.length, ring.reduce((s, p) => s + p[1], 0) / ring.length];
 };
 

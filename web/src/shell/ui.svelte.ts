@@ -5,7 +5,7 @@ class Ui {
   phone = $state(typeof matchMedia !== 'undefined' && matchMedia(PHONE_QUERY).matches);
   /** Desktop: the left side bar is shown. Phone: the regions/layers sheet is shown. */
   sidebarOpen = $state(true);
-  tab = $state<'regions' | 'layers'>('regions');
+  tab = $state<'regions' | 'layers' | 'rules'>('regions');
   settingsOpen = $state(false);
 
   constructor() {
@@ -19,7 +19,7 @@ class Ui {
   }
 
   /** On a phone, opening one sheet closes the other. */
-  openTab(tab: 'regions' | 'layers'): void {
+  openTab(tab: 'regions' | 'layers' | 'rules'): void {
     if (this.phone && this.sidebarOpen && this.tab === tab) {
       this.sidebarOpen = false;
       return;
