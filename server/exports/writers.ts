@@ -1,5 +1,5 @@
 import shpwrite from '@mapbox/shp-write';
-import JSZip from 'jszip';
+import { crc32, deflateRawSync } from 'node:zlib';
 import type { ExportRow } from './exports.repository.ts';
 
 export interface Column { header: string; value: (row: ExportRow) => unknown }
@@ -65,7 +65,7 @@ const fieldName = (key: string) => ({ regionCode: 'region', villageName: 'villag
  * used directly on MultiLineString / MultiPolygon coordinates.
  */
 export async function shapefileZip(rows: ExportRow[], fields: string[]): Promise<Uint8Array> {
-  const zip = new JSZip();
+  const zip = new ZipWriter();
   const families: Array<[string, 'POINT' | 'POLYLINE' | 'POLYGON', (t: string) => boolean]> = [
     ['points', 'POINT', (t) => t === 'Point'],
     ['lines', 'POLYLINE', (t) => t === 'LineString' || t === 'MultiLineString'],
@@ -90,6 +90,62 @@ export async function shapefileZip(rows: ExportRow[], fields: string[]): Promise
         zip.file(`${name}.cpg`, 'UTF-8');
       });
   }
-  if (!Object.keys(zip.files).length) zip.file('README.txt', 'No features to export.\r\n');
-  return zip.generateAsync({ type: 'uint8array', compression: 'DEFLATE' });
+  if (!zip.size) zip.file('README.txt', 'No features to export.\r\n');
+  return zip.finish();
+}
+
+/**
+ * A minimal ZIP writer (deflate, no ZIP64: exports stay far below 4 GiB) on Node's zlib, so that no
+ * zip package is needed beside shp-write.
+ */
+class ZipWriter {
+  #parts: Buffer[] = [];
+  #central: Buffer[] = [];
+  #offset = 0;
+  size = 0;
+
+  file(name: string, content: ArrayBuffer | string): void {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+    const packed = deflateRawSync(data);
+    const nameBytes = Buffer.from(name, 'utf8');
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt32LE(0, 10); // time, date
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(packed.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    local.writeUInt16LE(0, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(0, 12);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(packed.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(this.#offset, 42);
+    this.#central.push(central, nameBytes);
+    this.#parts.push(local, nameBytes, packed);
+    this.#offset += 30 + nameBytes.length + packed.length;
+    this.size++;
+  }
+
+  finish(): Uint8Array {
+    const directory = Buffer.concat(this.#central);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(this.size, 8);
+    end.writeUInt16LE(this.size, 10);
+    end.writeUInt32LE(directory.length, 12);
+    end.writeUInt32LE(this.#offset, 16);
+    return new Uint8Array(Buffer.concat([...this.#parts, directory, end]));
+  }
 }
