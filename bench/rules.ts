@@ -123,7 +123,7 @@ console.log(`# 200 m rule (internet cafés by campus boundary) on ${engine}`);
   const rule = (await listRules(k)).find((r) => r.code === 'internet-cafe-school-200')!;
   const run = await time(3, () => runRule(k, rule, { prefix: '990200' }));
   console.log(`  rule run (median of 3): ${fmt(run.ms)}, ${run.result.length} violations`);
-  const slice = 25;
+  const slice = 2;
   const { schools, venues } = await data(db, '990200', slice);
   const brute = bruteForce(schools, venues);
   const ids = new Set(schools.map((s) => s.id));
