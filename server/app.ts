@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import { gridRoutes } from './grids/grids.routes.ts';
 import { locateRoutes } from './grids/locate.routes.ts';
+import { exportRoutes } from './exports/exports.routes.ts';
 import { importRoutes } from './imports/imports.routes.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
@@ -108,7 +109,8 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/plans', planRoutes());
   app.route('/api/rules', ruleRoutes());
   app.route('/api/audit', auditRoutes());
-  app.route('/api/imports', importRoutes());
+  app.route('/api/imports', importRoutes(owner));
+  app.route('/api/exports', exportRoutes(owner));
   // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
   app.route('/api', peopleRoutes());
   app.route('/api', patrolRoutes());

@@ -152,10 +152,12 @@ export interface RuleTable {
   subjectFilter: NullableJson<Record<string, unknown>>;
   distanceM: number;
   method: 'boundary' | 'entrance' | 'walking';
-  mode: 'forbidden' | 'required';
+  mode: 'forbidden' | 'required' | 'attributes';
   severity: 'info' | 'warning' | 'serious';
   basis: string;
   enabled: boolean;
+  requirements: NullableJson<Array<{ key: string; name: string; nameEn: string; path: string[]; test: 'positive' | 'contact' | 'present' }>>;
+  nearHouseholds: Generated<boolean>;
 }
 
 export interface IncidentCategoryTable {
@@ -315,11 +317,11 @@ export interface PlanOperationTable {
 export interface ImportJobTable {
   id: Generated<number>;
   kind: 'sites';
-  format: 'geojson' | 'csv' | 'shapefile';
+  format: 'geojson' | 'csv' | 'shapefile' | 'kml';
   crs: 'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09';
   dryRun: boolean;
   fileName: string;
-  status: 'checked' | 'imported';
+  status: 'queued' | 'running' | 'checked' | 'imported' | 'failed';
   total: number;
   valid: number;
   imported: number;
@@ -328,6 +330,10 @@ export interface ImportJobTable {
   scopeCode: string;
   createdBy: number;
   createdAt: Timestamp;
+  processed: Generated<number>;
+  errorCount: Generated<number>;
+  message: string | null;
+  updatedAt: Generated<Timestamp>;
 }
 
 export interface Database {

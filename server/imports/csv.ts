@@ -18,6 +18,11 @@ export class CsvError extends Error {
 }
 
 export function parseCsv(text: string): CsvRecord[] {
+  return [...iterateCsv(text)];
+}
+
+/** The records of a CSV text one at a time, so that a large file never becomes one big array. */
+export function* iterateCsv(text: string): Generator<CsvRecord> {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const records: CsvRecord[] = [];
   let fields: string[] = [];
@@ -38,6 +43,7 @@ export function parseCsv(text: string): CsvRecord[] {
   };
 
   while (i < text.length) {
+    if (records.length) yield records.pop()!;
     const ch = text[i];
     if (quoted) {
       if (ch === ',') { endField(); i++; continue; }
@@ -84,7 +90,7 @@ export function parseCsv(text: string): CsvRecord[] {
     i++;
   }
   if (fieldStarted || fields.length) endRecord();
-  return records;
+  if (records.length) yield records.pop()!;
 }
 
 /** Decodes an uploaded file: UTF-8 if it is valid UTF-8, else GB18030 (what Excel saves in China). */

@@ -1,20 +1,27 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { Id, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
-import { importSites } from './site-import.ts';
+import { startImportJob } from './import-jobs.ts';
+import { SYNC_MAX_ROWS, createJob, prepareImport, processImport } from './site-import.ts';
 
+const Status = z.enum(['queued', 'running', 'checked', 'imported', 'failed']);
 const Report = z.object({
-  id: z.number().int(), format: z.string(), crs: z.string(), dryRun: z.boolean(), total: z.number().int(), valid: z.number().int(),
-  imported: z.number().int(), errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })), preview: z.any(),
+  id: z.number().int(), format: z.string(), crs: z.string(), dryRun: z.boolean(), status: Status,
+  total: z.number().int(), processed: z.number().int(), valid: z.number().int(), imported: z.number().int(),
+  errorCount: z.number().int().openapi({ description: 'all row errors; `errors` lists the first 1,000' }),
+  errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
+  message: z.string().nullable(), preview: z.any(),
 }).openapi('ImportReport');
 
-export function importRoutes() {
+export function importRoutes(owner: Kysely<Database>) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(createRoute({
     method: 'post', path: '/', tags: ['imports'],
-    summary: 'Import key sites from GeoJSON, CSV (lon/lat columns) or a zipped Shapefile; crs converts GCJ-02/BD-09; dryRun only reports',
+    summary: `Import key sites from GeoJSON, CSV (lon/lat columns), KML or a zipped Shapefile; crs converts GCJ-02/BD-09; dryRun only reports. Up to ${SYNC_MAX_ROWS} rows answer at once (200); larger files run as a job (202): poll GET /api/imports/{id}`,
     request: { body: { required: true, content: { 'multipart/form-data': { schema: z.object({
       file: z.any().openapi({ type: 'string', format: 'binary' }),
       kind: z.literal('sites'),
@@ -22,26 +29,40 @@ export function importRoutes() {
       category: z.string().regex(/^[a-z_]{2,40}$/).optional(),
       dryRun: z.enum(['true', 'false']).default('true'),
     }) } } } },
-    responses: { 200: { description: 'The import report', content: { 'application/json': { schema: Report } } }, ...problemResponses,
-      422: { description: 'Rows that cannot be imported (nothing was)', content: { 'application/problem+json': { schema: z.any() } } } },
+    responses: {
+      200: { description: 'The import report', content: { 'application/json': { schema: Report } } },
+      202: { description: 'A job: poll GET /api/imports/{id} for progress and the report', content: { 'application/json': { schema: Report } } },
+      ...problemResponses,
+      422: { description: 'Rows that cannot be imported (nothing was)', content: { 'application/problem+json': { schema: z.any() } } },
+    },
   }), async (c) => {
-    if (!['planner', 'admin'].includes(c.get('user')!.role)) throw new ProblemError(403, 'forbidden', 'only planners and administrators import data');
+    const user = c.get('user')!;
+    if (!['planner', 'admin'].includes(user.role)) throw new ProblemError(403, 'forbidden', 'only planners and administrators import data');
     const form = c.req.valid('form');
     const file = form.file as unknown;
     if (!(file instanceof File)) throw new ProblemError(400, 'validation', 'attach the data as the multipart field "file"');
-    const report = await importSites(c.get('db'), c.get('user')!, {
+    const job = await prepareImport({
       fileName: file.name, bytes: new Uint8Array(await file.arrayBuffer()), crs: form.crs, category: form.category, dryRun: form.dryRun === 'true',
     });
-    return c.json(report as z.infer<typeof Report>, 200);
+    const db = c.get('db');
+    if (job.source.total <= SYNC_MAX_ROWS) {
+      const id = await createJob(db, user, job, 'running');
+      const report = await processImport((work) => work(db), user, id, job, { throwOnErrors: true });
+      return c.json(report as z.infer<typeof Report>, 200);
+    }
+    const id = await createJob(db, user, job, 'queued');
+    startImportJob(owner, user, id, job);
+    return c.json({ id, format: job.format, crs: job.input.crs, dryRun: job.input.dryRun, status: 'queued' as const, total: job.source.total,
+      processed: 0, valid: 0, imported: 0, errorCount: 0, errors: [], message: null, preview: null }, 202);
   });
 
   app.openapi(createRoute({
-    method: 'get', path: '/{id}', tags: ['imports'], summary: 'An import\'s report: counts, row errors, preview of the converted features',
+    method: 'get', path: '/{id}', tags: ['imports'], summary: 'An import\'s progress (processed of total) and report: counts, row errors, preview of the converted features',
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'The report', content: { 'application/json': { schema: Report } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const job = await c.get('db').selectFrom('importJobs')
-      .select(['id', 'format', 'crs', 'dryRun', 'total', 'valid', 'imported', 'errors', 'preview'])
+      .select(['id', 'format', 'crs', 'dryRun', 'status', 'total', 'processed', 'valid', 'imported', 'errorCount', 'errors', 'message', 'preview'])
       .where('id', '=', c.req.valid('param').id).executeTakeFirst();
     if (!job) throw notFound('import');
     return c.json({ ...job, id: Number(job.id) } as z.infer<typeof Report>, 200);

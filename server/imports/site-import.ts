@@ -1,3 +1,5 @@
+import { DOMParser } from '@xmldom/xmldom';
+import { kml } from '@tmcw/togeojson';
 import gcoord from 'gcoord';
 import { type Kysely, sql } from 'kysely';
 import type { GeoJsonGeometry } from '../db/geo.ts';
@@ -5,23 +7,33 @@ import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { SiteGeometry } from '../sites/sites.routes.ts';
-import { categoryErrors, siteCategories } from '../sites/sites.service.ts';
-import { CsvError, decodeText, parseCsv } from './csv.ts';
+import { type SiteCategories, categoryErrors, siteCategories } from '../sites/sites.service.ts';
+import { CsvError, type CsvRecord, decodeText, iterateCsv } from './csv.ts';
 import { readZippedShapefile } from './shapefile.ts';
 
 type Db = Kysely<Database>;
 export type Crs = 'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09';
-export type Format = 'geojson' | 'csv' | 'shapefile';
+export type Format = 'geojson' | 'csv' | 'shapefile' | 'kml';
 
 interface Row { row: number; geometry: GeoJsonGeometry; properties: Record<string, unknown> }
-interface RowError { row: number; field: string; message: string }
+export interface RowError { row: number; field: string; message: string }
+type Item = Row | RowError;
 
-/** The format by the file's name (what users upload: .geojson/.json, .csv, a zipped Shapefile). */
+/** Rows per batch: one placement query and one progress update each. */
+export const BATCH_ROWS = 2000;
+/** Files with more rows run as background jobs (202 + polling); smaller ones answer at once. */
+export const SYNC_MAX_ROWS = 5000;
+/** Row errors kept in a job's report (the count is always exact). */
+const MAX_STORED_ERRORS = 1000;
+const PREVIEW_ROWS = 2000;
+
+/** The format by the file's name (what users upload: .geojson/.json, .csv, .kml, a zipped Shapefile). */
 export function formatOf(fileName: string): Format {
   if (/\.(geo)?json$/i.test(fileName)) return 'geojson';
   if (/\.csv$/i.test(fileName)) return 'csv';
   if (/\.zip$/i.test(fileName)) return 'shapefile';
-  throw new ProblemError(415, 'unsupported-media-type', `cannot read "${fileName}": upload .geojson, .json, .csv or a zipped Shapefile (.zip)`);
+  if (/\.kml$/i.test(fileName)) return 'kml';
+  throw new ProblemError(415, 'unsupported-media-type', `cannot read "${fileName}": upload .geojson, .json, .csv, .kml or a zipped Shapefile (.zip)`);
 }
 
 const pick = (p: Record<string, unknown>, keys: string[]) => {
@@ -31,34 +43,6 @@ const pick = (p: Record<string, unknown>, keys: string[]) => {
 const LON = ['lon', 'lng', 'longitude', 'x', '经度'];
 const LAT = ['lat', 'latitude', 'y', '纬度'];
 
-/** Rows of a CSV with longitude/latitude columns (English or Chinese headers); other columns are attributes. */
-function csvRows(bytes: Uint8Array): { rows: Row[]; errors: RowError[] } {
-  let records;
-  try { records = parseCsv(decodeText(bytes)); } catch (error) {
-    throw new ProblemError(422, 'validation', error instanceof CsvError ? error.message : String(error));
-  }
-  const [header, ...data] = records;
-  if (!header) throw new ProblemError(422, 'validation', 'the CSV file is empty');
-  const names = header.fields.map((f) => f.trim());
-  const lonAt = names.findIndex((n) => LON.includes(n.toLowerCase()));
-  const latAt = names.findIndex((n) => LAT.includes(n.toLowerCase()));
-  if (lonAt < 0 || latAt < 0) throw new ProblemError(422, 'validation', 'the CSV needs longitude and latitude columns (lon/lat, lng, 经度/纬度)');
-  const rows: Row[] = [];
-  const errors: RowError[] = [];
-  for (const record of data) {
-    const lon = Number(record.fields[lonAt]);
-    const lat = Number(record.fields[latAt]);
-    if (!Number.isFinite(lon) || !Number.isFinite(lat) || record.fields[lonAt].trim() === '' || record.fields[latAt].trim() === '') {
-      errors.push({ row: record.line, field: 'lon/lat', message: 'longitude and latitude must be numbers' });
-      continue;
-    }
-    const properties: Record<string, unknown> = {};
-    names.forEach((n, i) => { if (i !== lonAt && i !== latAt && record.fields[i] !== undefined && record.fields[i] !== '') properties[n] = typed(record.fields[i]); });
-    rows.push({ row: record.line, geometry: { type: 'Point', coordinates: [lon, lat] }, properties });
-  }
-  return { rows, errors };
-}
-
 /** CSV cells are text; numbers and booleans become what the attribute schema expects. */
 function typed(text: string): unknown {
   if (/^-?\d+(\.\d+)?$/.test(text.trim())) return Number(text);
@@ -66,36 +50,204 @@ function typed(text: string): unknown {
   return text;
 }
 
-async function readRows(format: Format, bytes: Uint8Array): Promise<{ rows: Row[]; errors: RowError[] }> {
-  if (format === 'csv') return csvRows(bytes);
+/** A source of rows: how many there are, and the rows one by one (a CSV is never held as one array of records). */
+interface Source { total: number; items(): Iterable<Item> }
+
+/** A CSV with longitude/latitude columns (English or Chinese headers); other columns are attributes. */
+function csvSource(bytes: Uint8Array): Source {
+  const text = decodeText(bytes);
+  const records = (): Generator<CsvRecord> => iterateCsv(text);
+  let header: CsvRecord | undefined;
+  let total = 0;
+  try {
+    for (const record of records()) { if (header) total++; else header = record; }
+  } catch (error) {
+    throw new ProblemError(422, 'validation', error instanceof CsvError ? error.message : String(error));
+  }
+  if (!header) throw new ProblemError(422, 'validation', 'the CSV file is empty');
+  const names = header.fields.map((f) => f.trim());
+  const lonAt = names.findIndex((n) => LON.includes(n.toLowerCase()));
+  const latAt = names.findIndex((n) => LAT.includes(n.toLowerCase()));
+  if (lonAt < 0 || latAt < 0) throw new ProblemError(422, 'validation', 'the CSV needs longitude and latitude columns (lon/lat, lng, 经度/纬度)');
+  return {
+    total,
+    *items() {
+      let first = true;
+      for (const record of records()) {
+        if (first) { first = false; continue; }
+        const lonText = record.fields[lonAt] ?? '';
+        const latText = record.fields[latAt] ?? '';
+        const lon = Number(lonText);
+        const lat = Number(latText);
+        if (!Number.isFinite(lon) || !Number.isFinite(lat) || lonText.trim() === '' || latText.trim() === '') {
+          yield { row: record.line, field: 'lon/lat', message: 'longitude and latitude must be numbers' };
+          continue;
+        }
+        const properties: Record<string, unknown> = {};
+        names.forEach((n, i) => { if (i !== lonAt && i !== latAt && record.fields[i] !== undefined && record.fields[i] !== '') properties[n] = typed(record.fields[i]); });
+        yield { row: record.line, geometry: { type: 'Point', coordinates: [lon, lat] }, properties };
+      }
+    },
+  };
+}
+
+/** KML style and display properties that togeojson reports but that are no site attributes. */
+const KML_DISPLAY = /^(styleUrl|styleHash|styleMap|stroke|stroke-opacity|stroke-width|fill|fill-opacity|icon|icon-.*|label-.*|visibility|timestamp)$/;
+
+/** Drops heights (KML and shapefiles carry them) and turns a homogeneous GeometryCollection into its Multi* form. */
+function flatGeometry(g: any): GeoJsonGeometry | null {
+  if (!g || typeof g !== 'object') return null;
+  const strip = (c: any): any => (typeof c?.[0] === 'number' ? c.slice(0, 2) : Array.isArray(c) ? c.map(strip) : c);
+  if (g.type === 'GeometryCollection') {
+    const parts = (g.geometries ?? []).map(flatGeometry).filter(Boolean) as GeoJsonGeometry[];
+    const types = new Set(parts.map((p) => p.type.replace(/^Multi/, '')));
+    if (parts.length === 0 || types.size !== 1) return g;
+    const type = [...types][0];
+    if (type === 'Point') return parts.length === 1 ? parts[0] : { type: 'MultiPoint', coordinates: parts.flatMap((p) => (p.type === 'Point' ? [p.coordinates] : p.coordinates as unknown[])) };
+    return { type: `Multi${type}`, coordinates: parts.flatMap((p) => (p.type === type ? [p.coordinates] : p.coordinates as unknown[])) };
+  }
+  return { type: g.type, coordinates: strip(g.coordinates) };
+}
+
+function kmlSource(bytes: Uint8Array): Source {
+  const errors: string[] = [];
+  let doc;
+  try {
+    doc = new DOMParser({ onError: (level, message) => { if (level !== 'warning') errors.push(message); } })
+      .parseFromString(decodeText(bytes), 'text/xml');
+  } catch (error) {
+    errors.push((error as Error).message);
+  }
+  if (!doc || errors.length || !doc.documentElement || doc.getElementsByTagName('kml').length + doc.getElementsByTagName('Document').length === 0) {
+    throw new ProblemError(422, 'validation', `not a readable KML document${errors.length ? `: ${errors[0].split('\n')[0]}` : ''}`);
+  }
+  const features = kml(doc as never).features;
+  if (!features.length) throw new ProblemError(422, 'validation', 'the KML holds no placemarks');
+  return {
+    total: features.length,
+    items: () => features.map((f, i) => {
+      // ExtendedData values are text, as in a CSV
+      const properties = Object.fromEntries(Object.entries(f.properties ?? {}).filter(([k]) => !KML_DISPLAY.test(k))
+        .map(([k, v]) => [k, typeof v === 'string' && k !== 'name' ? typed(v) : v]));
+      return { row: i + 1, geometry: flatGeometry(f.geometry) as GeoJsonGeometry, properties };
+    }),
+  };
+}
+
+async function readSource(format: Format, bytes: Uint8Array): Promise<Source> {
+  if (format === 'csv') return csvSource(bytes);
+  if (format === 'kml') return kmlSource(bytes);
   if (format === 'shapefile') {
     const features = await readZippedShapefile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { polygonsOnly: false });
-    return { rows: features.map((f, i) => ({ row: i + 1, geometry: f.geometry, properties: f.properties ?? {} })), errors: [] };
+    return { total: features.length, items: () => features.map((f, i) => ({ row: i + 1, geometry: flatGeometry(f.geometry)!, properties: f.properties ?? {} })) };
   }
   let json: { type?: string; features?: Array<{ geometry?: unknown; properties?: Record<string, unknown> | null }> };
   try { json = JSON.parse(decodeText(bytes)); } catch (error) {
     throw new ProblemError(422, 'validation', `not valid JSON: ${(error as Error).message}`);
   }
   if (json.type !== 'FeatureCollection' || !Array.isArray(json.features)) throw new ProblemError(422, 'validation', 'a GeoJSON FeatureCollection is expected');
-  return { rows: json.features.map((f, i) => ({ row: i + 1, geometry: f.geometry as GeoJsonGeometry, properties: f.properties ?? {} })), errors: [] };
+  const features = json.features;
+  return { total: features.length, items: () => features.map((f, i) => ({ row: i + 1, geometry: f.geometry as GeoJsonGeometry, properties: f.properties ?? {} })) };
 }
 
 const fromCrs = { gcj02: gcoord.GCJ02, bd09: gcoord.BD09 } as const;
 
-/**
- * Reads, converts and checks an upload of key sites. Amap/Tencent (GCJ-02) and Baidu (BD-09)
- * coordinates are converted to WGS84 explicitly, never guessed; CGCS2000 is taken as WGS84. Every
- * row is checked against its category; PostGIS checks validity and finds each site's village and
- * grid in one query. A dry run only reports; a real run imports all rows or, if any is wrong, none.
- */
-export async function importSites(db: Db, user: AuthUser, input: {
-  fileName: string; bytes: Uint8Array; crs: Crs; category?: string; dryRun: boolean;
-}) {
+export interface ImportInput { fileName: string; bytes: Uint8Array; crs: Crs; category?: string; dryRun: boolean }
+
+/** An upload read and counted, ready to be processed now or as a background job. */
+export interface PreparedImport { input: ImportInput; format: Format; source: Source }
+
+/** Reads an upload far enough to know its format and its number of rows; unreadable files are a 4xx here. */
+export async function prepareImport(input: ImportInput): Promise<PreparedImport> {
   const format = formatOf(input.fileName);
-  const { rows, errors } = await readRows(format, input.bytes);
-  const categories = await siteCategories(db);
-  const checked: Array<Row & { category: string; name: string; attrs: Record<string, unknown> }> = [];
-  for (const r of rows) {
+  return { input, format, source: await readSource(format, input.bytes) };
+}
+
+/** Inserts the job row of an import (status `running` for one processed now, `queued` for a background job). */
+export async function createJob(db: Db, user: AuthUser, job: PreparedImport, status: 'running' | 'queued') {
+  const { rows: [row] } = await sql<{ id: number }>`insert into import_jobs (kind, format, crs, dry_run, file_name, status, total, valid,
+      imported, errors, scope_code, created_by)
+    values ('sites', ${job.format}, ${job.input.crs}, ${job.input.dryRun}, ${job.input.fileName}, ${status}, ${job.source.total}, 0,
+      0, '[]'::jsonb, ${user.scopeCode}, ${user.id}) returning id`.execute(db);
+  return Number(row.id);
+}
+
+/** Runs work in a transaction; the caller chooses how (the request's own transaction, or one per batch in a job). */
+export type InTransaction = <T>(work: (db: Db) => Promise<T>) => Promise<T>;
+
+/**
+ * Reads, converts and checks an upload of key sites in batches. Amap/Tencent (GCJ-02) and Baidu
+ * (BD-09) coordinates are converted to WGS84 explicitly, never guessed; CGCS2000 is taken as WGS84.
+ * Every row is checked against its category; PostGIS checks validity and finds each site's village
+ * and grid, a batch per query, and the rows wait in import_staging. A dry run only reports; a real
+ * run inserts all rows in one final transaction or, if any row is wrong, none.
+ */
+export async function processImport(inTransaction: InTransaction, user: AuthUser, jobId: number, job: PreparedImport,
+  options: { throwOnErrors: boolean }) {
+  const { input, source } = job;
+  const categories = await inTransaction((db) => siteCategories(db));
+  const errorRows = new Set<number>();
+  const stored: RowError[] = [];
+  let errorCount = 0;
+  let processed = 0;
+  let batch: Item[] = [];
+  const flush = async () => {
+    const items = batch;
+    batch = [];
+    const errors = await inTransaction(async (db) => {
+      const found = await stageBatch(db, categories, jobId, items, input);
+      processed += items.length;
+      for (const e of found) errorRows.add(e.row);
+      errorCount += found.length;
+      const keep = found.slice(0, Math.max(0, MAX_STORED_ERRORS - stored.length));
+      stored.push(...keep);
+      await sql`update import_jobs set processed = ${processed}, error_count = ${errorCount}, valid = ${processed - errorRows.size},
+          errors = errors || ${JSON.stringify(keep)}::jsonb, status = 'running', updated_at = now()
+        where id = ${jobId}`.execute(db);
+      return found;
+    });
+    return errors;
+  };
+  for (const item of source.items()) {
+    batch.push(item);
+    if (batch.length >= BATCH_ROWS) await flush();
+  }
+  if (batch.length || processed === 0) await flush();
+
+  return inTransaction(async (db) => {
+    const preview = await previewOf(db, jobId);
+    const total = processed;
+    const valid = total - errorRows.size;
+    const errors = stored.sort((a, b) => a.row - b.row);
+    let imported = 0;
+    let status: 'checked' | 'imported' | 'failed' = 'checked';
+    let message: string | null = null;
+    if (!input.dryRun && errorCount) {
+      message = `${errorRows.size} of ${total} rows cannot be imported; nothing was imported`;
+      if (options.throwOnErrors) throw new ProblemError(422, 'validation', message, { errors });
+      status = 'failed';
+    } else if (!input.dryRun) {
+      const result = await sql`insert into sites (category, name, geom, attrs, region_code, grid_id)
+        select category, name, geom, attrs, region_code, grid_id from import_staging where job_id = ${jobId} order by row`.execute(db);
+      imported = Number(result.numAffectedRows ?? 0);
+      status = 'imported';
+      await db.insertInto('auditLog').values({ actorId: user.id, action: 'site.import', entity: 'site', regionCode: user.scopeCode.padEnd(12, '0'),
+        after: JSON.stringify({ fileName: input.fileName, crs: input.crs, imported, job: jobId }) }).execute();
+    }
+    await sql`delete from import_staging where job_id = ${jobId}`.execute(db);
+    await sql`update import_jobs set status = ${status}, total = ${total}, valid = ${valid}, imported = ${imported},
+        preview = ${JSON.stringify(preview)}::jsonb, message = ${message}, updated_at = now() where id = ${jobId}`.execute(db);
+    return { id: jobId, format: job.format, crs: input.crs, dryRun: input.dryRun, status, total, processed, valid, imported,
+      errorCount, errors, message, preview };
+  });
+}
+
+/** Checks one batch in JavaScript (shape, name, category schema), then places and stages its rows in one query; returns its row errors. */
+async function stageBatch(db: Db, categories: SiteCategories, jobId: number, items: Item[], input: ImportInput): Promise<RowError[]> {
+  const errors: RowError[] = [];
+  const checked: Array<{ row: number; category: string; name: string; attrs: Record<string, unknown>; geometry: GeoJsonGeometry }> = [];
+  for (const r of items) {
+    if (!('geometry' in r)) { errors.push(r); continue; }
     const shape = SiteGeometry.safeParse(r.geometry);
     const p = { ...r.properties };
     const cat = pick(p, ['category', '类别']);
@@ -108,47 +260,42 @@ export async function importSites(db: Db, user: AuthUser, input: {
     if (shape.success) {
       const geometry = input.crs in fromCrs ? gcoord.transform(r.geometry as never, fromCrs[input.crs as 'gcj02' | 'bd09'], gcoord.WGS84) as GeoJsonGeometry : r.geometry;
       rowErrors.push(...categoryErrors(categories, category, geometry, null, p).map((e) => ({ row: r.row, field: e.path, message: e.message })));
-      if (!rowErrors.length) checked.push({ ...r, geometry, category, name: String(name!.value).slice(0, 200), attrs: p });
+      if (!rowErrors.length) checked.push({ row: r.row, category, name: String(name!.value).slice(0, 200), attrs: p, geometry });
     }
     errors.push(...rowErrors);
   }
+  if (checked.length) {
+    const { rows: misplaced } = await sql<{ row: number; valid: boolean; reason: string }>`
+      with input as (select (r->>'row')::int as row, r->>'category' as category, r->>'name' as name, r->'attrs' as attrs,
+          ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(r->>'geometry'), 4326), 1e-7) as geom
+        from jsonb_array_elements(${JSON.stringify(checked)}::jsonb) r),
+      placed as (select i.*, ST_IsValid(i.geom) as valid, ST_IsValidReason(i.geom) as reason, g.village_code, g.id as grid_id
+        -- ordered by an expression, not the code column: with "order by gr.code limit 1" PostgreSQL walks the
+        -- code index and tests every grid until one contains the point, instead of probing the spatial index
+        from input i left join lateral (select gr.id, gr.village_code from grids gr
+          where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, ST_PointOnSurface(i.geom)) order by gr.code || '' limit 1) g
+          on ST_IsValid(i.geom)),
+      staged as (insert into import_staging (job_id, row, category, name, attrs, geom, region_code, grid_id)
+        select ${jobId}, row, category, name, attrs, geom, village_code, grid_id from placed returning row)
+      select row, valid, reason from placed where not valid or village_code is null`.execute(db);
+    for (const p of misplaced) {
+      errors.push({ row: p.row, field: 'geometry', message: p.valid ? 'lies in no grid of your area' : `not valid: ${p.reason}` });
+    }
+  }
+  return errors.sort((a, b) => a.row - b.row);
+}
 
-  // validity and placement of all rows in one pass
-  await sql`create temp table import_rows (row int, category text, name text, attrs jsonb, geom geometry) on commit drop`.execute(db);
-  await sql`insert into import_rows select (r->>'row')::int, r->>'category', r->>'name', r->'attrs',
-      ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(r->>'geometry'), 4326), 1e-7)
-    from jsonb_array_elements(${JSON.stringify(checked.map((c) => ({ row: c.row, category: c.category, name: c.name, attrs: c.attrs, geometry: c.geometry })))}::jsonb) r`.execute(db);
-  const { rows: placed } = await sql<{ row: number; valid: boolean; reason: string; villageCode: string | null; gridId: number | null }>`
-    select i.row, ST_IsValid(i.geom) as valid, ST_IsValidReason(i.geom) as reason, g.village_code, g.id as grid_id
-    from import_rows i left join lateral (select gr.id, gr.village_code from grids gr
-      where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, ST_PointOnSurface(i.geom)) order by gr.code limit 1) g
-      on ST_IsValid(i.geom)`.execute(db);
-  for (const p of placed) {
-    if (!p.valid) errors.push({ row: p.row, field: 'geometry', message: `not valid: ${p.reason}` });
-    else if (!p.villageCode) errors.push({ row: p.row, field: 'geometry', message: 'lies in no grid of your area' });
-  }
-  errors.sort((a, b) => a.row - b.row);
-  const preview = { type: 'FeatureCollection', features: checked.slice(0, 2000).map((c) => ({
-    type: 'Feature', geometry: c.geometry, properties: { row: c.row, name: c.name, category: c.category,
-      villageCode: placed.find((p) => p.row === c.row)?.villageCode ?? null } })) };
-  const total = rows.length + errors.filter((e) => e.field === 'lon/lat').length;
-  const valid = total - new Set(errors.map((e) => e.row)).size;
-  if (!input.dryRun && errors.length) {
-    throw new ProblemError(422, 'validation', `${new Set(errors.map((e) => e.row)).size} of ${total} rows cannot be imported; nothing was imported`, { errors });
-  }
-  let imported = 0;
-  if (!input.dryRun) {
-    const result = await sql`insert into sites (category, name, geom, attrs, region_code, grid_id)
-      select i.category, i.name, i.geom, i.attrs, g.village_code, g.id from import_rows i
-      cross join lateral (select gr.id, gr.village_code from grids gr where gr.valid_to is null and gr.layer_id = 1
-        and ST_Intersects(gr.geom, ST_PointOnSurface(i.geom)) order by gr.code limit 1) g`.execute(db);
-    imported = Number(result.numAffectedRows ?? 0);
-    await db.insertInto('auditLog').values({ actorId: user.id, action: 'site.import', entity: 'site', regionCode: user.scopeCode.padEnd(12, '0'),
-      after: JSON.stringify({ fileName: input.fileName, crs: input.crs, imported }) }).execute();
-  }
-  const { rows: [job] } = await sql<{ id: number }>`insert into import_jobs (kind, format, crs, dry_run, file_name, status, total, valid,
-      imported, errors, preview, scope_code, created_by)
-    values ('sites', ${format}, ${input.crs}, ${input.dryRun}, ${input.fileName}, ${input.dryRun ? 'checked' : 'imported'}, ${total}, ${valid},
-      ${imported}, ${JSON.stringify(errors)}::jsonb, ${JSON.stringify(preview)}::jsonb, ${user.scopeCode}, ${user.id}) returning id`.execute(db);
-  return { id: Number(job.id), format, crs: input.crs, dryRun: input.dryRun, total, valid, imported, errors, preview };
+/** The first staged rows, converted, with the village each falls in (null: none of the caller's): what the map previews. */
+async function previewOf(db: Db, jobId: number) {
+  const { rows } = await sql<{ row: number; name: string; category: string; villageCode: string; geometry: GeoJsonGeometry }>`
+    select row, name, category, region_code as village_code, ST_AsGeoJSON(geom, 7)::json as geometry
+    from import_staging where job_id = ${jobId} order by row limit ${PREVIEW_ROWS}`.execute(db);
+  return { type: 'FeatureCollection', features: rows.map(({ geometry, ...p }) => ({ type: 'Feature', geometry, properties: p })) };
+}
+
+/** A small import, processed inside the request's own transaction (the existing synchronous answer). */
+export async function importSites(db: Db, user: AuthUser, input: ImportInput) {
+  const job = await prepareImport(input);
+  const id = await createJob(db, user, job, 'running');
+  return processImport((work) => work(db), user, id, job, { throwOnErrors: true });
 }

@@ -3,13 +3,16 @@ import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { Id, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
-import { listRules, runRule } from './rules.repository.ts';
+import { listRules, ruleSummary, ruleZones, runRule, violationFeatures } from './rules.repository.ts';
 
 const Rule = z.object({
   id: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string(), subjectCategories: z.array(z.string()),
   targetCategories: z.array(z.string()), subjectFilter: z.record(z.string(), z.unknown()).nullable(), distanceM: z.number(),
-  method: z.enum(['boundary', 'entrance', 'walking']), mode: z.enum(['forbidden', 'required']),
+  method: z.enum(['boundary', 'entrance', 'walking']), mode: z.enum(['forbidden', 'required', 'attributes']),
   severity: z.enum(['info', 'warning', 'serious']), basis: z.string(), enabled: z.boolean(),
+  requirements: z.array(z.object({ key: z.string(), name: z.string(), nameEn: z.string(), path: z.array(z.string()),
+    test: z.enum(['positive', 'contact', 'present']) })).nullable(),
+  nearHouseholds: z.boolean(),
 }).openapi('Rule');
 
 export function ruleRoutes() {
@@ -18,12 +21,12 @@ export function ruleRoutes() {
   app.openapi(createRoute({
     method: 'get', path: '/', tags: ['rules'], summary: 'Spatial rules (data): subjects, targets, distance, method, legal basis',
     responses: { 200: { description: 'Rules', content: { 'application/json': { schema: z.object({ items: z.array(Rule) }) } } }, ...problemResponses },
-  }), async (c) => c.json({ items: (await listRules(c.get('db'))).map((r) => ({ ...r, distanceM: Number(r.distanceM) })) as z.infer<typeof Rule>[] }, 200));
+  }), async (c) => c.json({ items: (await listRules(c.get('db'))) as z.infer<typeof Rule>[] }, 200));
 
   app.openapi(createRoute({
     method: 'post', path: '/{id}/run', tags: ['rules'],
-    summary: 'Run a rule over a region: violations as GeoJSON (shortest line, or the place lacking a required target) with geodesic distance_m',
-    request: { params: z.object({ id: Id }), query: z.object({ region: RegionCode }) },
+    summary: 'Run a rule over a region: violations as GeoJSON (shortest line, or the place lacking a required target) with geodesic distance_m; zones=true adds the buffer around each subject',
+    request: { params: z.object({ id: Id }), query: z.object({ region: RegionCode, zones: z.enum(['true', 'false']).default('false') }) },
     responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse,
       422: { description: 'The rule cannot be run here (walking distance needs a road network)', content: { 'application/problem+json': { schema: z.any() } } } },
   }), async (c) => {
@@ -36,15 +39,13 @@ export function ruleRoutes() {
     }
     const prefix = await regionPrefix(db, c.req.valid('query').region);
     if (!prefix) throw notFound('region');
-    const violations = await runRule(db, { ...rule, distanceM: Number(rule.distanceM) }, prefix);
+    const { zones } = c.req.valid('query');
+    const violations = await runRule(db, rule, { prefix });
     return c.json({
       type: 'FeatureCollection',
-      rule: { id: rule.id, code: rule.code, name: rule.name, distanceM: Number(rule.distanceM), method: rule.method, mode: rule.mode, basis: rule.basis },
-      // property names as DESIGN.md fixes them for clients: distance_m, subject_id, target_id
-      features: violations.map(({ geometry, distanceM, subjectId, targetId, ...p }, i) => ({
-        type: 'Feature', id: i + 1, geometry,
-        properties: { ...p, distance_m: distanceM, subject_id: subjectId, target_id: targetId },
-      })),
+      rule: ruleSummary(rule),
+      features: violationFeatures(violations),
+      ...(zones === 'true' ? { zones: await ruleZones(db, rule, { prefix }) } : {}),
     }, 200);
   });
 

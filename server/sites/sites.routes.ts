@@ -6,6 +6,7 @@ import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, pro
 import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getSite, listSiteCategories, listSites } from './sites.repository.ts';
+import { checkSite, violationFeatures } from '../rules/rules.repository.ts';
 
 const SiteProperties = z.object({
   id: z.number().int(), category: z.string(), name: z.string(), regionCode: z.string(), gridId: z.number().int().nullable(),
@@ -16,6 +17,12 @@ const SiteDetail = feature('SiteDetail', SiteProperties.extend({
   categoryName: z.string(), categoryNameEn: z.string(), villageName: z.string(),
   gridCode: z.string().nullable(), gridName: z.string().nullable(), updatedAt: z.string(), version: z.number().int(),
 }));
+/** An added or changed site, with the violations of the rules concerning it, checked at once (null when only the name changed). */
+const EditedSite = SiteDetail.extend({
+  violations: z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).nullable(),
+}).openapi('EditedSite');
+const violationsOf = async (db: Parameters<typeof checkSite>[0], id: number, previous: Parameters<typeof checkSite>[2]) =>
+  ({ type: 'FeatureCollection' as const, features: violationFeatures(await checkSite(db, id, previous)) });
 const SiteCategory = z.object({
   code: z.string(), name: z.string(), nameEn: z.string(), geometryKind: z.enum(['point', 'line', 'polygon', 'any']),
   hasEntrances: z.boolean(), color: z.string(), icon: z.string(), attrSchema: z.record(z.string(), z.unknown()),
@@ -74,8 +81,19 @@ export function siteRoutes() {
     return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>, 200);
   });
 
+  app.openapi(createRoute({
+    method: 'get', path: '/{id}/violations', tags: ['sites', 'rules'],
+    summary: 'The violations of the rules that concern this site (as subject or as target), checked now',
+    request: { params: z.object({ id: Id }) },
+    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => {
+    const { id } = c.req.valid('param');
+    if (!(await getSite(c.get('db'), id))) throw notFound('site');
+    return c.json(await violationsOf(c.get('db'), id, null), 200);
+  });
+
   const edited = (description: string) => ({
-    200: { description, content: { 'application/json': { schema: SiteDetail } } }, ...problemResponses, ...notFoundResponse,
+    200: { description, content: { 'application/json': { schema: EditedSite } } }, ...problemResponses, ...notFoundResponse,
     409: { description: 'Stale version', content: { 'application/problem+json': { schema: z.any() } } },
     422: { description: 'Geometry or attributes do not fit the category', content: { 'application/problem+json': { schema: z.any() } } },
   });
@@ -87,11 +105,11 @@ export function siteRoutes() {
   app.openapi(createRoute({
     method: 'post', path: '/', tags: ['sites'], summary: 'Add a key site; its village and grid follow from where it lies',
     request: { body: { required: true, content: { 'application/json': { schema: SiteBody } } } },
-    responses: { ...edited('The new site'), 201: { description: 'The new site', content: { 'application/json': { schema: SiteDetail } } } },
+    responses: { ...edited('The new site'), 201: { description: 'The new site, with the violations of the rules concerning it', content: { 'application/json': { schema: EditedSite } } } },
   }), async (c) => {
     const body = c.req.valid('json');
     const id = await createSite(c.get('db'), c.get('user')!, { ...body, entrances: body.entrances as [number, number][] | null | undefined });
-    return c.json(await detail(c.get('db'), id), 201);
+    return c.json({ ...await detail(c.get('db'), id), violations: await violationsOf(c.get('db'), id, null) }, 201);
   });
 
   app.openapi(createRoute({
@@ -102,8 +120,9 @@ export function siteRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    await updateSite(c.get('db'), c.get('user')!, id, { ...body, entrances: body.entrances as [number, number][] | null | undefined });
-    return c.json(await detail(c.get('db'), id), 200);
+    const { previousGeometry } = await updateSite(c.get('db'), c.get('user')!, id, { ...body, entrances: body.entrances as [number, number][] | null | undefined });
+    const moved = body.geometry !== undefined || body.entrances !== undefined || body.category !== undefined || body.attrs !== undefined;
+    return c.json({ ...await detail(c.get('db'), id), violations: moved ? await violationsOf(c.get('db'), id, previousGeometry) : null }, 200);
   });
 
   app.openapi(createRoute({

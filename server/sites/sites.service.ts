@@ -144,6 +144,7 @@ export async function updateSite(db: Db, user: AuthUser, id: number, input: Site
     where id = ${id} and version = ${before.version}`.execute(db);
   if (!result.numAffectedRows) await refusal(db, id, before.version, 'you may not change this site');
   await audit(db, user, 'site.update', id, place.villageCode, before, await snapshot(db, id));
+  return { previousGeometry: before.geometry };
 }
 
 export async function deleteSite(db: Db, user: AuthUser, id: number, version?: number) {

@@ -20,9 +20,9 @@ async function upload(fileName: string, content: string | Uint8Array, fields: Re
   const res = await t.app.request('/api/imports', { method: 'POST', headers: { cookie }, body: form });
   return { status: res.status, body: await res.json() as any };
 }
-/** Centroid of a MultiPolygon's first ring, in degrees. */
+/** Centroid of a (Multi)Polygon's first ring, in degrees. */
 const centre = (g: any) => {
-  const ring = g.coordinates[0][0] as number[][];
+  const ring = (g.type === 'Polygon' ? g.coordinates[0] : g.coordinates[0][0]) as number[][];
   return [ring.reduce((s, p) => s + p[0], 0) / ring.length, ring.reduce((s, p) => s + p[1], 0) / ring.length];
 };
 
@@ -65,6 +65,40 @@ describe('importing key sites', () => {
     const after = (await t.get('/api/sites?category=internet_cafe', planner)).body.features;
     expect(after.length).toBe(before + 3);
     expect(after.find((f: any) => f.properties.name === '网吧1').properties.attrs).toEqual({ seats: 60, address: '测试路1号' });
+  });
+
+  it('reads KML placemarks (points and polygons, heights dropped, ExtendedData as attributes) with the same crs handling', async () => {
+    const { rows } = await sql<{ x: number; y: number }>`select ST_X(p) as x, ST_Y(p) as y from
+      (select ST_PointOnSurface(geom) as p from grids where layer_id = 1 order by code limit 2 offset 300) g`.execute(t.db.kysely);
+    const [a, b] = rows.map((r) => [Number(r.x.toFixed(6)), Number(r.y.toFixed(6))]);
+    const d = 0.0004;
+    const kmlText = `<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>测试</name>
+  <Placemark><name>KML旅馆</name><styleUrl>#s1</styleUrl>
+    <ExtendedData><Data name="rooms"><value>12</value></Data><Data name="address"><value>河边路8号</value></Data></ExtendedData>
+    <Point><coordinates>${a[0]},${a[1]},35</coordinates></Point></Placemark>
+  <Placemark><name>KML宾馆</name>
+    <Polygon><outerBoundaryIs><LinearRing><coordinates>${b[0]},${b[1]},0 ${b[0] + d},${b[1]},0 ${b[0] + d},${b[1] + d},0 ${b[0]},${b[1] + d},0 ${b[0]},${b[1]},0</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+  <Placemark><name>坏房间数</name><ExtendedData><Data name="rooms"><value>-1</value></Data></ExtendedData>
+    <Point><coordinates>${a[0]},${a[1]}</coordinates></Point></Placemark>
+</Document></kml>`;
+    const dry = await upload('hotels.kml', kmlText, { category: 'hotel', crs: 'wgs84', dryRun: 'true' });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ format: 'kml', total: 3, valid: 2, status: 'checked' });
+    expect(dry.body.errors.map((e: any) => [e.row, e.field])).toEqual([[3, 'attrs.rooms']]);
+    expect(dry.body.preview.features[0].geometry).toEqual({ type: 'Point', coordinates: a });
+    // the same file said to be in GCJ-02 lands a few hundred metres away
+    const gcj = await upload('hotels.kml', kmlText, { category: 'hotel', crs: 'gcj02', dryRun: 'true' });
+    const [x, y] = gcj.body.preview.features[0].geometry.coordinates;
+    expect(Math.hypot((x - a[0]) * 92_000, (y - a[1]) * 110_900)).toBeGreaterThan(200);
+    const good = kmlText.replace(/<Placemark><name>坏房间数[\s\S]*?<\/Placemark>/, '');
+    const done = await upload('hotels.kml', good, { category: 'hotel', crs: 'wgs84', dryRun: 'false' });
+    expect(done.body).toMatchObject({ total: 2, imported: 2, status: 'imported' });
+    const hotels = (await t.get('/api/sites?category=hotel', planner)).body.features;
+    const point = hotels.find((f: any) => f.properties.name === 'KML旅馆');
+    expect(point.properties.attrs).toEqual({ rooms: 12, address: '河边路8号' });
+    expect(hotels.find((f: any) => f.properties.name === 'KML宾馆').geometry.type).toBe('Polygon');
+    expect((await upload('bad.kml', '<kml><Document><Placemark>', { category: 'hotel' })).status).toBe(422);
   });
 
   it('refuses other roles and unreadable files clearly', async () => {

@@ -446,6 +446,21 @@ export const zh = {
   'audit.entity.grid_assignment': '网格任职',
   'audit.entity.user': '账号',
   'audit.entity.api_token': '接口令牌',
+  // rules and site checks (issue 5)
+  'tab.rules': "规则检查",
+  'rules.choose': "检查规则",
+  'rules.run': "在{region}运行",
+  'rules.running': "正在检查…",
+  'rules.count': "发现 {n} 处违规",
+  'rules.none': "未发现违规",
+  'rules.noTarget': "无",
+  'rules.village': "村庄住户",
+  'rules.missing': "缺少{what}",
+  'rules.near': "邻近 {name}",
+  'rules.lacks': "附近没有{what}",
+  'rules.exportCsv': "导出 CSV",
+  'rules.exportGeojson': "导出 GeoJSON",
+  'rules.siteWarning': "此场所违反 {n} 条规则",
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zh;
