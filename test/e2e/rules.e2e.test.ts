@@ -89,3 +89,30 @@ describe('an inspector checks the 200 m rule', () => {
     expect(csv).toContain(nearest.properties.targetName);
   }, 240_000);
 });
+
+describe('a dispatcher turns a violation into a rectification incident', () => {
+  test('opens a violation, creates the incident once; a second try names the open incident', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const p = await context.newPage();
+    try {
+      await p.goto(`${BASE}/`);
+      await p.locator('#login-username').fill('dispatcher');
+      await p.locator('#login-password').fill('demo-2026');
+      await p.getByRole('button', { name: '登录', exact: true }).click();
+      await p.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await p.getByRole('tab', { name: '规则检查' }).click();
+      await p.waitForFunction(`document.querySelectorAll('[data-testid=rule-select] option').length > 3`, null, { timeout: 30_000 });
+      const ruleId = await p.evaluate<string>(`[...document.querySelectorAll('[data-testid=rule-select] option')].find((o) => o.textContent.includes('网吧')).value`);
+      await p.getByTestId('rule-select').selectOption(ruleId);
+      await p.getByTestId('rule-run').click();
+      await p.getByTestId('violation').first().click();
+      await p.getByTestId('violation-report').click();
+      await p.getByText(/已生成整改事件 SJ\d{8}-\d+/).waitFor();
+      await p.screenshot({ path: `${SHOTS}/rules-incident-created.png` });
+      await p.getByTestId('violation-report').click();
+      await p.getByText(/already incident SJ\d{8}-\d+/).waitFor();
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});

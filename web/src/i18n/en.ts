@@ -450,6 +450,8 @@ export const en: Record<MessageKey, string> = {
   'audit.entity.api_token': 'API token',
   // rules and site checks (issue 5)
   'tab.rules': "Rules",
+  'rules.createIncident': 'Create a rectification incident',
+  'rules.incidentCreated': 'Rectification incident {code} created for the responsible unit',
   'rules.choose': "Rule to check",
   'rules.run': "Run in {region}",
   'rules.running': "Checking…",

@@ -448,6 +448,8 @@ export const zh = {
   'audit.entity.api_token': '接口令牌',
   // rules and site checks (issue 5)
   'tab.rules': "规则检查",
+  'rules.createIncident': '生成整改事件',
+  'rules.incidentCreated': '已生成整改事件 {code}，将交办责任单位',
   'rules.choose': "检查规则",
   'rules.run': "在{region}运行",
   'rules.running': "正在检查…",
