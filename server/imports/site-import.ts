@@ -269,11 +269,12 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
       with input as (select (r->>'row')::int as row, r->>'category' as category, r->>'name' as name, r->'attrs' as attrs,
           ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(r->>'geometry'), 4326), 1e-7) as geom
         from jsonb_array_elements(${JSON.stringify(checked)}::jsonb) r),
+      -- the point that places a row is a column of its own: under row-level security PostgreSQL uses the
+      -- grids' spatial index only if every function in the condition is LEAKPROOF (ST_PointOnSurface is not)
+      input_at as materialized (select i.*, case when ST_IsValid(i.geom) then ST_PointOnSurface(i.geom) end as at from input i),
       placed as (select i.*, ST_IsValid(i.geom) as valid, ST_IsValidReason(i.geom) as reason, g.village_code, g.id as grid_id
-        -- ordered by an expression, not the code column: with "order by gr.code limit 1" PostgreSQL walks the
-        -- code index and tests every grid until one contains the point, instead of probing the spatial index
-        from input i left join lateral (select gr.id, gr.village_code from grids gr
-          where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, ST_PointOnSurface(i.geom)) order by gr.code || '' limit 1) g
+        from input_at i left join lateral (select gr.id, gr.village_code from grids gr
+          where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, i.at) order by gr.code limit 1) g
           on ST_IsValid(i.geom)),
       staged as (insert into import_staging (job_id, row, category, name, attrs, geom, region_code, grid_id)
         select ${jobId}, row, category, name, attrs, geom, village_code, grid_id from placed returning row)

@@ -70,10 +70,12 @@ async function checkAgainstCategory(db: Db, category: string, geometry: GeoJsonG
 /** The site's geometry as PostGIS reads it: valid, on the 1e-7° grid; and where it lies (village, grid). */
 async function placeOf(db: Db, geometry: GeoJsonGeometry, entrances: [number, number][] | null) {
   const { rows: [row] } = await sql<{ valid: boolean; reason: string; villageCode: string | null; gridId: number | null }>`
-    with g as (select ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7) as geom)
-    select ST_IsValid(g.geom) as valid, ST_IsValidReason(g.geom) as reason, c.village_code, c.id as grid_id
-    from g left join lateral (select gr.id, gr.village_code from grids gr
-      where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, ST_PointOnSurface(g.geom)) order by gr.code limit 1) c on true`
+    with g as (select ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7) as geom),
+    -- the placing point as a column: under row-level security only LEAKPROOF conditions use the grids' index
+    p as materialized (select g.geom, case when ST_IsValid(g.geom) then ST_PointOnSurface(g.geom) end as at from g)
+    select ST_IsValid(p.geom) as valid, ST_IsValidReason(p.geom) as reason, c.village_code, c.id as grid_id
+    from p left join lateral (select gr.id, gr.village_code from grids gr
+      where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, p.at) order by gr.code limit 1) c on true`
     .execute(db);
   if (!row.valid) throw new ProblemError(422, 'invalid-geometry', `the geometry is not valid: ${row.reason}`);
   if (!row.villageCode) throw new ProblemError(422, 'invalid-geometry', 'the site lies in no grid you can see; draw it inside your area');

@@ -73,7 +73,7 @@ describe('imports as jobs', () => {
     const { job, seen } = await poll(started.body.id);
     clearInterval(sampler);
     console.log(`100,000-row CSV import: ${((Date.now() - t0) / 1000).toFixed(1)} s, progress seen: ${[...new Set(seen)].join(' ')}; `
-      + `peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB (the embedded database included)`);
+      + `peak RSS of this process ${(peak / 2 ** 20).toFixed(0)} MiB (with PGlite, the embedded database included)`);
     expect(job).toMatchObject({ status: 'imported', total: 100_000, processed: 100_000, valid: 100_000, imported: 100_000, errorCount: 0 });
     expect(seen.some((p) => p > 0 && p < 100_000)).toBe(true);
     expect(await countRentals()).toBe(before + 100_000);
