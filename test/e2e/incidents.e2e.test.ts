@@ -4,7 +4,8 @@
  * the intake queue, accepts it and dispatches it to the police; the unit account finds it in its
  * inbox, starts and resolves it; the dispatcher's stale panel gets "someone else changed it" on its
  * next step and reloads; the dispatcher closes it; the timeline shows every step. The map draws the
- * incident and a click on its point opens it.
+ * incident and a click on its point opens it. Centre staff enter a caller's report by picking the
+ * point on the map, are shown the open incident of the same category there, and link theirs to it.
  */
 import { mkdirSync } from 'node:fs';
 import { pointOnFeature } from '@turf/turf';
@@ -96,7 +97,7 @@ describe('an incident from report to closing', () => {
       const extra = form.getByTestId('category-fields');
       await extra.getByLabel('涉及金额（元）').fill('3000');
       await extra.getByLabel('渠道').selectOption({ label: '电话' });
-      expect(await form.getByTestId('category-hint').textContent()).toMatch(/办理时限 3 天.*公安局/);
+      expect(await form.getByTestId('category-hint').textContent()).toMatch(/办理时限 3 天 · 默认交办 平安示范县公安局/);
       await form.getByLabel('标题 *').fill(title);
       await form.getByLabel('情况描述').fill('居民接到冒充客服电话，被骗转账。');
       await form.getByTestId('photo-input').setInputFiles({ name: 'scene.jpg', mimeType: 'image/jpeg', buffer: photo });
@@ -225,4 +226,64 @@ describe('an incident from report to closing', () => {
       await unitDesk.close();
     }
   }, 240_000);
+
+  test('the dispatcher enters a caller\'s report at a point picked on the map and links it as a duplicate', async () => {
+    const dispatcher = await apiSession('dispatcher');
+    const since = new Date(Date.now() - 5 * 86_400_000).toISOString();
+    const open = await dispatcher.get(`/api/incidents?state=reported,accepted,dispatched,in_progress&from=${encodeURIComponent(since)}&limit=50`);
+    const original = open.features.find((f: { properties: { category: string } }) => f.properties.category.includes('.'));
+    expect(original, 'the demo county has a recent open incident').toBeTruthy();
+    const category: string = original.properties.category;
+    const [lon, lat] = original.geometry.coordinates;
+
+    const desk = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+    const page = await desk.newPage();
+    page.on('pageerror', (e) => console.error('[dispatcher page error]', e.message));
+    try {
+      await signIn(page, 'dispatcher');
+      await page.getByRole('tab', { name: '事件' }).click();
+      await page.getByRole('button', { name: '录入来电事件' }).click();
+      const form = page.getByTestId('incident-report');
+      await form.getByText('请在地图上点击事件发生的位置').waitFor();
+      // the caller describes the place of the open incident: pick it on the map
+      await page.evaluate(`window.__map.jumpTo({ center: [${lon}, ${lat}], zoom: 17.5 })`);
+      await settle(page);
+      const box = (await page.locator('.maplibregl-canvas').boundingBox())!;
+      await page.locator('.maplibregl-canvas').click({ position: { x: box.width / 2, y: box.height / 2 } });
+      const shown = (await form.getByTestId('report-point').textContent()) ?? '';
+      const [plon, plat] = shown.split(',').map((v) => Number(v.trim()));
+      expect(Math.abs(plon - lon)).toBeLessThan(0.0001);
+      expect(Math.abs(plat - lat)).toBeLessThan(0.0001);
+      // no detail panel opened underneath: the click set the point only
+      expect(await page.getByTestId('detail-panel').count()).toBe(0);
+
+      await form.getByLabel('来电人姓名 *').fill('赵先生');
+      await form.getByLabel('来电人电话').fill('13900001111');
+      await form.getByTestId('category-group').selectOption(category.split('.')[0]);
+      await form.getByTestId('category-sub').selectOption(category);
+      await form.getByLabel('标题 *').fill(`来电反映 ${original.properties.title}`);
+      await settle(page);
+      await page.screenshot({ path: `${SHOTS}/incidents-caller-form.png` });
+      await form.getByRole('button', { name: '提交上报' }).click();
+
+      const dups = page.getByTestId('duplicates');
+      await dups.waitFor({ timeout: 20_000 });
+      const row = dups.locator('li', { hasText: original.properties.code });
+      await row.getByRole('button', { name: '关联为重复' }).click();
+      await row.getByText('已关联').waitFor();
+      await page.screenshot({ path: `${SHOTS}/incidents-caller-duplicate.png` });
+
+      const code = /编号 (SJ[\d-]+)/.exec((await page.getByTestId('report-result').textContent()) ?? '')?.[1];
+      const stored = await dispatcher.get(`/api/incidents?q=${code}`);
+      const detail = await dispatcher.get(`/api/incidents/${stored.features[0].id}`);
+      expect(detail.properties).toMatchObject({
+        state: 'rejected', duplicateOf: original.id, callerName: '赵先生', callerPhone: '13900001111', source: 'hotline', category,
+      });
+    } catch (e) {
+      await page.screenshot({ path: `${SHOTS}/incidents-caller-failure.png` });
+      throw e;
+    } finally {
+      await desk.close();
+    }
+  }, 180_000);
 });

@@ -397,6 +397,7 @@ export const en: Record<MessageKey, string> = {
   'incidents.clock.overdue': 'Overdue by {span}',
   'incidents.clock.stopped': 'Resolved in time',
   'incidents.clock.lateBy': 'Resolved {span} late',
+  'incidents.span.d': '{d} d',
   'incidents.span.dh': '{d} d {h} h',
   'incidents.span.hm': '{h} h {m} min',
   'incidents.span.m': '{m} min',

@@ -395,6 +395,7 @@ export const zh = {
   'incidents.clock.overdue': '已超期 {span}',
   'incidents.clock.stopped': '按期办结',
   'incidents.clock.lateBy': '超期 {span} 办结',
+  'incidents.span.d': '{d} 天',
   'incidents.span.dh': '{d} 天 {h} 小时',
   'incidents.span.hm': '{h} 小时 {m} 分',
   'incidents.span.m': '{m} 分钟',

@@ -27,7 +27,7 @@ export function formatSpan(ms: number): string {
   const minutes = Math.max(1, Math.round(Math.abs(ms) / 60_000));
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
-  if (days) return t('incidents.span.dh', { d: days, h: hours });
+  if (days) return hours ? t('incidents.span.dh', { d: days, h: hours }) : t('incidents.span.d', { d: days });
   if (hours) return t('incidents.span.hm', { h: hours, m: minutes % 60 });
   return t('incidents.span.m', { m: minutes });
 }
