@@ -82,6 +82,8 @@ class MapController {
   #interaction: MapInteraction | null = null;
   #toggles: { v: LayerToggles; categories: SiteCategory[] } | null = null;
   #asOfAbort: AbortController | null = null;
+  /** Point layers of other features (incidents) whose features a click opens before sites, regions and grids. */
+  #clickLayers = new Map<string, (feature: MapGeoJSONFeature) => void>();
 
   attach(map: MlMap, handlers: MapHandlers, categories: SiteCategory[]): void {
     this.map = map;
@@ -390,6 +392,23 @@ class MapController {
 
   // ---- interaction ----
 
+  /** Makes a layer's features open on a click (before sites, regions and grids); returns the undo. */
+  addClickLayer(layerId: string, open: (feature: MapGeoJSONFeature) => void): () => void {
+    this.#clickLayers.set(layerId, open);
+    return () => {
+      if (this.#clickLayers.get(layerId) === open) this.#clickLayers.delete(layerId);
+    };
+  }
+
+  #clickLayerAt(point: MapMouseEvent['point']): { feature: MapGeoJSONFeature; open: (f: MapGeoJSONFeature) => void } | undefined {
+    const layers = this.#visibleLayers([...this.#clickLayers.keys()]);
+    if (!layers.length) return undefined;
+    const box: [PointLike, PointLike] = [[point.x - 6, point.y - 6], [point.x + 6, point.y + 6]];
+    const feature = this.map!.queryRenderedFeatures(box, { layers })[0];
+    const open = feature && this.#clickLayers.get(feature.layer.id);
+    return feature && open ? { feature, open } : undefined;
+  }
+
   /** Lets a feature take over clicks and hovering (null gives them back). */
   setInteraction(interaction: MapInteraction | null): void {
     this.#interaction = interaction;
@@ -444,6 +463,8 @@ class MapController {
     const h = this.#handlers;
     if (!h || !this.map) return;
     if (this.#interaction?.click(e)) return;
+    const hit = this.#clickLayerAt(e.point);
+    if (hit) return hit.open(hit.feature);
     const site = this.#siteAt(e.point);
     if (site) return h.openSite(String(site.properties.id));
     const region = this.#regionAt(e.point);
@@ -457,7 +478,7 @@ class MapController {
     this.#moveFrame = requestAnimationFrame(() => {
       if (!this.map) return;
       if (this.#interaction?.move?.(e)) return;
-      const site = this.#siteAt(e.point);
+      const site = this.#siteAt(e.point) ?? this.#clickLayerAt(e.point);
       const region = site ? null : this.#regionAt(e.point);
       const clickable = !!site || !!region || (!region && !!this.#gridAt(e.point));
       this.#setHover(region, clickable);

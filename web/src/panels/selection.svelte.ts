@@ -1,9 +1,10 @@
-/** The grid, site or person whose details are open beside the map (and highlighted on it). */
+/** The grid, site, person or incident whose details are open beside the map (and highlighted on it). */
+import { incidentsApi, type IncidentDetail } from '../incidents/incidents-api';
 import { ApiError, api } from '../lib/api';
 import type { GridDetail, SiteDetail } from '../lib/types';
 import { peopleApi, type PersonDetail } from '../people/people-api';
 
-export type SelectedKind = 'grid' | 'site' | 'person';
+export type SelectedKind = 'grid' | 'site' | 'person' | 'incident';
 export type SelectedRef = { kind: SelectedKind; id: string };
 
 class Selection {
@@ -11,6 +12,7 @@ class Selection {
   grid = $state.raw<GridDetail | null>(null);
   site = $state.raw<SiteDetail | null>(null);
   person = $state.raw<PersonDetail | null>(null);
+  incident = $state.raw<IncidentDetail | null>(null);
   loading = $state(false);
   error = $state<string | null>(null);
   #abort: AbortController | null = null;
@@ -27,15 +29,19 @@ class Selection {
       if (kind === 'grid') {
         const grid = await api.grid(ref.id, abort.signal);
         if (abort.signal.aborted) return;
-        [this.grid, this.site, this.person] = [grid, null, null];
+        [this.grid, this.site, this.person, this.incident] = [grid, null, null, null];
       } else if (kind === 'site') {
         const site = await api.site(ref.id, abort.signal);
         if (abort.signal.aborted) return;
-        [this.grid, this.site, this.person] = [null, site, null];
+        [this.grid, this.site, this.person, this.incident] = [null, site, null, null];
+      } else if (kind === 'incident') {
+        const incident = await incidentsApi.get(ref.id, abort.signal);
+        if (abort.signal.aborted) return;
+        [this.grid, this.site, this.person, this.incident] = [null, null, null, incident];
       } else {
         const person = await peopleApi.person(ref.id, abort.signal);
         if (abort.signal.aborted) return;
-        [this.grid, this.site, this.person] = [null, null, person];
+        [this.grid, this.site, this.person, this.incident] = [null, null, person, null];
       }
     } catch (e) {
       if (abort.signal.aborted) return;
@@ -43,6 +49,11 @@ class Selection {
     } finally {
       if (!abort.signal.aborted) this.loading = false;
     }
+  }
+
+  /** An incident's details as an action answered them (no reload needed). */
+  updateIncident(detail: IncidentDetail): void {
+    if (this.ref?.kind === 'incident' && this.ref.id === String(detail.id)) this.incident = detail;
   }
 
   retry(): void {
@@ -58,6 +69,7 @@ class Selection {
     this.grid = null;
     this.site = null;
     this.person = null;
+    this.incident = null;
     this.loading = false;
     this.error = null;
   }

@@ -1,6 +1,6 @@
 /** Layout state: which side panel is open, and whether we are on a phone-sized screen. */
-/** mine: a grid member's own area; people: directory and staffing; rules: the spatial rules (inspectors…). */
-export type SidebarTab = 'mine' | 'regions' | 'layers' | 'people' | 'rules';
+/** mine: a grid member's own area; people: directory and staffing; rules: the spatial rules; incidents: queue, inbox, list. */
+export type SidebarTab = 'mine' | 'regions' | 'layers' | 'people' | 'rules' | 'incidents';
 
 const PHONE_QUERY = '(max-width: 720px)';
 
@@ -36,12 +36,16 @@ class Ui {
 
 export const ui = new Ui();
 
-const TAB_LABELS = { mine: 'tab.mine', regions: 'tab.regions', layers: 'tab.layers', people: 'tab.people', rules: 'tab.rules' } as const;
-const TAB_ICONS = { mine: 'home', regions: 'region', layers: 'layers', people: 'people', rules: 'alert' } as const;
+const TAB_LABELS = { mine: 'tab.mine', regions: 'tab.regions', layers: 'tab.layers', people: 'tab.people', rules: 'tab.rules', incidents: 'tab.incidents' } as const;
+const TAB_ICONS = { mine: 'home', regions: 'region', layers: 'layers', people: 'people', rules: 'alert', incidents: 'flag' } as const;
 
-/** The side bar's tabs for a role: a grid member starts on their own area; staff get people and rules. */
+/**
+ * The side bar's tabs for a role: a grid member starts on their own area (which holds the report
+ * button); a unit's staff start on their incident inbox; centre staff get incidents, rules and people.
+ */
 export function sidebarTabs(role: string | undefined): Array<{ key: SidebarTab; label: (typeof TAB_LABELS)[SidebarTab]; icon: (typeof TAB_ICONS)[SidebarTab] }> {
   const keys: SidebarTab[] = role === 'grid_member' ? ['mine', 'regions', 'layers']
-    : role === 'unit_staff' || !role ? ['regions', 'layers'] : ['regions', 'layers', 'rules', 'people'];
+    : role === 'unit_staff' ? ['incidents', 'regions', 'layers']
+    : !role ? ['regions', 'layers'] : ['regions', 'incidents', 'layers', 'rules', 'people'];
   return keys.map((key) => ({ key, label: TAB_LABELS[key], icon: TAB_ICONS[key] }));
 }
