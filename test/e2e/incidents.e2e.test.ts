@@ -72,6 +72,10 @@ describe('an incident from report to closing', () => {
   test('member reports on a phone with a photo; dispatcher accepts and dispatches; the unit resolves; the dispatcher closes', async () => {
     const member = await apiSession('member');
     const area = await member.get('/api/me/area');
+    // the county's figures for this month before the report (the dashboard must move by this case)
+    const today = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const thisMonth = `/api/stats/incidents?groupBy=month&from=${today.slice(0, 8)}01&to=${today}`;
+    const before = (await (await apiSession('dispatcher')).get(thisMonth)).summary;
     const grid = area.grids.features[0];
     const [lon, lat] = pointOnFeature(grid).geometry.coordinates;
     const title = `E2E 冒充客服诈骗 ${Date.now()}`;
@@ -217,6 +221,17 @@ describe('an incident from report to closing', () => {
       expect(full.properties.timeline.map((e: { action: string }) => e.action)).toEqual(['report', 'photo', 'accept', 'dispatch', 'start', 'resolve', 'close']);
       expect(full.properties.photos.length).toBe(1);
       expect(full.properties.attrs).toEqual({ amount: 3000, channel: 'phone' });
+
+      // the dashboard: this month's count is one more, and the case counts as resolved
+      const after = (await (await apiSession('dispatcher')).get(thisMonth)).summary;
+      expect(after.total).toBe(before.total + 1);
+      expect(after.resolvedTotal).toBe(before.resolvedTotal + 1);
+      await dp.getByTestId('detail-panel').getByRole('button', { name: '关闭' }).click();
+      await dp.getByTestId('stats-toggle').click();
+      await dp.getByTestId('stats-period').selectOption('thisMonth');
+      await expect.poll(() => dp.getByTestId('stats-total').textContent(), { timeout: 20_000 })
+        .toBe(new Intl.NumberFormat('zh-CN').format(after.total));
+      await dp.screenshot({ path: `${SHOTS}/incidents-dashboard-after.png` });
     } catch (e) {
       await dp.screenshot({ path: `${SHOTS}/incidents-dispatcher-failure.png` });
       await up.screenshot({ path: `${SHOTS}/incidents-unit-failure.png` });

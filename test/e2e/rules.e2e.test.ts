@@ -43,7 +43,7 @@ describe('an inspector checks the 200 m rule', () => {
     await page.getByRole('button', { name: '登录', exact: true }).click();
     await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
 
-    await page.getByRole('tab', { name: '规则检查' }).click();
+    await page.getByRole('tab', { name: '规则', exact: true }).click();
     const select = page.getByTestId('rule-select');
     await select.waitFor();
     await page.waitForFunction(`document.querySelectorAll('[data-testid=rule-select] option').length > 3`, null, { timeout: 30_000 });
@@ -100,7 +100,7 @@ describe('a dispatcher turns a violation into a rectification incident', () => {
       await p.locator('#login-password').fill('demo-2026');
       await p.getByRole('button', { name: '登录', exact: true }).click();
       await p.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
-      await p.getByRole('tab', { name: '规则检查' }).click();
+      await p.getByRole('tab', { name: '规则', exact: true }).click();
       await p.waitForFunction(`document.querySelectorAll('[data-testid=rule-select] option').length > 3`, null, { timeout: 30_000 });
       const ruleId = await p.evaluate<string>(`[...document.querySelectorAll('[data-testid=rule-select] option')].find((o) => o.textContent.includes('网吧')).value`);
       await p.getByTestId('rule-select').selectOption(ruleId);

@@ -447,7 +447,7 @@ export const zh = {
   'audit.entity.user': '账号',
   'audit.entity.api_token': '接口令牌',
   // rules and site checks (issue 5)
-  'tab.rules': "规则检查",
+  'tab.rules': '规则',
   'rules.createIncident': '生成整改事件',
   'rules.incidentCreated': '已生成整改事件 {code}，将交办责任单位',
   'rules.choose': "检查规则",
