@@ -424,4 +424,7 @@ export const en: Record<MessageKey, string> = {
   'stats.state.closed': 'Closed',
   'stats.state.escalated': 'Escalated',
   'stats.state.reopened': 'Reopened',
+  // prefecture-wide accounts (scope = a 4-digit prefecture code)
+  'prefecture.level': 'Prefecture',
+  'prefecture.children': 'Counties',
 };

@@ -422,6 +422,9 @@ export const zh = {
   'stats.state.closed': '已销号',
   'stats.state.escalated': '已上报上级',
   'stats.state.reopened': '已重启',
+  // prefecture-wide accounts (scope = a 4-digit prefecture code)
+  'prefecture.level': '市',
+  'prefecture.children': '县（市、区）',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zh;
