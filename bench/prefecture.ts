@@ -19,6 +19,7 @@
  * Embedded: DATA_DIR=./data npx tsx bench/prefecture.ts (the persisted PGlite database under DATA_DIR).
  */
 import type { AddressInfo } from 'node:net';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
@@ -57,6 +58,7 @@ const headers = { cookie };
 console.log(`engine: ${engine}`);
 console.log(`data: ${totals.counties} counties, ${totals.grids.toLocaleString('en')} current grids, ${totals.sites.toLocaleString('en')} sites, `
   + `${totals.incidents.toLocaleString('en')} incidents; caller: ${username}; over HTTP at ${base}`);
+console.log(`load average at the start: ${loadavg().map((v) => v.toFixed(2)).join(', ')} (2 shared cores: well above 2, the figures are the machine's more than the code's)`);
 
 // ------------------------------------------------------------------ helpers
 
@@ -229,6 +231,6 @@ if (sections.has('load')) {
     + `${(result.throughput.average / 1024 / 1024).toFixed(1)} MB/s`);
 }
 
-console.log(`\nload average at the end: ${(await import('node:os')).loadavg().map((v) => v.toFixed(2)).join(', ')}`);
+console.log(`\nload average at the end: ${loadavg().map((v) => v.toFixed(2)).join(', ')}`);
 server.close();
 await db.close();
