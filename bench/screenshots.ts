@@ -1,8 +1,8 @@
 /**
- * Screenshots of the web map on a generated prefecture at z8 (the whole prefecture) and z14 (a
- * county seat's streets), with the time each view took to load and draw, for looking at: the map must
+ * Screenshots of the web map on a generated prefecture at z8 (the whole prefecture) and z10–z16 (a
+ * county seat), with the time each view took to load and draw, for looking at: the map must
  * stay fluid and readable with ten counties. Needs the built web app (npm run build) and a database
- * holding a generated prefecture. Writes test-results/screenshots/prefecture-z8.png and -z14.png.
+ * holding a generated prefecture. Writes test-results/screenshots/prefecture-z8.png … -z16.png.
  *
  *   DATABASE_URL=postgres://…/prefecture npx tsx bench/screenshots.ts [username]
  * (username: default `prefecture`, the prefecture-wide inspector; `inspector` shows one county)
@@ -59,7 +59,7 @@ try {
       + Object.entries(counts).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', '));
   };
   await settle('z8', `window.__map.jumpTo({ center: [${(extent.w + extent.e) / 2}, ${(extent.s + extent.n) / 2}], zoom: 8 })`);
-  await settle('z14', `window.__map.jumpTo({ center: [${seat.x}, ${seat.y}], zoom: 14 })`);
+  for (const z of [10, 12, 14, 15, 16]) await settle(`z${z}`, `window.__map.jumpTo({ center: [${seat.x}, ${seat.y}], zoom: ${z} })`);
 } finally {
   await browser.close();
   server.close();

@@ -55,8 +55,9 @@ export function scopedTransaction(owner: Kysely<Database>): MiddlewareHandler<Ap
         set_config('pingan.role', ${user.role}, true),
         set_config('pingan.scope', ${user.scopeCode}, true),
         set_config('pingan.person', ${user.personId == null ? '' : String(user.personId)}, true),
-        set_config('pingan.unit', ${user.unitId == null ? '' : String(user.unitId)}, true)`.execute(trx);
-      await sql`set local role pingan_app`.execute(trx);
+        set_config('pingan.unit', ${user.unitId == null ? '' : String(user.unitId)}, true),
+        set_config('role', 'pingan_app', true)`.execute(trx);
+      // (set_config('role', …, true) is SET LOCAL ROLE: one round trip less on every request)
       c.set('db', trx);
       await next();
     } catch (error) {

@@ -3,6 +3,7 @@ import { insertUser } from '../auth/auth.repository.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { Database } from '../db/schema.ts';
 import { DEMO_PASSWORD, isEmpty, loadDemoCounty } from '../demo/demo.seed.ts';
+import { PREFECTURE_NAMES_SETTING } from '../regions/regions.repository.ts';
 
 /**
  * A synthetic prefecture (about ten counties) for benchmarks and for trying the UI at scale, built
@@ -41,6 +42,9 @@ export interface GenerateOptions {
 }
 
 export const PREFECTURE_DEFAULTS = { counties: 9, extraSites: 50_000, extraIncidents: 219_000 } as const;
+
+/** The demo prefecture's name, under the setting that names prefectures (they have no region row). */
+export const PREFECTURE_NAME = '平安示范市';
 
 /** Accounts that see the whole prefecture (scope = the 4-digit prefecture prefix). */
 export const prefectureAccounts = { prefecture: 'inspector', 'prefecture-admin': 'admin' } as const;
@@ -285,6 +289,11 @@ async function copyCounty(db: Kysely<Database>, k: number): Promise<Record<strin
 
 /** Prefecture-wide accounts (scope 9901) beside the demo accounts, with the demo password. */
 async function ensurePrefectureAccounts(db: Kysely<Database>) {
+  // the prefecture has no region row (regions are county, township, village): its name is a setting
+  await sql`insert into settings (key, value, description)
+    values (${PREFECTURE_NAMES_SETTING}, ${JSON.stringify({ [DEMO_COUNTY.slice(0, 4)]: PREFECTURE_NAME })}::jsonb,
+      'Names of prefectures (4-digit scope codes), shown as the root of a prefecture-wide account')
+    on conflict (key) do nothing`.execute(db);
   const demoAdmin = await db.selectFrom('users').select('id').where('username', '=', 'admin').executeTakeFirst();
   if (!demoAdmin) return;
   const passwordHash = await hashPassword(DEMO_PASSWORD);

@@ -7,6 +7,14 @@ export function regionCodeOfScope(prefix: string): string {
   return prefix.padEnd(12, '0');
 }
 
+/**
+ * A prefecture (地级市) is a 4-digit prefix of its counties' codes. It has no row in `regions`
+ * (levels are county, township, village): a prefecture-wide account's root is the list of its
+ * counties, and its detail is put together from them. Its name is the setting below, keyed by code.
+ */
+export const PREFECTURE_NAMES_SETTING = 'regions.prefectureNames';
+export const isPrefectureCode = (code: string) => /^\d{4}$/.test(code);
+
 export interface RegionFilter {
   parent?: string;
   level?: 'county' | 'township' | 'village';
@@ -36,7 +44,10 @@ export async function listRegions(db: Kysely<Database>, filter: RegionFilter, sc
   let query = baseQuery(db)
     .select(filter.geometry ? sql<any>`ST_AsGeoJSON(${boundaryOrDerived}, 7)::json`.as('geometry') : sql<null>`null`.as('geometry'))
     .orderBy('r.code');
-  if (filter.parent) query = query.where('r.parentCode', '=', filter.parent);
+  if (filter.parent && isPrefectureCode(filter.parent)) {
+    // a prefecture's children: its counties
+    query = query.where('r.level', '=', 'county').where(inSubtree('r.code', filter.parent));
+  } else if (filter.parent) query = query.where('r.parentCode', '=', filter.parent);
   if (filter.level) query = query.where('r.level', '=', filter.level);
   if (filter.within) {
     const prefix = await regionPrefix(db, filter.within);
@@ -44,7 +55,10 @@ export async function listRegions(db: Kysely<Database>, filter: RegionFilter, sc
     query = query.where(inSubtree('r.code', prefix));
   }
   if (!filter.parent && !filter.level && !filter.within) {
-    query = query.where('r.code', '=', regionCodeOfScope(scopeCode));
+    // the caller's scope root: one region, or a prefecture's counties
+    query = isPrefectureCode(scopeCode)
+      ? query.where('r.level', '=', 'county').where(inSubtree('r.code', scopeCode))
+      : query.where('r.code', '=', regionCodeOfScope(scopeCode));
   }
   return query.execute();
 }
@@ -71,6 +85,27 @@ export async function getRegion(db: Kysely<Database>, code: string) {
   const stats = await regionStats(db, region.prefix);
   const { prefix: _prefix, ...rest } = region;
   return { ...rest, ancestors, stats };
+}
+
+/**
+ * A prefecture as a region: its counties' extent, no boundary (the counties draw it), no ancestors,
+ * totals over its subtree. Undefined when the caller sees none of its counties.
+ */
+export async function getPrefecture(db: Kysely<Database>, code: string) {
+  const { rows: [row] } = await sql<{ childCount: number; bbox: number[] | null; name: string | null }>`
+    select count(*)::int as "childCount",
+      case when count(*) > 0 then array[ST_XMin(ST_Extent(r.boundary)), ST_YMin(ST_Extent(r.boundary)),
+        ST_XMax(ST_Extent(r.boundary)), ST_YMax(ST_Extent(r.boundary))] end as bbox,
+      (select s.value ->> ${code} from settings s where s.key = ${PREFECTURE_NAMES_SETTING}) as name
+    from regions r
+    where r.level = 'county' and ${inSubtree('r.code', code)}`.execute(db);
+  if (!row || row.childCount === 0) return undefined;
+  const stats = await regionStats(db, code);
+  return {
+    code, name: row.name ?? code, level: 'prefecture' as const, parentCode: null, urban: false,
+    boundaryDerived: false, childCount: row.childCount, bbox: row.bbox?.every((v) => v != null) ? row.bbox.map(Number) : null,
+    geometry: null, ancestors: [] as { code: string; name: string; level: 'county' | 'township' | 'village' }[], stats,
+  };
 }
 
 async function regionStats(db: Kysely<Database>, prefix: string) {

@@ -3,15 +3,19 @@ import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { notFound } from '../http/problem.ts';
 import { RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
-import { getRegion, listRegions } from './regions.repository.ts';
+import { getPrefecture, getRegion, isPrefectureCode, listRegions } from './regions.repository.ts';
 
 const Level = z.enum(['county', 'township', 'village']);
+/** A 12-digit region code, or a 4-digit prefecture code (whose children are its counties). */
+const RegionOrPrefectureCode = z.string().regex(/^(\d{4}|\d{12})$/, 'a 12-digit region code or a 4-digit prefecture code')
+  .openapi({ example: '990101001000' });
 const RegionProperties = z.object({
   code: z.string(), name: z.string(), level: Level, parentCode: z.string().nullable(), urban: z.boolean(),
   childCount: z.number().int(), boundaryDerived: z.boolean(),
 });
 const RegionCollection = featureCollection('RegionCollection', RegionProperties);
 const RegionDetail = feature('RegionDetail', RegionProperties.extend({
+  level: z.enum(['prefecture', 'county', 'township', 'village']),
   bbox: z.array(z.number()).length(4).nullable(),
   ancestors: z.array(z.object({ code: z.string(), name: z.string(), level: Level })),
   stats: z.object({
@@ -26,8 +30,9 @@ export function regionRoutes() {
   app.openapi(createRoute({
     method: 'get', path: '/', tags: ['regions'],
     summary: 'Regions as a FeatureCollection: children of `parent`, a `level` within a subtree, or the caller\'s scope root',
+    description: 'The scope root of a prefecture-wide account (4-digit scope) is its counties; `parent` may be a 4-digit prefecture code, whose children are its counties.',
     request: { query: z.object({
-      parent: RegionCode.optional(), level: Level.optional(), within: RegionCode.optional(),
+      parent: RegionOrPrefectureCode.optional(), level: Level.optional(), within: RegionCode.optional(),
       geometry: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
     }) },
     responses: { 200: { description: 'Regions', content: { 'application/json': { schema: RegionCollection } } }, ...problemResponses, ...notFoundResponse },
@@ -39,10 +44,14 @@ export function regionRoutes() {
 
   app.openapi(createRoute({
     method: 'get', path: '/{code}', tags: ['regions'], summary: 'One region with its boundary (derived from its grids when it has none), ancestors and totals',
-    request: { params: z.object({ code: RegionCode }) },
+    description: 'A 4-digit prefecture code gives the prefecture (level `prefecture`, no boundary: the bbox of its counties, totals over them).',
+    request: { params: z.object({ code: RegionOrPrefectureCode }) },
     responses: { 200: { description: 'Region', content: { 'application/json': { schema: RegionDetail } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
-    const region = await getRegion(c.get('db'), c.req.valid('param').code);
+    const { code } = c.req.valid('param');
+    // a prefecture is a region only for those whose scope covers it (a county's staff never see one)
+    const region = !isPrefectureCode(code) ? await getRegion(c.get('db'), code)
+      : code.startsWith(c.get('user')!.scopeCode) ? await getPrefecture(c.get('db'), code) : undefined;
     if (!region) throw notFound('region');
     return c.json(toFeature(region) as z.infer<typeof RegionDetail>, 200);
   });

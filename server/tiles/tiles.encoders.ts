@@ -4,7 +4,7 @@ import type { Feature, Geometry } from 'geojson';
 import { type Kysely, sql } from 'kysely';
 import type { DbKind } from '../db/connection.ts';
 import type { Database } from '../db/schema.ts';
-import { BUFFER, EXTENT, LAYER_PROPERTIES, type TileAddress, tileSource } from './tiles.layers.ts';
+import { BUFFER, EXTENT, type TileAddress, layerProperties, tileSource } from './tiles.layers.ts';
 
 /**
  * One tile interface, two encoders over the same SQL source (tiles.layers.ts):
@@ -26,13 +26,15 @@ export const postgisEncoder: TileEncoder = {
     const source = tileSource(tile);
     if (!source) return empty;
     const { layer, z, x, y } = tile;
-    const columns = sql.raw(LAYER_PROPERTIES[layer].map((p) => `src."${p}"`).join(', '));
-    // fid is named as the feature id, so ST_AsMVT keeps it out of the properties
+    const columns = sql.raw(layerProperties(layer, z).map((p) => `src."${p}"`).join(', '));
+    // fid is named as the feature id, so ST_AsMVT keeps it out of the properties. `offset 0` keeps
+    // the null test from being pushed down, which made PostgreSQL compute ST_AsMVTGeom twice.
     const { rows } = await sql<{ mvt: Uint8Array | null }>`
       select ST_AsMVT(t, ${layer}::text, ${EXTENT}::int, 'geom', 'fid') as mvt from (
         select src.fid, ${columns},
           ST_AsMVTGeom(src.g, ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int)::box2d, ${EXTENT}::int, ${BUFFER}::int, true) as geom
         from (${source}) src
+        offset 0
       ) t
       where t.geom is not null`.execute(db);
     const mvt = rows[0]?.mvt;
@@ -52,7 +54,7 @@ export const jsEncoder: TileEncoder = {
     const source = tileSource(tile);
     if (!source) return empty;
     const { layer, z, x, y } = tile;
-    const properties = LAYER_PROPERTIES[layer];
+    const properties = layerProperties(layer, z);
     const columns = sql.raw(properties.map((p) => `src."${p}"`).join(', '));
     // enough decimals for a tenth of a tile unit at this zoom (6 at z8, 9 at z22)
     const digits = Math.max(6, Math.ceil(Math.log10((2 ** z * EXTENT * 10) / 360)));

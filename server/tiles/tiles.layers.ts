@@ -29,8 +29,15 @@ export const ZOOMS = {
    * the web map opens a county at z≈10.2 and shows its grids there (a z10 tile holds ≤ ~2,500).
    */
   grids: 10,
-  /** Sites start here, with the important categories only... */
+  /**
+   * Below this zoom a grid tile is an overview (a county or a prefecture in view, ~1,500 grids per
+   * tile): only what the map draws there (id, code for the tint, layer), no label points.
+   */
+  gridDetails: 12,
+  /** Sites start here, as points, with the few categories that matter at a prefecture's scale... */
   sites: 8,
+  /** ...the important categories (as their shapes) from here... */
+  importantSites: 10,
   /** ...and every category from here. */
   allSites: 14,
   /** Open incidents from here. */
@@ -39,18 +46,29 @@ export const ZOOMS = {
 
 /** The categories worth drawing when the whole county is in view. */
 export const IMPORTANT_SITE_CATEGORIES = ['school', 'kindergarten', 'water', 'hospital'];
+/** The categories drawn (as points) when a whole prefecture is in view: campuses, a few per township. */
+export const OVERVIEW_SITE_CATEGORIES = ['school', 'kindergarten'];
 /** Incident states that no longer need attention; everything else is drawn. */
 export const FINISHED_INCIDENT_STATES = ['closed', 'rejected'];
 
 /** Property names per layer, in the order they are selected (MVT property keys, camelCase). */
 export const LAYER_PROPERTIES: Record<TileLayer, readonly string[]> = {
-  regions: ['code', 'name', 'level'],
+  // parentCode: what a click on the map opens; label: this tile holds the region's label point
+  regions: ['code', 'name', 'level', 'parentCode', 'label'],
   // label: this tile holds the grid's label point, so a map labels a grid cut by tile edges once
   grids: ['id', 'code', 'name', 'layer', 'villageCode', 'households', 'population', 'label'],
   // label: as for grids, where a polygon site's symbol goes (points: inside this tile, not its buffer)
   sites: ['id', 'category', 'name', 'label'],
   incidents: ['id', 'code', 'category', 'state', 'level', 'priority'],
 };
+
+/** Grid properties in overview tiles (below ZOOMS.gridDetails). */
+export const OVERVIEW_GRID_PROPERTIES = ['id', 'code', 'layer'] as const;
+
+/** The properties a layer's features carry at zoom z. */
+export function layerProperties(layer: TileLayer, z: number): readonly string[] {
+  return layer === 'grids' && z < ZOOMS.gridDetails ? OVERVIEW_GRID_PROPERTIES : LAYER_PROPERTIES[layer];
+}
 
 export interface TileAddress {
   layer: TileLayer;
@@ -121,13 +139,20 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
       const levels = z >= ZOOMS.villages ? ['county', 'township', 'village']
         : z >= ZOOMS.townships ? ['county', 'township'] : ['county'];
       // county first, villages last: later features draw on top
-      return wrap(sql`select r.code::bigint as fid, r.code, r.name, r.level, ${area('r.boundary')} as g
+      return wrap(sql`select r.code::bigint as fid, r.code, r.name, r.level, r.parent_code as "parentCode",
+          ${inTile('ST_PointOnSurface(r.boundary)')} as label, ${area('r.boundary')} as g
         from regions r
         where ${near('r.boundary')} and r.level = any(${levels}::text[])
         order by array_position(array['county', 'township', 'village'], r.level), r.code`);
     }
     case 'grids': {
       if (z < ZOOMS.grids) return null;
+      if (z < ZOOMS.gridDetails) {
+        return wrap(sql`select g.id as fid, g.id, g.code, l.kind as layer, ${area('g.geom')} as g
+          from grids g join grid_layers l on l.id = g.layer_id
+          where ${near('g.geom')} and g.valid_to is null
+          order by l.kind, g.code`);
+      }
       return wrap(sql`select g.id as fid, g.id, g.code, g.name, l.kind as layer, g.village_code as "villageCode",
           g.households, g.population, ${inTile('p.p')} as label,
           ${area('g.geom')} as g
@@ -138,6 +163,14 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
     }
     case 'sites': {
       if (z < ZOOMS.sites) return null;
+      if (z < ZOOMS.importantSites) {
+        // an overview: campuses as points (where their symbol goes), each in the one tile holding it
+        return wrap(sql`select s.id as fid, s.id, s.category, s.name, true as label, ST_Transform(m.p, 3857) as g
+          from sites s
+          cross join lateral (select ST_PointOnSurface(s.geom) as p) m
+          where ${near('s.geom')} and s.category = any(${OVERVIEW_SITE_CATEGORIES}::text[]) and ${inTile('m.p')}
+          order by s.id`);
+      }
       const categoryFilter = z >= ZOOMS.allSites ? sql`true` : sql`s.category = any(${IMPORTANT_SITE_CATEGORIES}::text[])`;
       const small = SITE_POINT_UNITS * tileUnit(z);
       // a campus a few pixels wide reads better as a point than as a speck; its point is the same in

@@ -92,6 +92,36 @@ describe('generate --scale prefecture', () => {
     expect(regions.features.map((f: any) => f.properties.code).sort()).toEqual(['990101000000', '990102000000']);
   });
 
+  it('starts a prefecture account at its counties: the root list, the prefecture itself and its children', async () => {
+    const cookie = await t.login('prefecture');
+    const root = (await t.get('/api/regions', cookie)).body;
+    expect(root.features.map((f: any) => [f.properties.code, f.properties.level])).toEqual([['990101000000', 'county'], ['990102000000', 'county']]);
+    expect(root.features.every((f: any) => f.geometry?.type === 'MultiPolygon')).toBe(true);
+
+    const { status, body } = await t.get('/api/regions/9901', cookie);
+    expect(status).toBe(200);
+    expect(body.geometry).toBeNull();
+    expect(body.properties).toMatchObject({ code: '9901', name: '平安示范市', level: 'prefecture', parentCode: null, childCount: 2, ancestors: [] });
+    const county = (await t.get('/api/regions/990101000000', cookie)).body.properties;
+    expect(body.properties.stats.townships).toBe(2 * county.stats.townships);
+    expect(body.properties.stats.grids).toBe(2 * county.stats.grids);
+    // the counties' extent: the demo county's west edge to the second county's east edge
+    const second = (await t.get('/api/regions/990102000000', cookie)).body.properties;
+    expect(body.properties.bbox[0]).toBeCloseTo(county.bbox[0], 6);
+    expect(body.properties.bbox[2]).toBeCloseTo(second.bbox[2], 6);
+
+    const children = (await t.get('/api/regions?parent=9901&geometry=false', cookie)).body;
+    expect(children.features.map((f: any) => f.properties.code)).toEqual(['990101000000', '990102000000']);
+    expect(children.features.every((f: any) => f.geometry === null && f.properties.childCount > 0)).toBe(true);
+
+    // a county's staff have no prefecture; a malformed code is a 400
+    const inspector = await t.login('inspector');
+    expect((await t.get('/api/regions/9901', inspector)).status).toBe(404);
+    expect((await t.get('/api/regions', inspector)).body.features.map((f: any) => f.properties.code)).toEqual(['990101000000']);
+    expect((await t.get('/api/regions/99011', cookie)).status).toBe(400);
+    expect((await t.get('/api/regions/9902', cookie)).status).toBe(404);
+  });
+
   it('refuses a database without the demo county', async () => {
     await expect(generatePrefecture(t.db.kysely, { counties: 10 })).rejects.toThrow(/counties must be from 1 to 9/);
   });

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoders } from '../../server/tiles/tiles.encoders.ts';
-import { IMPORTANT_SITE_CATEGORIES, LAYER_PROPERTIES, TILE_LAYERS, type TileLayer, lonLatBounds } from '../../server/tiles/tiles.layers.ts';
+import { IMPORTANT_SITE_CATEGORIES, LAYER_PROPERTIES, OVERVIEW_GRID_PROPERTIES, OVERVIEW_SITE_CATEGORIES, TILE_LAYERS, type TileLayer, lonLatBounds } from '../../server/tiles/tiles.layers.ts';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
 let t: TestContext;
@@ -124,14 +124,41 @@ describe('vector tiles', () => {
     expect(regions.filter((f) => f.properties.level === 'township').length).toBeGreaterThanOrEqual(15);
     const county = regions.find((f) => f.properties.level === 'county')!;
     expect(county.id).toBe(990101000000);
-    expect(county.properties).toEqual({ code: '990101000000', name: '平安示范县', level: 'county' });
+    expect(county.properties).toMatchObject({ code: '990101000000', name: '平安示范县', level: 'county' });
+    // (a county has no parent: MVT leaves null properties out)
+    expect(Object.keys(county.properties).sort()).toEqual(LAYER_PROPERTIES.regions.filter((p) => p !== 'parentCode').sort());
+    // what a click opens: townships name their county; each region is labelled in one tile at most
+    const townships = regions.filter((f) => f.properties.level === 'township');
+    expect(townships.every((f) => f.properties.parentCode === '990101000000')).toBe(true);
+    expect(townships.filter((f) => f.properties.label === true).length).toBeGreaterThan(townships.length / 2);
 
     const z10 = await tileFeatures('regions', tileAt(seat, 10));
     expect(z10.some((f) => f.properties.level === 'village')).toBe(true);
   });
 
+  it('below z12 grid tiles are an overview: what the map draws there, no names or label points', async () => {
+    const overview = await tileFeatures('grids', tileAt(seat, 10));
+    expect(overview.length).toBeGreaterThan(500);
+    for (const f of overview) expect(Object.keys(f.properties).sort()).toEqual([...OVERVIEW_GRID_PROPERTIES].sort());
+    expect(overview.every((f) => f.id === f.properties.id && /^\d{15}$/.test(String(f.properties.code)))).toBe(true);
+    const details = await tileFeatures('grids', tileAt(seat, 12));
+    expect(Object.keys(details[0].properties).sort()).toEqual([...LAYER_PROPERTIES.grids].sort());
+  });
+
+  it('sites below z10: schools and kindergartens as points, each in one tile only', async () => {
+    const tile = tileAt(seat, 8);
+    const low = await tileFeatures('sites', tile);
+    expect(low.length).toBeGreaterThan(20);
+    expect(low.every((f) => OVERVIEW_SITE_CATEGORIES.includes(String(f.properties.category)) && f.type === 1)).toBe(true);
+    const [w, s, e, n0] = lonLatBounds(...tile);
+    const { rows: [{ n }] } = await sql<{ n: number }>`select count(*)::int as n from sites, ST_PointOnSurface(geom) p
+      where category = any(${OVERVIEW_SITE_CATEGORIES}::text[]) and ST_X(p) >= ${w} and ST_X(p) < ${e} and ST_Y(p) > ${s} and ST_Y(p) <= ${n0}`.execute(t.db.kysely);
+    expect(low.length).toBe(n);
+  });
+
   it('sites: the important categories at low zoom, every category from z14; small campuses become points', async () => {
     const low = await tileFeatures('sites', tileAt(seat, 10));
+    expect(low.some((f) => f.properties.category === 'water')).toBe(true);
     expect(low.length).toBeGreaterThan(0);
     expect(low.every((f) => IMPORTANT_SITE_CATEGORIES.includes(String(f.properties.category)))).toBe(true);
     for (const f of low) expect(Object.keys(f.properties).sort()).toEqual(['category', 'id', 'label', 'name']);

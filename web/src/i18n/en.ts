@@ -610,4 +610,7 @@ export const en: Record<MessageKey, string> = {
   'incidents.form.linked': 'Linked',
   'incidents.form.openDetail': 'Open the incident',
   'incidents.form.again': 'Report another',
+  // prefecture-wide accounts (scope = a 4-digit prefecture code)
+  'prefecture.level': 'Prefecture',
+  'prefecture.children': 'Counties',
 };

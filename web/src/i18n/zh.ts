@@ -608,6 +608,9 @@ export const zh = {
   'incidents.form.linked': '已关联',
   'incidents.form.openDetail': '查看事件',
   'incidents.form.again': '继续上报',
+  // prefecture-wide accounts (scope = a 4-digit prefecture code)
+  'prefecture.level': '市',
+  'prefecture.children': '县（市、区）',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zh;

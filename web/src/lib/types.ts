@@ -28,7 +28,8 @@ export interface User {
   scopeName: string;
 }
 
-export type RegionLevel = 'county' | 'township' | 'village';
+/** `prefecture`: a 4-digit scope above the counties (no region row; its children are its counties). */
+export type RegionLevel = 'prefecture' | 'county' | 'township' | 'village';
 
 export interface RegionProps {
   code: string;

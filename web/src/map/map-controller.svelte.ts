@@ -126,6 +126,14 @@ class MapController {
     this.loading = true;
     this.error = null;
     try {
+      if (scope.level === 'prefecture') {
+        // every boundary comes as tiles (style option regionTiles): nothing to load up front
+        this.#regions = new Map();
+        map.once('idle', () => {
+          document.body.dataset.mapIdle = '1';
+        });
+        return;
+      }
       const below: RegionLevel[] =
         scope.level === 'county' ? ['township', 'village'] : scope.level === 'township' ? ['village'] : [];
       const [root, ...levels] = await Promise.all([
@@ -153,6 +161,7 @@ class MapController {
   }
 
   #setRegions(features: RegionFeature[]): void {
+    if (this.map?.getSource(SOURCES.regions)?.type !== 'geojson') return;
     const fc = { type: 'FeatureCollection', features } as FeatureCollection<Geometry | null, RegionFeature['properties']>;
     this.#source(SOURCES.regions)?.setData({
       type: 'FeatureCollection',
@@ -261,7 +270,7 @@ class MapController {
     show([AS_OF_LAYERS.label], past && v.comprehensive && v.labels);
     // Unknown categories (none loaded) stay visible; otherwise only those of switched-on groups.
     const visible = categories.length ? categories.filter((c) => v.siteGroups[groupOf(c.code)] !== false).map((c) => c.code) : null;
-    for (const [id, kind] of SITE_LAYERS) map.setFilter(id, siteFilter(GEOMETRY_TYPES[kind], visible));
+    for (const [id, kind, extra] of SITE_LAYERS) map.setFilter(id, siteFilter(GEOMETRY_TYPES[kind], visible, extra));
   }
 
   /** Adds the chosen raster base map under our data, or removes it ("none" makes no request). */
@@ -426,6 +435,8 @@ class MapController {
       const other = props.find((p) => p.level === 'village' && p.code !== current.code);
       return other?.code ?? null;
     }
+    // a prefecture's children are its counties (drawn from tiles, where counties are clickable)
+    if (current?.level === 'prefecture') return props.find((p) => p.level === 'county')?.code ?? null;
     const child = props.find((p) => p.parentCode === current?.code);
     if (child) return child.code;
     return props.find((p) => p.level === 'township' && p.code !== current?.code)?.code ?? null;
@@ -443,7 +454,7 @@ class MapController {
       [point.x - 6, point.y - 6],
       [point.x + 6, point.y + 6],
     ];
-    const icons = this.#visibleLayers(['sites-point']);
+    const icons = this.#visibleLayers(['sites-point', 'sites-dot-minor', 'sites-dot']);
     const hit = icons.length ? map.queryRenderedFeatures(box, { layers: icons })[0] : undefined;
     if (hit) return hit;
     const shapes = this.#visibleLayers(['sites-line', 'sites-polygon']);

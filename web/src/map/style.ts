@@ -2,8 +2,9 @@
  * The offline map style: a plain background, then the platform's own data. No source in it points
  * anywhere but this origin (glyphs, vector tiles) or in-memory GeoJSON, so "no base map" makes no
  * external request. Grids and sites, the large layers, come as vector tiles (/tiles, filtered by the
- * caller's scope on the server); region boundaries stay GeoJSON (a few hundred features, also used to
- * navigate).
+ * caller's scope on the server); region boundaries stay GeoJSON for a county's staff (a few hundred
+ * features, also used to navigate) and come as tiles too for a prefecture (`regionTiles`: thousands of
+ * villages would make the first screen heavy).
  * Layer ids are stable: tests and other features refer to them.
  */
 import type { FeatureCollection } from 'geojson';
@@ -23,8 +24,13 @@ export const MINOR_SITE_CATEGORIES = ['rental_housing', 'camera', 'patrol_point'
 
 /** Below this zoom a click on the map opens the region under it; above, the grid or site. */
 export const REGION_CLICK_MAX_ZOOM = 13;
-/** Sites are fetched for the viewport and drawn from this zoom on. */
+/** Site symbols are drawn from this zoom on (below, schools and kindergartens as dots). */
 export const SITES_MIN_ZOOM = 12;
+/** Schools and kindergartens as dots from here to SITES_MIN_ZOOM (the server's overview tiles). */
+export const SITE_DOTS_MIN_ZOOM = 8;
+export const OVERVIEW_SITE_CATEGORIES = ['school', 'kindergarten'];
+/** Minor categories are small dots below this zoom, icons (that give way to each other) from it. */
+export const MINOR_ICONS_MIN_ZOOM = 15;
 
 /** Light tints for comprehensive grids; neighbours get different ones (see assignTints). */
 export const GRID_TINTS = ['#cfe2f5', '#d3ecd9', '#f5e6c3', '#f1d8e4', '#dad9f3', '#cbebe6'];
@@ -59,7 +65,9 @@ export const TILE_SOURCES = {
   // the server puts grids into tiles from z10 (the county overview), sites from z8 (important
   // categories; every category from z14). Past maxzoom MapLibre overzooms: nothing changes there.
   grids: { layer: 'grids', minzoom: 10, maxzoom: 16 },
-  sites: { layer: 'sites', minzoom: SITES_MIN_ZOOM, maxzoom: 16 },
+  sites: { layer: 'sites', minzoom: SITE_DOTS_MIN_ZOOM, maxzoom: 16 },
+  // county and township outlines at every zoom, villages from z10 (prefecture scope only)
+  regions: { layer: 'regions', minzoom: 5, maxzoom: 14 },
 } as const;
 
 export function tileUrl(origin: string, layer: string, version = 0): string {
@@ -77,14 +85,20 @@ export const LAYER_GROUPS = {
   ],
   comprehensive: ['grids-fill', 'grids-line'],
   dedicated: ['grids-dedicated-fill', 'grids-dedicated-line'],
-  labels: ['regions-township-label', 'regions-village-label', 'grids-label', 'sites-label'],
+  labels: ['regions-county-label', 'regions-township-label', 'regions-village-label', 'grids-label', 'sites-label'],
 } as const;
 
-/** Layers whose filter carries the visible site categories, with the geometry types each draws. */
-export const SITE_LAYERS: Array<[string, keyof typeof GEOMETRY_TYPES]> = [
+const isMinor = ['in', ['get', 'category'], ['literal', MINOR_SITE_CATEGORIES]];
+/**
+ * Layers whose filter carries the visible site categories, with the geometry types each draws and
+ * what else the layer requires of a feature.
+ */
+export const SITE_LAYERS: Array<[string, keyof typeof GEOMETRY_TYPES, unknown?]> = [
   ['sites-polygon', 'polygon'],
   ['sites-polygon-outline', 'polygon'],
   ['sites-line', 'line'],
+  ['sites-dot', 'point', ['in', ['get', 'category'], ['literal', OVERVIEW_SITE_CATEGORIES]]],
+  ['sites-dot-minor', 'point', isMinor],
   ['sites-point', 'marker'],
   ['sites-label', 'marker'],
 ];
@@ -117,11 +131,17 @@ export const GEOMETRY_TYPES = {
  * include points) only where the server put the site's label point: a polygon cut by tile edges is
  * in several tiles but gets one symbol.
  */
-export function siteFilter(types: string[], categories: string[] | null) {
+export function siteFilter(types: string[], categories: string[] | null, extra?: unknown) {
   const geom = types.includes('Point')
     ? ['all', ['in', ['geometry-type'], ['literal', types]], ['==', ['get', 'label'], true]]
     : ['in', ['geometry-type'], ['literal', types]];
-  return expr(categories ? ['all', geom, ['in', ['get', 'category'], ['literal', categories]]] : geom);
+  const parts = [geom, ...(categories ? [['in', ['get', 'category'], ['literal', categories]]] : []), ...(extra ? [extra] : [])];
+  return expr(parts.length === 1 ? geom : ['all', ...parts]);
+}
+
+/** Options of the style: `regionTiles` draws every region boundary from vector tiles (a prefecture). */
+export interface StyleOptions {
+  regionTiles?: boolean;
 }
 
 const byLevel = (level: string) => expr(['==', ['get', 'level'], level]);
@@ -140,14 +160,21 @@ const siteTiles = { source: SOURCES.sites, 'source-layer': TILE_SOURCES.sites.la
 export const NOTHING = expr(['==', ['get', 'id'], '__none__']);
 
 /** The complete default style. `origin` is this page's origin, where the glyphs are served. */
-export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpecification {
+export function buildStyle(origin: string, categories: SiteCategory[], options: StyleOptions = {}): StyleSpecification {
   const siteColor = categoryColor(categories);
+  const tiled = !!options.regionTiles;
+  // region layers read the GeoJSON sources, or (tiled) the regions tile layer, labelled in the one
+  // tile that holds a region's label point
+  const regionSource = tiled ? { source: SOURCES.regions, 'source-layer': TILE_SOURCES.regions.layer } : { source: SOURCES.regions };
+  const labelSource = (level: string) => tiled
+    ? { ...regionSource, filter: expr(['all', byLevel(level), ['==', ['get', 'label'], true]]) }
+    : { source: SOURCES.regionLabels, filter: byLevel(level) };
   const layers: LayerSpecification[] = [
     { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
     {
       id: 'regions-county-fill',
       type: 'fill',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: byLevel('county'),
       paint: { 'fill-color': COLORS.county, 'fill-opacity': 1 },
     },
@@ -231,7 +258,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-village-line',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: byLevel('village'),
       layout: { 'line-join': 'round' },
       paint: {
@@ -244,7 +271,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-township-casing',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: byLevel('township'),
       layout: { 'line-join': 'round' },
       paint: {
@@ -256,7 +283,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-township-line',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: byLevel('township'),
       layout: { 'line-join': 'round' },
       paint: {
@@ -267,7 +294,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-county-casing',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: byLevel('county'),
       layout: { 'line-join': 'round' },
       paint: { 'line-color': COLORS.current, 'line-width': 8, 'line-opacity': 0.12 },
@@ -275,7 +302,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-county-line',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: byLevel('county'),
       layout: { 'line-join': 'round' },
       paint: { 'line-color': COLORS.countyLine, 'line-width': 2.4 },
@@ -284,14 +311,14 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
       // Invisible: what a click at low zoom hits to open a township or village.
       id: 'regions-fill',
       type: 'fill',
-      source: SOURCES.regions,
-      filter: expr(['in', ['get', 'level'], ['literal', ['township', 'village']]]),
+      ...regionSource,
+      filter: expr(['in', ['get', 'level'], ['literal', tiled ? ['county', 'township', 'village'] : ['township', 'village']]]),
       paint: { 'fill-color': '#000000', 'fill-opacity': 0 },
     },
     {
       id: 'regions-hover-line',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: expr(['==', ['get', 'code'], '__none__']),
       layout: { 'line-join': 'round' },
       paint: { 'line-color': COLORS.hover, 'line-width': 2.5, 'line-opacity': 0.7 },
@@ -299,7 +326,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-current-casing',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: expr(['==', ['get', 'code'], '__none__']),
       layout: { 'line-join': 'round' },
       paint: { 'line-color': COLORS.current, 'line-width': 9, 'line-opacity': 0.14 },
@@ -307,7 +334,7 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-current-line',
       type: 'line',
-      source: SOURCES.regions,
+      ...regionSource,
       filter: expr(['==', ['get', 'code'], '__none__']),
       layout: { 'line-join': 'round' },
       paint: { 'line-color': COLORS.current, 'line-width': 3.2 },
@@ -357,17 +384,53 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
       },
     },
     {
-      // Below the labels: symbols are always drawn (and never hide a label); labels keep their halo over them.
+      // the overview: schools and kindergartens as dots, before their symbols take over
+      id: 'sites-dot',
+      type: 'circle',
+      ...siteTiles,
+      minzoom: SITE_DOTS_MIN_ZOOM,
+      maxzoom: SITES_MIN_ZOOM,
+      filter: siteFilter(GEOMETRY_TYPES.point, null, SITE_LAYERS[3][2]),
+      paint: {
+        'circle-radius': expr(['interpolate', ['linear'], ['zoom'], 8, 1.8, 11, 3]),
+        'circle-color': siteColor,
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': expr(['interpolate', ['linear'], ['zoom'], 8, 0.5, 11, 1]),
+      },
+    },
+    {
+      // minor categories (rental rooms, cameras…) as small dots; their icons come at MINOR_ICONS_MIN_ZOOM
+      id: 'sites-dot-minor',
+      type: 'circle',
+      ...siteTiles,
+      minzoom: 14,
+      filter: siteFilter(GEOMETRY_TYPES.point, null, isMinor),
+      paint: {
+        'circle-radius': expr(['interpolate', ['linear'], ['zoom'], 14, 2, 17, 3.5]),
+        'circle-color': siteColor,
+        'circle-opacity': 0.85,
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 0.8,
+      },
+    },
+    {
+      // Below the labels: labels keep their halo over symbols.
       id: 'sites-point',
       type: 'symbol',
       ...siteTiles,
       minzoom: SITES_MIN_ZOOM,
       filter: siteFilter(GEOMETRY_TYPES.marker, null),
       layout: {
-        'icon-image': expr(['concat', 'site-', ['get', 'category']]),
+        // minor categories (thousands in a town) are dots until MINOR_ICONS_MIN_ZOOM
+        'icon-image': expr(['step', ['zoom'],
+          ['case', isMinor, '', ['concat', 'site-', ['get', 'category']]],
+          MINOR_ICONS_MIN_ZOOM, ['concat', 'site-', ['get', 'category']]]),
         'icon-size': expr(['interpolate', ['linear'], ['zoom'], 12, 0.6, 15, 0.85, 17, 1]),
-        'icon-allow-overlap': true,
-        'icon-ignore-placement': true,
+        // icons give way to each other (and labels to them), the important categories first; a
+        // hidden minor site is still a dot underneath
+        'icon-allow-overlap': false,
+        'icon-padding': 1,
+        'symbol-sort-key': expr(['case', ['in', ['get', 'category'], ['literal', ['school', 'kindergarten', 'water', 'hospital']]], 0, isMinor, 2, 1]),
       },
     },
     {
@@ -428,10 +491,9 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-village-label',
       type: 'symbol',
-      source: SOURCES.regionLabels,
+      ...labelSource('village'),
       minzoom: 11,
       maxzoom: 16,
-      filter: byLevel('village'),
       layout: {
         'text-field': ['get', 'name'],
         'text-font': FONT_REGULAR,
@@ -449,10 +511,9 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
     {
       id: 'regions-township-label',
       type: 'symbol',
-      source: SOURCES.regionLabels,
+      ...labelSource('township'),
       minzoom: 8,
       maxzoom: 13,
-      filter: byLevel('township'),
       layout: {
         'text-field': ['get', 'name'],
         'text-font': FONT_BOLD,
@@ -467,13 +528,36 @@ export function buildStyle(origin: string, categories: SiteCategory[]): StyleSpe
         'text-halo-width': 1.8,
       },
     },
+    // a prefecture's counties are named up to the zoom where their townships take over
+    ...(tiled ? [{
+      id: 'regions-county-label',
+      type: 'symbol',
+      ...labelSource('county'),
+      minzoom: 5,
+      maxzoom: 10.5,
+      layout: {
+        'text-field': ['get', 'name'],
+        'text-font': FONT_BOLD,
+        'text-size': expr(['interpolate', ['linear'], ['zoom'], 6, 13, 9, 17]),
+        'text-max-width': 8,
+        'text-padding': 10,
+        'text-letter-spacing': 0.12,
+      },
+      paint: {
+        'text-color': COLORS.countyLine,
+        'text-halo-color': COLORS.halo,
+        'text-halo-width': 2,
+      },
+    } satisfies LayerSpecification] : []),
   ];
   return {
     version: 8,
     name: 'pingan-offline',
     glyphs: `${origin}/glyphs/{fontstack}/{range}.pbf`,
     sources: {
-      [SOURCES.regions]: { type: 'geojson', data: empty, promoteId: 'code' },
+      [SOURCES.regions]: tiled
+        ? { type: 'vector', tiles: [tileUrl(origin, TILE_SOURCES.regions.layer)], minzoom: TILE_SOURCES.regions.minzoom, maxzoom: TILE_SOURCES.regions.maxzoom }
+        : { type: 'geojson', data: empty, promoteId: 'code' },
       [SOURCES.regionLabels]: { type: 'geojson', data: empty },
       [SOURCES.grids]: { type: 'vector', tiles: [tileUrl(origin, TILE_SOURCES.grids.layer)], minzoom: TILE_SOURCES.grids.minzoom, maxzoom: TILE_SOURCES.grids.maxzoom },
       [SOURCES.sites]: { type: 'vector', tiles: [tileUrl(origin, TILE_SOURCES.sites.layer)], minzoom: TILE_SOURCES.sites.minzoom, maxzoom: TILE_SOURCES.sites.maxzoom },

@@ -5,5 +5,6 @@ import type { RegionLevel } from '../lib/types';
 export function levelLabel(level: RegionLevel, urban: boolean): MessageKey {
   if (level === 'township') return urban ? 'level.street' : 'level.township';
   if (level === 'village') return urban ? 'level.community' : 'level.village';
+  if (level === 'prefecture') return 'prefecture.level';
   return 'level.county';
 }

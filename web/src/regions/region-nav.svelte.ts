@@ -11,6 +11,8 @@ class RegionNav {
   current = $state.raw<RegionDetail | null>(null);
   children = $state.raw<RegionProps[]>([]);
   grids = $state.raw<Array<Omit<GridProps, 'id'> & { id: string; bbox: BBox | null }>>([]);
+  /** The prefecture a prefecture-wide account started at (the first crumb of its counties' pages). */
+  prefecture = $state.raw<{ code: string; name: string } | null>(null);
   loading = $state(false);
   error = $state<string | null>(null);
   #abort: AbortController | null = null;
@@ -30,6 +32,7 @@ class RegionNav {
       ]);
       if (abort.signal.aborted) return;
       this.current = region;
+      if (region.properties.level === 'prefecture') this.prefecture = { code: region.properties.code, name: region.properties.name };
       this.children = (children?.features ?? []).map((f) => f.properties).sort((a, b) => a.code.localeCompare(b.code));
       this.grids = (grids?.features ?? [])
         .map((f) => ({ ...f.properties, id: String(f.properties.id ?? f.id), bbox: geometryBBox(f.geometry) }))
@@ -51,6 +54,7 @@ class RegionNav {
   reset(): void {
     this.#abort?.abort();
     this.current = null;
+    this.prefecture = null;
     this.children = [];
     this.grids = [];
     this.loading = false;

@@ -1,0 +1,167 @@
+/**
+ * A prefecture-wide account in the browser: a small generated prefecture (the demo county and one
+ * more, no extra sites or incidents) in its own data directory, served by its own server (the shared
+ * e2e server's embedded database cannot be written from outside while it runs). Generating takes
+ * about 40–80 s on PGlite; set E2E_SKIP_PREFECTURE=1 to leave this file out.
+ *
+ * Page-side code is passed to `evaluate` as strings (this file is type-checked without the DOM library).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { launchChromium } from '../support/browser.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SHOTS = 'test-results/screenshots';
+const skip = process.env.E2E_SKIP_PREFECTURE === '1';
+
+let browser: Browser;
+let server: ChildProcess | undefined;
+let dataDir = '';
+let base = '';
+
+function run(args: string[], env: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...args], {
+      cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => { output += d; });
+    child.stderr!.on('data', (d) => { output += d; });
+    child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`))));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  if (skip) return;
+  mkdirSync(SHOTS, { recursive: true });
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'pingan-e2e-prefecture-'));
+  const env = { DATA_DIR: dataDir, DATABASE_URL: '' };
+  await run(['generate', '--scale', 'prefecture', '--counties', '1', '--sites', '0', '--incidents', '0'], env);
+  const port = await freePort();
+  server = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], {
+    cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO: '1' }, stdio: 'ignore',
+  });
+  base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`);
+    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
+    if (Date.now() > deadline) throw new Error('the server did not start in time');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  browser = await launchChromium();
+}, 400_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill('SIGTERM');
+    await new Promise((r) => server!.once('exit', r));
+  }
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function settle(page: Page): Promise<void> {
+  await page.waitForFunction(
+    '(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()',
+    null, { timeout: 60_000, polling: 200 },
+  );
+  await page.waitForTimeout(400);
+}
+
+/** Distinct values of a property among the rendered features of some layers. */
+function rendered(page: Page, layers: string[], property: string): Promise<string[]> {
+  return page.evaluate<string[]>(`[...new Set(window.__map.queryRenderedFeatures({ layers: ${JSON.stringify(layers)} })
+    .map((f) => String(f.properties[${JSON.stringify(property)}])))].sort()`);
+}
+
+describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
+  test('sees its counties at z8, named, with township outlines and no grids, and drills down to a village', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const regionRequests: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/api/regions')) regionRequests.push(r.url()); });
+    page.on('pageerror', (e) => console.error('[page error]', e.message));
+    try {
+      await page.goto(`${base}/`);
+      await page.locator('#login-username').fill('prefecture');
+      await page.locator('#login-password').fill('demo-2026');
+      await page.getByRole('button', { name: '登录', exact: true }).click();
+      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+
+      // the navigator starts at the prefecture, its counties listed
+      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      expect(await page.locator('.head h2').innerText()).toBe('平安示范市');
+      const list = page.locator('.children ul');
+      expect(await list.locator('.item-name').allInnerTexts()).toEqual(['平安示范县', '平安示范二县']);
+      // no boundary GeoJSON up front: the township and village outlines are tiles
+      expect(regionRequests.filter((u) => /[?&]level=(township|village)/.test(u))).toEqual([]);
+
+      await page.evaluate('window.__map.jumpTo({ center: window.__map.getCenter(), zoom: 8 })');
+      await settle(page);
+      expect(await rendered(page, ['regions-county-line'], 'code')).toEqual(['990101000000', '990102000000']);
+      expect(await rendered(page, ['regions-county-label'], 'name')).toEqual(['平安示范二县', '平安示范县']);
+      expect((await rendered(page, ['regions-township-line'], 'code')).length).toBeGreaterThanOrEqual(30);
+      expect(await rendered(page, ['grids-fill'], 'code')).toEqual([]);
+      await page.screenshot({ path: `${SHOTS}/prefecture-e2e-z8.png` });
+
+      // a click inside the second county (away from the school dots) opens it
+      const label = await page.evaluate<{ x: number; y: number } | null>(`(() => {
+        const m = window.__map; const r = m.getCanvas().getBoundingClientRect();
+        for (let i = 1; i < 64; i++) for (let j = 1; j < 64; j++) {
+          const x = r.width * i / 64, y = r.height * j / 64;
+          if (m.queryRenderedFeatures([[x - 8, y - 8], [x + 8, y + 8]], { layers: ['sites-dot'] }).length) continue;
+          const hit = m.queryRenderedFeatures([x, y], { layers: ['regions-fill'] });
+          if (hit.some((f) => f.properties.code === '990102000000')) return { x: r.left + x, y: r.top + y };
+        }
+        return null;
+      })()`);
+      expect(label, 'a point inside the second county').not.toBeNull();
+      await page.mouse.click(label!.x, label!.y);
+      await page.getByRole('heading', { name: '乡镇（街道）' }).waitFor();
+      expect(await page.locator('.head h2').innerText()).toBe('平安示范二县');
+      await settle(page);
+      expect(await page.evaluate<number>('window.__map.getZoom()')).toBeGreaterThan(8.5);
+      // the breadcrumb leads back to the prefecture
+      expect(await page.locator('.crumbs li').allInnerTexts()).toEqual(['平安示范市', '平安示范二县']);
+
+      // down to a township and a village through the list; grids are drawn there
+      await list.getByRole('button').first().click();
+      await page.getByRole('heading', { name: '村（社区）' }).waitFor();
+      const village = (await list.locator('.item-name').first().innerText()).trim();
+      await list.getByRole('button').first().click();
+      await page.getByRole('heading', { name: /^网格/ }).waitFor();
+      await page.locator('.crumbs [aria-current="location"]', { hasText: village }).waitFor();
+      await settle(page);
+      const grids = await rendered(page, ['grids-fill'], 'code');
+      expect(grids.length).toBeGreaterThan(0);
+      expect(grids.some((c) => c.startsWith('990102'))).toBe(true);
+      expect((await page.locator('.crumbs li').allInnerTexts())[0]).toBe('平安示范市');
+      await page.screenshot({ path: `${SHOTS}/prefecture-e2e-village.png` });
+
+      // and back up to the prefecture
+      await page.locator('.crumbs').getByRole('button', { name: '平安示范市' }).click();
+      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      expect(await list.locator('.item-name').count()).toBe(2);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+});
