@@ -360,3 +360,31 @@ describe('Open311 matrix', () => {
     expect(await count()).toBe(before);
   });
 });
+
+/** OGC API – Features (not in the API description either): a feature outside the caller's area is an unknown feature. */
+describe('OGC items outside', () => {
+  it('answer exactly like unknown features for the scoped accounts, and are there for the county', async () => {
+    const failures: string[] = [];
+    const items: Array<[string, string | number, string | number]> = [
+      ['grids', fx.gridIn, fx.gridOut], ['sites', fx.siteIn, fx.siteOut], ['regions', fx.villageIn, fx.villageOut],
+    ];
+    const unknownOf = (collection: string) => (collection === 'regions' ? '990101999999' : UNKNOWN_ID);
+    const shape = (body: any, id: string | number) => JSON.stringify(problemShape(body)).replaceAll(String(id), '<id>');
+    for (const role of [...scopedRoles, 'planner' as MatrixRole]) {
+      for (const [collection, inside, outside] of items) {
+        const [a, b, c] = [await send('GET', { path: `/ogc/collections/${collection}/items/${inside}` }, role),
+          await send('GET', { path: `/ogc/collections/${collection}/items/${outside}` }, role),
+          await send('GET', { path: `/ogc/collections/${collection}/items/${unknownOf(collection)}` }, role)];
+        if (a.status !== 200) failures.push(`${role} ${collection} inside: ${a.status}`);
+        if (!scopedRoles.includes(role)) {
+          if (b.status !== 200) failures.push(`${role} ${collection} (county) outside: ${b.status}`);
+          continue;
+        }
+        if (b.status !== 404 || shape(b.body, outside) !== shape(c.body, unknownOf(collection))) {
+          failures.push(`${role} ${collection} outside: ${b.status} ${shape(b.body, outside)} vs unknown ${c.status} ${shape(c.body, unknownOf(collection))}`);
+        }
+      }
+    }
+    expect(failures.join('\n')).toBe('');
+  });
+});
