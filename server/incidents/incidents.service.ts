@@ -76,12 +76,13 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
       app.incident_may('report', r.village_code, 'village', r.id, null, null) as may_report,
       exists (select 1 from grids g where g.valid_to is null and app.member_grid(g.id) and ST_Covers(g.geom, ${point})) as own_grid
     from app.incident_grid(${point}) r`.execute(db);
-  if (!route) throw new ProblemError(422, 'invalid-geometry', `the point ${lon}, ${lat} lies in no grid of the county`);
-  const memberPath = user.role === 'grid_member' && route.ownGrid;
-  if (!(route.inScope && route.mayReport) && !memberPath) {
-    if (!(await maySomewhere(db, 'report'))) throw new ProblemError(403, 'forbidden', `a ${user.role} does not report incidents`);
-    throw new ProblemError(403, 'forbidden', user.role === 'grid_member'
-      ? 'grid members report incidents inside the grids they serve' : 'the point lies outside your area');
+  // A point outside the caller's area answers exactly like a point in no grid at all: routing sees
+  // every grid (security definer), but the answer must not tell where the county's grids lie.
+  if (!(await maySomewhere(db, 'report'))) throw new ProblemError(403, 'forbidden', `a ${user.role} does not report incidents`);
+  const memberPath = user.role === 'grid_member' && !!route?.ownGrid;
+  if (!route || (!(route.inScope && route.mayReport) && !memberPath)) {
+    if (user.role === 'grid_member') throw new ProblemError(403, 'forbidden', 'grid members report incidents inside the grids they serve');
+    throw new ProblemError(422, 'invalid-geometry', 'the point lies in no grid of your area');
   }
   const source: IncidentSource = input.source ?? (user.role === 'grid_member' ? 'member' : input.caller ? 'hotline' : 'staff');
   const { rows: [row] } = await sql<{ id: number; code: string }>`

@@ -55,7 +55,15 @@ export function open311Routes(owner: Db) {
     if (!c.get('user')) {
       let key = c.req.query('api_key');
       if (!key && c.req.method === 'POST') key = (await fields(c)).api_key;
-      if (key) c.set('user', (await userByToken(owner, secretHash(key))) ?? null);
+      const found = key ? await userByToken(owner, secretHash(key)) : undefined;
+      if (found) {
+        // a read-only token reads, whichever way it is sent (authenticate() checks the Bearer header)
+        const { access, ...user } = found;
+        if (access === 'read' && !['GET', 'HEAD'].includes(c.req.method)) {
+          return geoError(c, 403, 'this token may only read; make a read-write token to submit requests');
+        }
+        c.set('user', user);
+      }
     }
     if (!c.get('user')) return geoError(c, 401, 'requests need an API key: Authorization: Bearer <token>, or api_key');
     await next();

@@ -45,6 +45,21 @@ export interface MatrixFixture {
   /** A fresh plan with the plan-grid copy of gridIn/gridOut and a neighbour of it. */
   freshPlanGrid(where: 'in' | 'out', lockedBy: MatrixRole): Promise<{ planId: number; planGridId: number; neighbourId: number }>;
   freshAssignment(where: 'in' | 'out'): Promise<{ gridId: number; assignmentId: number; personId: number }>;
+  /**
+   * Incidents: incidentIn lies in the member's grid, incidentOut in another township; both are
+   * dispatched to the unit account's unit (so unit staff see them) and carry a photo each.
+   */
+  incidentIn: number;
+  incidentOut: number;
+  photoIn: number;
+  photoOut: number;
+  patrolRuleId: number;
+  /** A fresh incident in a given state; `unit`: dispatched to the unit account's unit; `byMember`: reported by the member. */
+  freshIncident(where: 'in' | 'out', state: string, options?: { unit?: boolean; byMember?: boolean }): Promise<number>;
+  /** A fresh unread supervision notice for the unit account's unit, on incidentIn / incidentOut. */
+  freshNotification(where: 'in' | 'out'): Promise<number>;
+  /** A small PNG, for photo uploads. */
+  png: Uint8Array;
 }
 
 export const UNKNOWN_ID = 987654321;
@@ -65,6 +80,8 @@ export interface RouteRule {
   outside?(fx: MatrixFixture, role: MatrixRole): Maybe<Call>;
   unknown?(fx: MatrixFixture): Maybe<Call>;
   outsideIs?: 'hidden' | 'filtered' | 'like-unknown';
+  /** The allowed roles' inside call must succeed (2xx), not merely pass authorization. */
+  succeeds?: boolean;
 }
 
 const planners: MatrixRole[] = ['admin', 'planner', 'tplanner'];
@@ -73,6 +90,16 @@ const pointSite = (p: [number, number], name = '矩阵测试点') => ({ category
 const square = ([x, y]: [number, number], d = 0.0003) => ({
   type: 'Polygon', coordinates: [[[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d], [x - d, y - d]]],
 });
+
+const incident = (p: [number, number]) => ({ category: 'order.public', title: '矩阵测试事件', location: { type: 'Point', coordinates: p } });
+/** The state in which the role's own step (stepFor) is legal. */
+const stateFor = (r: MatrixRole) => (r === 'unit' ? 'dispatched' : r === 'member' ? 'resolved' : 'reported');
+const stepFor = (r: MatrixRole) => (r === 'unit' ? { action: 'start' } : r === 'member' ? { action: 'confirm', data: { satisfied: true } } : { action: 'accept' });
+const photoForm = (png: Uint8Array) => {
+  const form = new FormData();
+  form.set('file', new File([new Uint8Array(png)], 'matrix.png', { type: 'image/png' }));
+  return form;
+};
 
 export const authzMatrix: Record<string, RouteRule> = {
   'GET /api/health': { allowed: 'public', inside: () => ({ path: '/api/health' }) },
@@ -207,6 +234,70 @@ export const authzMatrix: Record<string, RouteRule> = {
     unknown: (fx) => ({ path: '/api/patrols', body: { siteId: UNKNOWN_ID, lon: fx.pointOut[0], lat: fx.pointOut[1] } }) },
   'GET /api/patrols': { allowed: 'signed-in', inside: () => ({ path: '/api/patrols' }) },
   'GET /api/patrols/compliance': { allowed: supervisors, inside: (fx) => ({ path: `/api/patrols/compliance?region=${fx.villageIn}` }) },
+  // PATCH: administrators only (patrol rules are county-wide reference data; no outside)
+  'PATCH /api/patrol-rules/{id}': { allowed: ['admin'], succeeds: true, inside: (fx) => ({ path: `/api/patrol-rules/${fx.patrolRuleId}`, body: { enabled: true } }) },
+
+  // bulk routing answers null for a point in no grid the caller can see: outside looks like nowhere
+  'POST /api/grids/locate': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: '/api/grids/locate', body: { points: [fx.pointIn] } }),
+    outside: (fx) => ({ path: '/api/grids/locate', body: { points: [fx.pointOut] } }),
+    unknown: () => ({ path: '/api/grids/locate', body: { points: [[10, 10]] } }), outsideIs: 'filtered' },
+  'GET /api/sites/{id}/violations': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/sites/${fx.siteIn}/violations` }),
+    outside: (fx) => ({ path: `/api/sites/${fx.siteOut}/violations` }), unknown: () => ({ path: `/api/sites/${UNKNOWN_ID}/violations` }) },
+  'GET /api/exports': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/exports?kind=sites&format=geojson&region=${fx.villageIn}` }),
+    outside: (fx) => ({ path: `/api/exports?kind=sites&format=geojson&region=${fx.villageOut}` }),
+    unknown: () => ({ path: `/api/exports?kind=sites&format=geojson&region=${UNKNOWN_VILLAGE}` }) },
+
+  // Incidents (permissions are data: migration 0011's incident_permissions). Reading follows row
+  // security: in scope, and for grid members their grids, for unit staff their unit's cases.
+  'GET /api/incident-categories': { allowed: 'signed-in', succeeds: true, inside: () => ({ path: '/api/incident-categories' }) },
+  'GET /api/incidents': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/incidents?region=${fx.villageIn}` }),
+    outside: (fx) => ({ path: `/api/incidents?region=${fx.villageOut}` }), unknown: () => ({ path: `/api/incidents?region=${UNKNOWN_VILLAGE}` }) },
+  // intake: centre staff in their scope, grid members in their grids ('report'); a point outside is
+  // answered like a point in no grid at all
+  'POST /api/incidents': { allowed: ['admin', 'dispatcher', 'member'], succeeds: true, inside: (fx) => ({ path: '/api/incidents', body: incident(fx.pointIn) }),
+    outside: (fx) => ({ path: '/api/incidents', body: incident(fx.pointOut) }), unknown: () => ({ path: '/api/incidents', body: incident([10, 10]) }),
+    outsideIs: 'like-unknown' },
+  'POST /api/incidents/from-rule': { allowed: ['admin', 'dispatcher', 'member'], succeeds: true,
+    inside: async (fx) => ({ path: '/api/incidents/from-rule', body: { ruleId: fx.ruleId, subjectId: await fx.freshSite('in'), targetId: null } }),
+    outside: async (fx) => ({ path: '/api/incidents/from-rule', body: { ruleId: fx.ruleId, subjectId: await fx.freshSite('out'), targetId: null } }),
+    unknown: (fx) => ({ path: '/api/incidents/from-rule', body: { ruleId: fx.ruleId, subjectId: UNKNOWN_ID, targetId: null } }) },
+  'GET /api/incidents/{id}': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/incidents/${fx.incidentIn}` }),
+    outside: (fx) => ({ path: `/api/incidents/${fx.incidentOut}` }), unknown: () => ({ path: `/api/incidents/${UNKNOWN_ID}` }) },
+  'GET /api/incidents/{id}/duplicates': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/incidents/${fx.incidentIn}/duplicates` }),
+    outside: (fx) => ({ path: `/api/incidents/${fx.incidentOut}/duplicates` }), unknown: () => ({ path: `/api/incidents/${UNKNOWN_ID}/duplicates` }) },
+  // Each role takes a step that is legal in the incident's state, so that only the permission decides:
+  // the centre accepts a reported case, the unit starts a case dispatched to it, the member (as its
+  // reporter) confirms a resolved one; planners and inspectors try to accept and are refused.
+  'POST /api/incidents/{id}/actions': { allowed: ['admin', 'dispatcher', 'unit', 'member'], succeeds: true,
+    inside: async (fx, r) => ({ path: `/api/incidents/${await fx.freshIncident('in', stateFor(r), { unit: r === 'unit', byMember: r === 'member' })}/actions`, body: stepFor(r) }),
+    outside: async (fx, r) => ({ path: `/api/incidents/${await fx.freshIncident('out', stateFor(r), { unit: true })}/actions`, body: stepFor(r) }),
+    unknown: () => ({ path: `/api/incidents/${UNKNOWN_ID}/actions`, body: { action: 'accept' } }) },
+  // photos: the centre (scope), the incident's grid members, its unit and its reporter ('photo')
+  'POST /api/incidents/{id}/photos': { allowed: ['admin', 'dispatcher', 'member', 'unit'], succeeds: true,
+    inside: (fx) => ({ path: `/api/incidents/${fx.incidentIn}/photos`, raw: { data: photoForm(fx.png) } }),
+    outside: (fx) => ({ path: `/api/incidents/${fx.incidentOut}/photos`, raw: { data: photoForm(fx.png) } }),
+    unknown: (fx) => ({ path: `/api/incidents/${UNKNOWN_ID}/photos`, raw: { data: photoForm(fx.png) } }) },
+  'GET /api/incidents/{id}/photos/{photoId}': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/incidents/${fx.incidentIn}/photos/${fx.photoIn}` }),
+    outside: (fx) => ({ path: `/api/incidents/${fx.incidentOut}/photos/${fx.photoOut}` }),
+    unknown: () => ({ path: `/api/incidents/${UNKNOWN_ID}/photos/${UNKNOWN_ID}` }) },
+  'GET /api/incidents/{id}/photos/{photoId}/thumb': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/incidents/${fx.incidentIn}/photos/${fx.photoIn}/thumb` }),
+    outside: (fx) => ({ path: `/api/incidents/${fx.incidentOut}/photos/${fx.photoOut}/thumb` }),
+    unknown: () => ({ path: `/api/incidents/${UNKNOWN_ID}/photos/${UNKNOWN_ID}/thumb` }) },
+  // every account has an inbox (only unit staff's holds anything); only the unit marks its notices read
+  'GET /api/incident-notifications': { allowed: 'signed-in', succeeds: true, inside: () => ({ path: '/api/incident-notifications' }) },
+  'POST /api/incident-notifications/{id}/read': { allowed: ['unit'], succeeds: true,
+    inside: async (fx) => ({ path: `/api/incident-notifications/${await fx.freshNotification('in')}/read` }),
+    outside: async (fx) => ({ path: `/api/incident-notifications/${await fx.freshNotification('out')}/read` }),
+    unknown: () => ({ path: `/api/incident-notifications/${UNKNOWN_ID}/read` }) },
+
+  // statistics and reports count what row security lets the caller see; a region outside is unknown
+  'GET /api/stats/incidents': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/stats/incidents?region=${fx.villageIn}&groupBy=grid` }),
+    outside: (fx) => ({ path: `/api/stats/incidents?region=${fx.villageOut}&groupBy=grid` }),
+    unknown: () => ({ path: `/api/stats/incidents?region=${UNKNOWN_VILLAGE}&groupBy=grid` }) },
+  'GET /api/reports/{kind}': { allowed: 'signed-in', succeeds: true, inside: (fx) => ({ path: `/api/reports/daily?region=${fx.villageIn}` }),
+    outside: (fx) => ({ path: `/api/reports/weekly?region=${fx.villageOut}&format=csv` }),
+    unknown: () => ({ path: `/api/reports/weekly?region=${UNKNOWN_VILLAGE}&format=csv` }) },
+
   'GET /tiles/{layer}/{z}/{x}/{y}.mvt': { allowed: 'signed-in', inside: (fx) => ({ path: `/tiles/grids/${fx.tileIn}.mvt` }),
     outside: (fx) => ({ path: `/tiles/grids/${fx.tileOut}.mvt` }), outsideIs: 'filtered' },
 };

@@ -30,6 +30,10 @@ export interface WriteEndpoint {
   geometries?: string[];
   /** Top-level string fields whose content is constrained (codes, enums): injection strings go there. */
   codes?: string[];
+  /** Top-level fields holding a GeoJSON Point. */
+  points?: string[];
+  /** Top-level fields holding an array of [lon, lat] positions (bulk routing). */
+  positions?: string[];
 }
 
 const injections = [
@@ -102,6 +106,50 @@ function brokenGeometries(x: number, y: number): Array<[string, string]> {
   ];
 }
 
+/** Broken GeoJSON points, as JSON text. */
+function brokenPoints(x: number, y: number): Array<[string, string]> {
+  const point = (coords: string) => `{"type":"Point","coordinates":${coords}}`;
+  return [
+    ['NaN as a bare token', point(`[NaN, ${y}]`)],
+    ['NaN as a string', point(`["NaN", ${y}]`)],
+    ['Infinity as a string', point(`["Infinity", ${y}]`)],
+    ['1e400 (parses to Infinity)', point(`[1e400, ${y}]`)],
+    ['latitude -1e400', point(`[${x}, -1e400]`)],
+    ['longitude 181', point(`[181, ${y}]`)],
+    ['latitude -91', point(`[${x}, -91]`)],
+    ['3-D coordinates', point(`[${x}, ${y}, 10]`)],
+    ['1-D coordinates', point(`[${x}]`)],
+    ['empty coordinates', point('[]')],
+    ['null coordinates', point('null')],
+    ['coordinates as strings', point(`["${x}", "${y}"]`)],
+    ['coordinates as an object', `{"type":"Point","coordinates":{"lon":${x},"lat":${y}}}`],
+    ['nested one level too deep', point(`[[${x}, ${y}]]`)],
+    ['lower-case type', `{"type":"point","coordinates":[${x}, ${y}]}`],
+    ['a polygon where a point belongs', JSON.stringify({ type: 'Polygon', coordinates: [ring(x, y, 0.001)] })],
+    ['MultiPoint', `{"type":"MultiPoint","coordinates":[[${x}, ${y}]]}`],
+    ['a Feature instead of a geometry', `{"type":"Feature","geometry":${point(`[${x}, ${y}]`)},"properties":{}}`],
+    ['no type', `{"coordinates":[${x}, ${y}]}`],
+  ];
+}
+
+/** Broken arrays of [lon, lat] positions, as JSON text. */
+function brokenPositions(x: number, y: number): Array<[string, string]> {
+  return [
+    ['NaN', `[[NaN, ${y}]]`],
+    ['1e400', `[[1e400, ${y}]]`],
+    ['longitude 181', `[[181, ${y}]]`],
+    ['latitude 91', `[[${x}, 91]]`],
+    ['3-D positions', `[[${x}, ${y}, 10]]`],
+    ['1-D positions', `[[${x}]]`],
+    ['no positions', '[]'],
+    ['a null position', '[null]'],
+    ['positions as strings', `[["${x}", "${y}"]]`],
+    ['a GeoJSON point among the positions', `[{"type":"Point","coordinates":[${x}, ${y}]}]`],
+    ['flat list of numbers', `[${x}, ${y}]`],
+    ['10,001 positions (over the 10,000 limit)', JSON.stringify(Array.from({ length: 10_001 }, () => [x, y]))],
+  ];
+}
+
 /** All cases for one endpoint. */
 export function casesFor(endpoint: WriteEndpoint, at: [number, number]): BadCase[] {
   const { method, path } = endpoint;
@@ -130,6 +178,15 @@ export function casesFor(endpoint: WriteEndpoint, at: [number, number]): BadCase
       for (const [name, geometry] of brokenGeometries(at[0], at[1])) {
         const marker = '"__GEOMETRY__"';
         add(`${field}: ${name}`, JSON.stringify({ ...endpoint.valid, [field]: '__GEOMETRY__' }).replace(marker, geometry));
+      }
+    }
+    for (const [field, broken] of [
+      ...(endpoint.points ?? []).map((f) => [f, brokenPoints] as const),
+      ...(endpoint.positions ?? []).map((f) => [f, brokenPositions] as const),
+    ]) {
+      for (const [name, value] of broken(at[0], at[1])) {
+        const marker = '"__VALUE__"';
+        add(`${field}: ${name}`, JSON.stringify({ ...endpoint.valid, [field]: '__VALUE__' }).replace(marker, value));
       }
     }
     for (const field of endpoint.codes ?? []) {
