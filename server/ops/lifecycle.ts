@@ -12,7 +12,7 @@ export const lifecycle = { draining: false };
  * `graceMs` the remaining connections are cut and the process exits 1.
  */
 export function shutdownOnSignals(server: Server, closeDb: () => Promise<void>, logger: Logger,
-  { drainMs = 1000, graceMs = 25_000 }: { drainMs?: number; graceMs?: number } = {}) {
+  { drainMs = Number(process.env.SHUTDOWN_DRAIN_MS) || 1000, graceMs = 25_000 }: { drainMs?: number; graceMs?: number } = {}) {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -4,7 +4,8 @@ import { type ServerProcess, loginOver, startServerProcess } from '../support/se
 /** Operations, against the real server process: structured logs with request ids, graceful shutdown. */
 let server: ServerProcess;
 beforeAll(async () => {
-  server = await startServerProcess({ pglite: inject('pgliteTemplate'), postgres: inject('postgresTemplate') });
+  // a longer drain than production's 1 s: on a loaded machine PGlite's queries hold the event loop past 1 s
+  server = await startServerProcess({ pglite: inject('pgliteTemplate'), postgres: inject('postgresTemplate') }, { SHUTDOWN_DRAIN_MS: '5000' });
 }, 240_000);
 afterAll(async () => { await server?.cleanup(); });
 
