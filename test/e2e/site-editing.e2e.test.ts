@@ -138,3 +138,35 @@ describe('a planner edits key sites on the map', () => {
     expect((await api<{ status: number }>(`/api/sites/${id}`)).status).toBe(404);
   }, 240_000);
 });
+
+describe('others see no editing', () => {
+  test('an inspector opens a site: no 添加场所, no 编辑 / 移动 / 删除', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const p = await context.newPage();
+    try {
+      await p.goto(`${BASE}/`);
+      await p.locator('#login-username').fill('inspector');
+      await p.locator('#login-password').fill('demo-2026');
+      await p.getByRole('button', { name: '登录', exact: true }).click();
+      await p.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await p.getByRole('tab', { name: '图层' }).click();
+      await p.getByText('重点场所').waitFor();
+      expect(await p.getByRole('button', { name: '添加场所' }).count()).toBe(0);
+
+      // open a café by clicking its symbol on the map
+      const cafes = await p.evaluate<any>(`fetch('/api/sites?category=internet_cafe').then((r) => r.json())`);
+      const cafe = cafes.features.find((f: any) => f.geometry.type === 'Point');
+      await p.evaluate(`window.__map.jumpTo({ center: ${JSON.stringify(cafe.geometry.coordinates)}, zoom: 17.5 })`);
+      await p.waitForFunction(`(() => { const m = window.__map; return !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()`, null, { timeout: 60_000, polling: 200 });
+      await p.waitForTimeout(300);
+      const px = await p.evaluate<{ x: number; y: number }>(`(() => { const q = window.__map.project(${JSON.stringify(cafe.geometry.coordinates)}); const r = window.__map.getCanvas().getBoundingClientRect(); return { x: r.left + q.x, y: r.top + q.y }; })()`);
+      await p.mouse.click(px.x, px.y);
+      await p.locator('#site-title').waitFor();
+      expect(await p.locator('#site-title').textContent()).toBe(cafe.properties.name);
+      await p.getByRole('button', { name: '定位到场所' }).waitFor();
+      for (const name of ['编辑', '移动/修改形状', '删除']) expect(await p.getByRole('button', { name, exact: true }).count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
+});
