@@ -155,11 +155,22 @@ describe('others see no editing', () => {
 
       // open a café by clicking its symbol on the map
       const cafes = await p.evaluate<any>(`fetch('/api/sites?category=internet_cafe').then((r) => r.json())`);
-      const cafe = cafes.features.find((f: any) => f.geometry.type === 'Point');
-      await p.evaluate(`window.__map.jumpTo({ center: ${JSON.stringify(cafe.geometry.coordinates)}, zoom: 17.5 })`);
-      await p.waitForFunction(`(() => { const m = window.__map; return !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()`, null, { timeout: 60_000, polling: 200 });
-      await p.waitForTimeout(300);
-      const px = await p.evaluate<{ x: number; y: number }>(`(() => { const q = window.__map.project(${JSON.stringify(cafe.geometry.coordinates)}); const r = window.__map.getCanvas().getBoundingClientRect(); return { x: r.left + q.x, y: r.top + q.y }; })()`);
+      // a café whose symbol is drawn at its place (icons give way to each other; incident points sit on top)
+      let cafe: any = null;
+      let px = { x: 0, y: 0 };
+      for (const candidate of cafes.features.filter((f: any) => f.geometry.type === 'Point').slice(0, 12)) {
+        await p.evaluate(`window.__map.jumpTo({ center: ${JSON.stringify(candidate.geometry.coordinates)}, zoom: 17.5 })`);
+        await p.waitForFunction(`(() => { const m = window.__map; return !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()`, null, { timeout: 60_000, polling: 200 });
+        await p.waitForTimeout(300);
+        const hit = await p.evaluate<{ x: number; y: number; ok: boolean }>(`(() => {
+          const m = window.__map; const q = m.project(${JSON.stringify(candidate.geometry.coordinates)}); const r = m.getCanvas().getBoundingClientRect();
+          const here = m.queryRenderedFeatures([q.x, q.y]);
+          const ok = here.length > 0 && here[0].layer.id.startsWith('sites') && String(here[0].properties.id) === '${candidate.id ?? candidate.properties.id}';
+          return { x: r.left + q.x, y: r.top + q.y, ok };
+        })()`);
+        if (hit.ok) { cafe = candidate; px = hit; break; }
+      }
+      expect(cafe, 'a café symbol on top at its place').toBeTruthy();
       await p.mouse.click(px.x, px.y);
       await p.locator('#site-title').waitFor();
       expect(await p.locator('#site-title').textContent()).toBe(cafe.properties.name);

@@ -414,26 +414,6 @@ export function buildStyle(origin: string, categories: SiteCategory[], options: 
       },
     },
     {
-      // Below the labels: labels keep their halo over symbols.
-      id: 'sites-point',
-      type: 'symbol',
-      ...siteTiles,
-      minzoom: SITES_MIN_ZOOM,
-      filter: siteFilter(GEOMETRY_TYPES.marker, null),
-      layout: {
-        // minor categories (thousands in a town) are dots until MINOR_ICONS_MIN_ZOOM
-        'icon-image': expr(['step', ['zoom'],
-          ['case', isMinor, '', ['concat', 'site-', ['get', 'category']]],
-          MINOR_ICONS_MIN_ZOOM, ['concat', 'site-', ['get', 'category']]]),
-        'icon-size': expr(['interpolate', ['linear'], ['zoom'], 12, 0.6, 15, 0.85, 17, 1]),
-        // icons give way to each other (and labels to them), the important categories first; a
-        // hidden minor site is still a dot underneath
-        'icon-allow-overlap': false,
-        'icon-padding': 1,
-        'symbol-sort-key': expr(['case', ['in', ['get', 'category'], ['literal', ['school', 'kindergarten', 'water', 'hospital']]], 0, isMinor, 2, 1]),
-      },
-    },
-    {
       id: 'sites-label',
       type: 'symbol',
       ...siteTiles,
@@ -549,6 +529,27 @@ export function buildStyle(origin: string, categories: SiteCategory[], options: 
         'text-halo-width': 2,
       },
     } satisfies LayerSpecification] : []),
+    {
+      // Above the labels: MapLibre places the topmost layer first, so labels give way to site icons
+      // (a café's own name once hid its icon).
+      id: 'sites-point',
+      type: 'symbol',
+      ...siteTiles,
+      minzoom: SITES_MIN_ZOOM,
+      filter: siteFilter(GEOMETRY_TYPES.marker, null),
+      layout: {
+        // minor categories (thousands in a town) are dots until MINOR_ICONS_MIN_ZOOM
+        'icon-image': expr(['step', ['zoom'],
+          ['case', isMinor, '', ['concat', 'site-', ['get', 'category']]],
+          MINOR_ICONS_MIN_ZOOM, ['concat', 'site-', ['get', 'category']]]),
+        'icon-size': expr(['interpolate', ['linear'], ['zoom'], 12, 0.6, 15, 0.85, 17, 1]),
+        // icons give way to each other (and labels to them), the important categories first; a
+        // hidden minor site is still a dot underneath
+        'icon-allow-overlap': false,
+        'icon-padding': 1,
+        'symbol-sort-key': expr(['case', ['in', ['get', 'category'], ['literal', ['school', 'kindergarten', 'water', 'hospital']]], 0, isMinor, 2, 1]),
+      },
+    },
   ];
   return {
     version: 8,
