@@ -643,4 +643,23 @@ export const en: Record<MessageKey, string> = {
   'siteEdit.saveShape': 'Save location',
   'siteEdit.deleteConfirm': 'Delete “{name}”? This cannot be undone.',
   'siteEdit.deleteYes': 'Delete',
+
+  // importing key sites (web/src/imports)
+  'import.open': 'Import sites',
+  'import.title': 'Import key sites',
+  'import.file': 'File (GeoJSON, CSV, KML or zipped Shapefile)',
+  'import.hint': 'CSV needs lon/lat columns; Amap/Tencent coordinates are GCJ-02, Baidu BD-09',
+  'import.crs': 'Coordinates',
+  'import.crs.wgs84': 'WGS84',
+  'import.crs.cgcs2000': 'CGCS2000',
+  'import.crs.gcj02': 'GCJ-02 (Amap/Tencent)',
+  'import.crs.bd09': 'BD-09 (Baidu)',
+  'import.category': 'Category',
+  'import.categoryFromFile': 'From the file',
+  'import.check': 'Check (writes nothing)',
+  'import.run': 'Import',
+  'import.progress': '{n} of {total} rows processed',
+  'import.checked': 'Checked: {total} rows, {valid} valid, {errors} errors',
+  'import.imported': 'Imported {n} sites',
+  'import.previewHint': 'The first {n} are marked in orange on the map: check where they land, then import',
 };

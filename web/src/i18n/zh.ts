@@ -641,6 +641,25 @@ export const zh = {
   'siteEdit.saveShape': '保存位置',
   'siteEdit.deleteConfirm': '确定删除“{name}”？删除后不可恢复。',
   'siteEdit.deleteYes': '确定删除',
+
+  // importing key sites (web/src/imports)
+  'import.open': '导入场所',
+  'import.title': '导入重点场所',
+  'import.file': '文件（GeoJSON、CSV、KML 或 Shapefile 压缩包）',
+  'import.hint': 'CSV 需有经度/纬度列；高德、腾讯坐标选 GCJ-02，百度坐标选 BD-09',
+  'import.crs': '坐标系',
+  'import.crs.wgs84': 'WGS84',
+  'import.crs.cgcs2000': 'CGCS2000',
+  'import.crs.gcj02': 'GCJ-02（高德/腾讯）',
+  'import.crs.bd09': 'BD-09（百度）',
+  'import.category': '类别',
+  'import.categoryFromFile': '按文件中的类别',
+  'import.check': '检查（不写入）',
+  'import.run': '导入',
+  'import.progress': '已处理 {n} / {total} 行',
+  'import.checked': '检查完毕：{total} 行，{valid} 行有效，{errors} 处错误',
+  'import.imported': '已导入 {n} 处场所',
+  'import.previewHint': '地图上以橙色标出前 {n} 处，确认位置无误后再导入',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zh;
