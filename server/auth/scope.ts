@@ -38,6 +38,22 @@ export function authenticate(owner: Kysely<Database>, policy: SessionPolicy = de
 }
 
 /**
+ * Makes an open transaction the caller's: the role pingan_app, with the caller in transaction-local
+ * settings that the row-level policies read. Requests get it from scopedTransaction; work that
+ * outlives a request (import jobs, streamed exports) calls it on a transaction of its own.
+ */
+export async function enterCallerScope(trx: Kysely<Database>, user: AuthUser): Promise<void> {
+  // (set_config('role', …, true) is SET LOCAL ROLE: one round trip less on every request)
+  await sql`select
+    set_config('pingan.user', ${String(user.id)}, true),
+    set_config('pingan.role', ${user.role}, true),
+    set_config('pingan.scope', ${user.scopeCode}, true),
+    set_config('pingan.person', ${user.personId == null ? '' : String(user.personId)}, true),
+    set_config('pingan.unit', ${user.unitId == null ? '' : String(user.unitId)}, true),
+    set_config('role', 'pingan_app', true)`.execute(trx);
+}
+
+/**
  * The scope mechanism. Each API request runs in one transaction, as the role pingan_app, with
  * the caller in transaction-local settings; the row-level policies of migration 0002 filter every
  * table by them. Reads are read-only transactions. Any error or 4xx/5xx answer rolls back, so a
@@ -50,14 +66,7 @@ export function scopedTransaction(owner: Kysely<Database>): MiddlewareHandler<Ap
     const readOnly = c.req.method === 'GET' || c.req.method === 'HEAD';
     const trx = await owner.startTransaction().setAccessMode(readOnly ? 'read only' : 'read write').execute();
     try {
-      await sql`select
-        set_config('pingan.user', ${String(user.id)}, true),
-        set_config('pingan.role', ${user.role}, true),
-        set_config('pingan.scope', ${user.scopeCode}, true),
-        set_config('pingan.person', ${user.personId == null ? '' : String(user.personId)}, true),
-        set_config('pingan.unit', ${user.unitId == null ? '' : String(user.unitId)}, true),
-        set_config('role', 'pingan_app', true)`.execute(trx);
-      // (set_config('role', …, true) is SET LOCAL ROLE: one round trip less on every request)
+      await enterCallerScope(trx, user);
       c.set('db', trx);
       await next();
     } catch (error) {

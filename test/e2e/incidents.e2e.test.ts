@@ -13,9 +13,9 @@ import { type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, settle, signIn } from '../support/e2e-page.ts';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 
 let browser: Browser;
@@ -37,17 +37,6 @@ async function apiSession(username: string) {
   };
 }
 
-async function signIn(page: Page, username: string) {
-  await page.goto(`${BASE}/`);
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill('demo-2026');
-  await page.getByRole('button', { name: '登录', exact: true }).click();
-  await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
-}
-async function settle(page: Page) {
-  await page.waitForFunction('(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()', null, { timeout: 60_000, polling: 200 });
-  await page.waitForTimeout(400);
-}
 /** Opens an incident from the incidents tab's list by searching its code. */
 async function openFromList(page: Page, code: string) {
   const panel = page.getByTestId('incidents-panel');

@@ -8,9 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, signIn } from '../support/e2e-page.ts';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 let browser: Browser;
 beforeAll(async () => { mkdirSync(SHOTS, { recursive: true }); browser = await launchChromium(); });
@@ -23,11 +23,7 @@ describe('stored injection strings are inert in the UI', () => {
     const dialogs: string[] = [];
     page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
     try {
-      await page.goto(`${BASE}/`);
-      await page.locator('#login-username').fill('planner');
-      await page.locator('#login-password').fill('demo-2026');
-      await page.getByRole('button', { name: '登录', exact: true }).click();
-      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(page, 'planner');
 
       const payload = `<img src=x onerror=alert(7)>注入${Date.now() % 10000}`;
       const village = (await (await context.request.get(`${BASE}/api/regions?level=village&within=990101000000&geometry=false`)).json()).features[3].properties.code;

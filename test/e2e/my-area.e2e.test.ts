@@ -7,9 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, renderedCount, settle, signIn } from '../support/e2e-page.ts';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 
 let browser: Browser;
@@ -38,14 +38,6 @@ function onFootprint(geometry: { type: string; coordinates: unknown }): [number,
   return c as [number, number];
 }
 
-function renderedCount(page: Page, layers: string[]): Promise<number> {
-  return page.evaluate<number>(`window.__map.queryRenderedFeatures({ layers: ${JSON.stringify(layers)} }).length`);
-}
-async function settle(page: Page) {
-  await page.waitForFunction('(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()', null, { timeout: 60_000, polling: 200 });
-  await page.waitForTimeout(400);
-}
-
 describe('my area on a phone (grid member)', () => {
   test('sees their grids and sites, is told inside or outside, checks in near a water and is refused far away', async () => {
     const { area, patrols } = await memberArea() as { area: any; patrols: () => Promise<any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -62,11 +54,7 @@ describe('my area on a phone (grid member)', () => {
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error('[page error]', e.message));
     try {
-      await page.goto(`${BASE}/`);
-      await page.locator('#login-username').fill('member');
-      await page.locator('#login-password').fill('demo-2026');
-      await page.getByRole('button', { name: '登录', exact: true }).click();
-      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(page, 'member');
 
       // "my area" opens by itself under the map: the member's grids are listed and outlined
       const mine = page.getByTestId('my-area');
@@ -81,7 +69,6 @@ describe('my area on a phone (grid member)', () => {
       // two kilometres away: outside my grids
       await mine.getByRole('button', { name: '获取我的位置' }).tap();
       await expect.poll(() => page.getByTestId('my-position').locator('[data-inside]').getAttribute('data-inside'), { timeout: 15_000 }).toBe('false');
-      await expect.poll(() => renderedCount(page, ['me-position'])).toBeGreaterThanOrEqual(0);
 
       // the water's panel: the check-in is refused with the distance
       await mine.getByRole('button', { name: new RegExp(water.properties.categoryName) }).tap();
@@ -106,6 +93,8 @@ describe('my area on a phone (grid member)', () => {
       await accepted.waitFor();
       expect(await accepted.textContent()).toMatch(/已签到 .*距场所 0 米/);
       expect(await checkIn.getByTestId('distance-hint').textContent()).toMatch(/约 0 米/);
+      // the phone's position is drawn on the map, on the water's edge
+      await expect.poll(() => renderedCount(page, ['me-position'])).toBe(1);
       await settle(page);
       await page.screenshot({ path: `${SHOTS}/my-area-check-in-accepted.png` });
 

@@ -9,10 +9,10 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, signIn } from '../support/e2e-page.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server, e.g. http://127.0.0.1:8787');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 
 let browser: Browser;
@@ -37,11 +37,7 @@ const rendered = (layers: string[]) =>
 
 describe('an inspector checks the 200 m rule', () => {
   test('runs it over the county, sees violations on the map and in the list, opens one, exports the list', async () => {
-    await page.goto(`${BASE}/`);
-    await page.locator('#login-username').fill('inspector');
-    await page.locator('#login-password').fill('demo-2026');
-    await page.getByRole('button', { name: '登录', exact: true }).click();
-    await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+    await signIn(page, 'inspector');
 
     await page.getByRole('tab', { name: '规则', exact: true }).click();
     const select = page.getByTestId('rule-select');
@@ -95,11 +91,7 @@ describe('a dispatcher turns a violation into a rectification incident', () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     const p = await context.newPage();
     try {
-      await p.goto(`${BASE}/`);
-      await p.locator('#login-username').fill('dispatcher');
-      await p.locator('#login-password').fill('demo-2026');
-      await p.getByRole('button', { name: '登录', exact: true }).click();
-      await p.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(p, 'dispatcher');
       await p.getByRole('tab', { name: '规则', exact: true }).click();
       await p.waitForFunction(`document.querySelectorAll('[data-testid=rule-select] option').length > 3`, null, { timeout: 30_000 });
       const ruleId = await p.evaluate<string>(`[...document.querySelectorAll('[data-testid=rule-select] option')].find((o) => o.textContent.includes('网吧')).value`);

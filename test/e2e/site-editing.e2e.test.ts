@@ -10,10 +10,10 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, signIn } from '../support/e2e-page.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server, e.g. http://127.0.0.1:8787');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 
 let browser: Browser;
@@ -46,11 +46,7 @@ async function clickAt(lonLat: [number, number]) {
 
 describe('a planner edits key sites on the map', () => {
   test('adds an internet café near a school (rule warning), edits, moves and deletes it', async () => {
-    await page.goto(`${BASE}/`);
-    await page.locator('#login-username').fill('planner');
-    await page.locator('#login-password').fill('demo-2026');
-    await page.getByRole('button', { name: '登录', exact: true }).click();
-    await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+    await signIn(page, 'planner');
 
     // a primary school of the demo county; the café goes 0.00065° (≈60 m) east of its easternmost vertex
     const schools = await api<{ body: { features: any[] } }>('/api/sites?category=school');
@@ -144,11 +140,7 @@ describe('others see no editing', () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     const p = await context.newPage();
     try {
-      await p.goto(`${BASE}/`);
-      await p.locator('#login-username').fill('inspector');
-      await p.locator('#login-password').fill('demo-2026');
-      await p.getByRole('button', { name: '登录', exact: true }).click();
-      await p.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(p, 'inspector');
       await p.getByRole('tab', { name: '图层' }).click();
       await p.getByText('重点场所', { exact: true }).waitFor();
       expect(await p.getByRole('button', { name: '添加场所' }).count()).toBe(0);

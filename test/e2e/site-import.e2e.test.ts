@@ -7,26 +7,20 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, renderedCount, signIn } from '../support/e2e-page.ts';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 let browser: Browser;
 beforeAll(async () => { mkdirSync(SHOTS, { recursive: true }); browser = await launchChromium(); });
 afterAll(async () => { await browser?.close(); });
-
-const rendered = (p: Page, layers: string[]) => p.evaluate<number>(`window.__map.queryRenderedFeatures({ layers: ${JSON.stringify(layers)} }).length`);
 
 describe('importing key sites', () => {
   test('bad rows are named; a checked file is previewed, then imported; a large file shows its progress', async () => {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
     const p = await context.newPage();
     try {
-      await p.goto(`${BASE}/`);
-      await p.locator('#login-username').fill('planner');
-      await p.locator('#login-password').fill('demo-2026');
-      await p.getByRole('button', { name: '登录', exact: true }).click();
-      await p.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(p, 'planner');
       const cameras = await (await context.request.get(`${BASE}/api/sites?category=camera&limit=2`)).json();
       const [x, y] = cameras.features[0].geometry.coordinates as [number, number];
       const stamp = Date.now() % 100000;
@@ -50,7 +44,7 @@ describe('importing key sites', () => {
       await dialog.getByTestId('import-check').click();
       await expect.poll(() => dialog.getByTestId('import-result').textContent(), { timeout: 30_000 }).toContain('2 行，2 行有效，0 处错误');
       await p.waitForFunction('(() => { const m = window.__map; return !m.isMoving() && m.loaded(); })()', null, { timeout: 30_000 });
-      await expect.poll(() => rendered(p, ['import-preview-point'])).toBe(2);
+      await expect.poll(() => renderedCount(p, ['import-preview-point'])).toBe(2);
       await p.screenshot({ path: `${SHOTS}/import-preview.png` });
       expect((await (await context.request.get(`${BASE}/api/sites?category=internet_cafe&limit=5000`)).json()).features
         .filter((f: any) => String(f.properties.name).endsWith(String(stamp))).length).toBe(0);

@@ -7,9 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, renderedCount, settle, signIn } from '../support/e2e-page.ts';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 
 let browser: Browser;
@@ -21,25 +21,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-function renderedCount(page: Page, layers: string[]): Promise<number> {
-  return page.evaluate<number>(`window.__map.queryRenderedFeatures({ layers: ${JSON.stringify(layers)} }).length`);
-}
-async function settle(page: Page) {
-  await page.waitForFunction('(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()', null, { timeout: 60_000, polling: 200 });
-  await page.waitForTimeout(400);
-}
-
 describe('staffing and assignments (county planner)', () => {
   test('the report colours problem grids; a grid gets a person, a handover and an end, all in its history', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error('[page error]', e.message));
     try {
-      await page.goto(`${BASE}/`);
-      await page.locator('#login-username').fill('planner');
-      await page.locator('#login-password').fill('demo-2026');
-      await page.getByRole('button', { name: '登录', exact: true }).click();
-      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(page, 'planner');
 
       await page.getByRole('tab', { name: '人员' }).click();
       const panel = page.getByTestId('people-panel');

@@ -10,9 +10,9 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { e2eBase, signIn } from '../support/e2e-page.ts';
 
-const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
-if (!BASE) throw new Error('E2E_BASE_URL must name the running server, e.g. http://127.0.0.1:8787');
+const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
 
 let browser: Browser;
@@ -23,14 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function signIn(page: Page, username: string) {
-  await page.goto(`${BASE}/`);
-  await page.locator('#login-username').fill(username);
-  await page.locator('#login-password').fill('demo-2026');
-  await page.getByRole('button', { name: '登录', exact: true }).click();
-  await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
-}
 
 async function settled(page: Page) {
   await page.waitForFunction(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { incidentTaxonomy } from '../../migrations/0011_incidents_workflow.ts';
-import { collectAttrs, formFields } from '../../web/src/incidents/attr-form.ts';
+import { collectAttrs, formFields } from '../../web/src/lib/attr-form.ts';
 
 /** The report form's extra fields come from the categories' JSON Schemas as the migration writes them. */
 const schemaOf = (code: string) => incidentTaxonomy.find((c) => c[0] === code)![6];
