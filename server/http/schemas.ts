@@ -2,12 +2,13 @@ import { z } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
 import { badRequest } from './problem.ts';
+import { fieldErrorsDetail, zodFieldErrors } from './field-errors.ts';
 
 /** Request validation failures become one 400 problem listing every bad field. */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) {
-    const errors = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    throw badRequest(errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; '), { errors });
+    const errors = zodFieldErrors(result.error.issues);
+    throw badRequest(fieldErrorsDetail(errors), { errors });
   }
 };
 

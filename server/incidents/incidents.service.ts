@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { type Kysely, sql } from 'kysely';
 import type { Database, IncidentSource, IncidentState } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
+import { ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import {
   type Level, duplicateCandidates, getCategory, levels, lockIncident, mayAct, openStates, settingValue, transition,
@@ -62,11 +63,8 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
   const attrs = input.attrs ?? {};
   const validate = validatorFor(category.attrSchema);
   if (!validate(attrs)) {
-    const errors = (validate.errors ?? []).map((e) => ({
-      path: `attrs${e.instancePath.replace(/\//g, '.')}${e.keyword === 'additionalProperties' ? `.${(e.params as { additionalProperty: string }).additionalProperty}` : ''}`,
-      message: e.message ?? 'invalid',
-    }));
-    throw new ProblemError(422, 'validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+    const errors = ajvFieldErrors(validate.errors, 'attrs');
+    throw new ProblemError(422, 'validation', fieldErrorsDetail(errors), { errors });
   }
   const [lon, lat] = input.point;
   const point = sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)`;

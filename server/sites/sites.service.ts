@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely';
 import type { GeoJsonGeometry } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
+import { type FieldError, ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 
 type Db = Kysely<Database>;
@@ -43,17 +44,17 @@ export async function siteCategories(db: Db): Promise<SiteCategories> {
  * category's JSON Schema), as field errors; empty when it fits.
  */
 export function categoryErrors(categories: SiteCategories, category: string, geometry: GeoJsonGeometry, entrances: unknown,
-  attrs: Record<string, unknown>): Array<{ path: string; message: string }> {
+  attrs: Record<string, unknown>): FieldError[] {
   const cat = categories.get(category);
   if (!cat) return [{ path: 'category', message: `unknown site category "${category}"` }];
-  const errors: Array<{ path: string; message: string }> = [];
+  const errors: FieldError[] = [];
   if (cat.geometryKind !== 'any' && kindOf[geometry.type] !== cat.geometryKind) {
     errors.push({ path: 'geometry', message: `a ${category} site is a ${cat.geometryKind}, not a ${geometry.type}` });
   }
   if (entrances && !cat.hasEntrances) errors.push({ path: 'entrances', message: `${category} sites have no entrances` });
   const validate = validatorFor(category, cat.attrSchema as object);
   if (!validate(attrs)) {
-    errors.push(...(validate.errors ?? []).map((e) => ({ path: `attrs${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'invalid' })));
+    errors.push(...ajvFieldErrors(validate.errors, 'attrs'));
   }
   return errors;
 }
@@ -64,7 +65,7 @@ async function checkAgainstCategory(db: Db, category: string, geometry: GeoJsonG
   if (!errors.length) return;
   const kindError = errors.find((e) => e.path === 'geometry');
   if (kindError) throw new ProblemError(422, 'invalid-geometry', kindError.message);
-  throw new ProblemError(422, 'validation', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  throw new ProblemError(422, 'validation', fieldErrorsDetail(errors), { errors });
 }
 
 /** The site's geometry as PostGIS reads it: valid, on the 1e-7° grid; and where it lies (village, grid). */

@@ -96,7 +96,7 @@ describe('intake and routing', () => {
     expect(ok.body.properties).toMatchObject({ source: 'hotline', callerName: '王五', callerPhone: '13900000000' });
     const bad = await report(dispatcher, [memberGrid.x, memberGrid.y], { category: 'dispute.labour', attrs: { workers: -1, colour: 'red' } });
     expect(bad.status).toBe(422);
-    expect(bad.body.errors.map((e: any) => e.path).sort()).toEqual(['attrs.colour', 'attrs.workers']);
+    expect(bad.body.errors.map((e: any) => [e.path, e.rule]).sort()).toEqual([['attrs.colour', 'unknownField'], ['attrs.workers', 'minimum']]);
     expect((await report(dispatcher, [memberGrid.x, memberGrid.y], { category: 'dispute.nothing' })).status).toBe(422);
     expect((await report(dispatcher, [10, 10])).status).toBe(422);
     expect((await report(dispatcher, [500, 10])).status).toBe(400);

@@ -44,6 +44,11 @@ describe('editing key sites', () => {
       point, [point[0] + 0.001, point[1]], [point[0] + 0.001, point[1] + 0.001], point]] }, attrs: { stage: 'college', students: -5 } });
     expect(attrs.status).toBe(422);
     expect(attrs.body.errors.map((e: any) => e.path)).toEqual(expect.arrayContaining(['attrs.stage', 'attrs.students']));
+    // the rule and its limit, so that the form can say it in the reader's language
+    expect(attrs.body.errors).toEqual(expect.arrayContaining([
+      expect.objectContaining({ path: 'attrs.students', rule: 'minimum', params: { limit: 0 } }),
+      expect.objectContaining({ path: 'attrs.stage', rule: 'choice' }),
+    ]));
     const noEntrances = await call('POST', '/api/sites', { category: 'camera', name: '摄像头', geometry: { type: 'Point', coordinates: point }, entrances: [point] });
     expect(noEntrances.status).toBe(422);
     const outside = await call('POST', '/api/sites', { category: 'camera', name: '外', geometry: { type: 'Point', coordinates: [10, 10] } });

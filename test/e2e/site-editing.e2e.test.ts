@@ -69,6 +69,9 @@ describe('a planner edits key sites on the map', () => {
     await form.getByRole('button', { name: '保存' }).click();
     // the server refuses the negative seat count and the error stands under the field
     await form.getByTestId('field-error-seats').waitFor();
+    // in the interface's language, from the rule and limit the server named
+    expect(await form.getByTestId('field-error-seats').textContent()).toBe('不能小于 0');
+    await form.getByText('请修改标出的字段后再提交').waitFor();
     await page.screenshot({ path: `${SHOTS}/site-edit-field-error.png` });
     await form.locator('[data-field=seats]').fill('80');
     await form.getByRole('button', { name: '保存' }).click();

@@ -30,15 +30,6 @@ export const sitesApi = {
   remove: (id: number, version?: number) => request<void>('DELETE', `/api/sites/${id}`, { query: { version } }),
 };
 
-/** Field errors of a 422 (`errors: [{ path, message }]`), keyed by path ("name", "attrs.students", "geometry"). */
-export function fieldErrorsOf(e: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (e instanceof ApiError && Array.isArray(e.problem.errors)) {
-    for (const fe of e.problem.errors as Array<{ path: string; message: string }>) out[fe.path] = fe.message;
-  }
-  return out;
-}
-
 export const isConflict = (e: unknown) => e instanceof ApiError && e.status === 409;
 
 class SiteEdit {

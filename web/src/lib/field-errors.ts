@@ -1,0 +1,35 @@
+/**
+ * The server's field errors (problem+json `errors[]`: path, English message, and the rule that
+ * failed with its parameters) as texts in the interface's language, keyed by path, for forms to
+ * show under the fields they name. A rule the interface does not know keeps the server's message.
+ */
+import { type MessageKey, t } from '../i18n/i18n.svelte';
+import { ApiError } from './api';
+
+interface FieldError {
+  path: string;
+  message: string;
+  rule?: string;
+  params?: { limit?: number | string; type?: string };
+}
+
+const rules = new Set(['required', 'type', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format', 'choice', 'unknownField']);
+const typeNames = new Set(['integer', 'number', 'string', 'boolean']);
+
+export function fieldErrorText(e: FieldError): string {
+  if (!e.rule || !rules.has(e.rule)) return e.message;
+  if (e.rule === 'type') {
+    const type = typeNames.has(String(e.params?.type)) ? t(`fieldError.type.${e.params!.type}` as MessageKey) : String(e.params?.type ?? '');
+    return t('fieldError.type', { type });
+  }
+  return t(`fieldError.${e.rule}` as MessageKey, { limit: e.params?.limit ?? '' });
+}
+
+/** Field errors of a failed request by path (empty when the answer named no field). */
+export function fieldErrorsOf(err: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (err instanceof ApiError && Array.isArray(err.problem.errors)) {
+    for (const fe of err.problem.errors as FieldError[]) if (typeof fe?.path === 'string') out[fe.path] = fieldErrorText(fe);
+  }
+  return out;
+}
