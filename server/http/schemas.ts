@@ -50,6 +50,10 @@ export function feature<T extends z.ZodTypeAny>(name: string, properties: T) {
 export const RegionCode = z.string().regex(/^\d{12}$/, 'a 12-digit region code')
   .openapi({ example: '990101001000' });
 
+/** A 12-digit region code, or a 4-digit prefecture code (a prefecture has no region row: its children are its counties). */
+export const RegionOrPrefectureCode = z.string().regex(/^(\d{4}|\d{12})$/, 'a 12-digit region code or a 4-digit prefecture code')
+  .openapi({ example: '990101001000' });
+
 /** `w,s,e,n` in degrees, validated as a real lon/lat box. */
 export const Bbox = z.string()
   .transform((value, ctx) => {

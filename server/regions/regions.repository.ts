@@ -15,6 +15,33 @@ export function regionCodeOfScope(prefix: string): string {
 export const PREFECTURE_NAMES_SETTING = 'regions.prefectureNames';
 export const isPrefectureCode = (code: string) => /^\d{4}$/.test(code);
 
+/**
+ * Whether a caller with this scope may see the prefecture as a region: only prefecture-wide (or
+ * wider) accounts. A county's staff see their county's row, which lies inside the prefecture, but
+ * never the prefecture itself: for them it is as unknown as a code that does not exist.
+ */
+export const scopeCoversPrefecture = (scopeCode: string, code: string) => isPrefectureCode(code) && code.startsWith(scopeCode);
+
+/** The root region code of a scope: a prefecture's 4 digits as they are, else the 12-digit code. */
+export const scopeRootCode = (scopeCode: string) => (isPrefectureCode(scopeCode) ? scopeCode : regionCodeOfScope(scopeCode));
+
+/** A prefecture's name: the setting, or its code when the setting does not name it. */
+const prefectureName = (code: string) =>
+  sql<string>`coalesce((select s.value ->> ${code} from settings s where s.key = ${PREFECTURE_NAMES_SETTING}), ${code})`;
+
+/**
+ * A prefecture as a region-like row whose subtree is its 4-digit prefix (statistics work on
+ * `prefix`). Undefined when the caller sees none of its counties; callers check the scope first
+ * (scopeCoversPrefecture).
+ */
+export async function prefectureInfo(db: Kysely<Database>, code: string) {
+  const { rows: [row] } = await sql<{ counties: number; name: string }>`
+    select count(*)::int as counties, ${prefectureName(code)} as name
+    from regions r where r.level = 'county' and ${inSubtree('r.code', code)}`.execute(db);
+  if (!row || row.counties === 0) return undefined;
+  return { code, name: row.name, level: 'prefecture' as const, prefix: code };
+}
+
 export interface RegionFilter {
   parent?: string;
   level?: 'county' | 'township' | 'village';
@@ -92,17 +119,17 @@ export async function getRegion(db: Kysely<Database>, code: string) {
  * totals over its subtree. Undefined when the caller sees none of its counties.
  */
 export async function getPrefecture(db: Kysely<Database>, code: string) {
-  const { rows: [row] } = await sql<{ childCount: number; bbox: number[] | null; name: string | null }>`
+  const { rows: [row] } = await sql<{ childCount: number; bbox: number[] | null; name: string }>`
     select count(*)::int as "childCount",
       case when count(*) > 0 then array[ST_XMin(ST_Extent(r.boundary)), ST_YMin(ST_Extent(r.boundary)),
         ST_XMax(ST_Extent(r.boundary)), ST_YMax(ST_Extent(r.boundary))] end as bbox,
-      (select s.value ->> ${code} from settings s where s.key = ${PREFECTURE_NAMES_SETTING}) as name
+      ${prefectureName(code)} as name
     from regions r
     where r.level = 'county' and ${inSubtree('r.code', code)}`.execute(db);
   if (!row || row.childCount === 0) return undefined;
   const stats = await regionStats(db, code);
   return {
-    code, name: row.name ?? code, level: 'prefecture' as const, parentCode: null, urban: false,
+    code, name: row.name, level: 'prefecture' as const, parentCode: null, urban: false,
     boundaryDerived: false, childCount: row.childCount, bbox: row.bbox?.every((v) => v != null) ? row.bbox.map(Number) : null,
     geometry: null, ancestors: [] as { code: string; name: string; level: 'county' | 'township' | 'village' }[], stats,
   };

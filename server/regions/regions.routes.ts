@@ -2,13 +2,10 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { notFound } from '../http/problem.ts';
-import { RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
-import { getPrefecture, getRegion, isPrefectureCode, listRegions } from './regions.repository.ts';
+import { RegionCode, RegionOrPrefectureCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { getPrefecture, getRegion, isPrefectureCode, listRegions, scopeCoversPrefecture } from './regions.repository.ts';
 
 const Level = z.enum(['county', 'township', 'village']);
-/** A 12-digit region code, or a 4-digit prefecture code (whose children are its counties). */
-const RegionOrPrefectureCode = z.string().regex(/^(\d{4}|\d{12})$/, 'a 12-digit region code or a 4-digit prefecture code')
-  .openapi({ example: '990101001000' });
 const RegionProperties = z.object({
   code: z.string(), name: z.string(), level: Level, parentCode: z.string().nullable(), urban: z.boolean(),
   childCount: z.number().int(), boundaryDerived: z.boolean(),
@@ -51,7 +48,7 @@ export function regionRoutes() {
     const { code } = c.req.valid('param');
     // a prefecture is a region only for those whose scope covers it (a county's staff never see one)
     const region = !isPrefectureCode(code) ? await getRegion(c.get('db'), code)
-      : code.startsWith(c.get('user')!.scopeCode) ? await getPrefecture(c.get('db'), code) : undefined;
+      : scopeCoversPrefecture(c.get('user')!.scopeCode, code) ? await getPrefecture(c.get('db'), code) : undefined;
     if (!region) throw notFound('region');
     return c.json(toFeature(region) as z.infer<typeof RegionDetail>, 200);
   });

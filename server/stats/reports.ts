@@ -16,6 +16,7 @@ type Db = Kysely<Database>;
  * - monthly (县级月研判): the calendar month holding the date — figures against the month before and
  *   the same month a year earlier, per township (level below), per category with the change, the
  *   twelve-month trend, the overdue list.
+ * A prefecture's reports list its counties where a county's list its townships.
  */
 export const reportKinds = ['daily', 'weekly', 'monthly'] as const;
 export type ReportKind = (typeof reportKinds)[number];
@@ -64,6 +65,7 @@ const figureColumns: ReportColumn[] = [
 ];
 
 const childLevel: Record<string, { groupBy: GroupBy; label: Label }> = {
+  prefecture: { groupBy: 'county', label: L('县（市、区）', 'County') },
   county: { groupBy: 'township', label: L('乡镇（街道）', 'Township') },
   township: { groupBy: 'village', label: L('村（社区）', 'Village') },
   village: { groupBy: 'grid', label: L('网格', 'Grid') },

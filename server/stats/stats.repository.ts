@@ -4,7 +4,7 @@ import { inSubtree } from '../db/geo.ts';
 
 type Db = Kysely<Database>;
 
-export const groupings = ['township', 'village', 'grid', 'category', 'month'] as const;
+export const groupings = ['county', 'township', 'village', 'grid', 'category', 'month'] as const;
 export type GroupBy = (typeof groupings)[number];
 
 export const incidentStates = [
@@ -16,7 +16,7 @@ export const openStates = ['reported', 'accepted', 'dispatched', 'in_progress', 
 export const finishedStates = ['resolved', 'closed'] as const;
 
 export interface StatsFilter {
-  /** the region's code prefix (6, 9 or 12 digits): its subtree */
+  /** the region's code prefix (4 digits for a prefecture, 6, 9 or 12): its subtree */
   prefix: string;
   /** local days, inclusive (YYYY-MM-DD) */
   from: string;
@@ -100,16 +100,17 @@ const aggColumns = sql`a.total, ${sql.join(incidentStates.map((s) => sql.ref(`a.
   a.on_time, a.timed, a.handling_hours_sum, a.overdue_open`;
 
 /**
- * Figures per group of a region's incidents created in a period. Townships, villages, categories and
- * months come with zero rows for groups without incidents (a choropleth and a month axis need them);
+ * Figures per group of a region's incidents created in a period. Counties, townships, villages,
+ * categories and months come with zero rows for groups without incidents (a choropleth and a month axis need them);
  * grids only where incidents are (a null key: incidents outside any grid).
  */
 export async function statsGroups(db: Db, f: StatsFilter, groupBy: GroupBy): Promise<StatsGroup[]> {
   const byLeafCategory = !!f.category && !f.category.includes('.');
-  // Group by raw columns (cheap per row), then roll the few groups up to townships or top-level
+  // Group by raw columns (cheap per row), then roll the few groups up to counties, townships or top-level
   // categories: no string is computed per incident.
   const months = sql`generate_series(date_trunc('month', ${f.from}::date::timestamp), date_trunc('month', ${f.to}::date::timestamp), interval '1 month')`;
   const key = {
+    county: sql`i.region_code`,
     township: sql`i.region_code`,
     village: sql`i.region_code`,
     grid: sql`i.grid_id`,
@@ -123,12 +124,13 @@ export async function statsGroups(db: Db, f: StatsFilter, groupBy: GroupBy): Pro
     ${sql.join(incidentStates.map((s) => sql`sum(${sql.ref(`b.s_${s}`)})::int as ${sql.ref(`s_${s}`)}`))},
     sum(b.on_time)::int as on_time, sum(b.timed)::int as timed, sum(b.handling_hours_sum)::float8 as handling_hours_sum,
     sum(b.overdue_open)::int as overdue_open from base b group by 1)`;
-  const agg = groupBy === 'township' ? rollup(sql`left(b.key, 9) || '000'`)
+  const agg = groupBy === 'county' ? rollup(sql`left(b.key, 6) || '000000'`)
+    : groupBy === 'township' ? rollup(sql`left(b.key, 9) || '000'`)
     : groupBy === 'category' && !byLeafCategory ? rollup(sql`split_part(b.key, '.', 1)`)
       : sql`agg as (select * from base)`;
 
   let query: RawBuilder<AggRow>;
-  if (groupBy === 'township' || groupBy === 'village') {
+  if (groupBy === 'county' || groupBy === 'township' || groupBy === 'village') {
     query = sql<AggRow>`with ${base}, ${agg}
       select r.code as key, r.name, null::text as name_en, r.code, ${aggColumns}
       from regions r left join agg a on a.key = r.code

@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { type Lang, reportCsv, reportXlsx } from './report-export.ts';
 import { buildReport, reportKinds } from './reports.ts';
 import { groupings, incidentStates } from './stats.repository.ts';
@@ -59,6 +59,9 @@ const Report = z.object({
   })),
 }).openapi('IncidentReport');
 
+const regionDescription = 'A 12-digit region code, or a 4-digit prefecture code (level `prefecture`, its counties\' subtree), which only '
+  + 'prefecture-wide accounts see: for anyone else it is an unknown region (404). Default: the caller\'s scope (a prefecture for a 4-digit scope).';
+
 const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -68,11 +71,12 @@ export function statsRoutes() {
 
   app.openapi(createRoute({
     method: 'get', path: '/stats/incidents', tags: ['statistics'],
-    summary: 'Incident figures per township, village, grid, category or month: counts by state, 化解率, on-time rate, mean handling time, overdue',
+    summary: 'Incident figures per county, township, village, grid, category or month: counts by state, 化解率, on-time rate, mean handling time, overdue',
     description: definitions,
     request: { query: z.object({
-      region: RegionCode.optional().openapi({ description: 'default: the caller\'s scope' }),
-      groupBy: z.enum(groupings).default('township'),
+      region: RegionOrPrefectureCode.optional().openapi({ description: regionDescription }),
+      groupBy: z.enum(groupings).default('township')
+        .openapi({ description: 'rows: the counties of a prefecture, the townships or villages of the region (every one, zero rows included), grids with incidents, categories, or months' }),
       from: Day.optional().openapi({ description: 'first local day; default: the first day of the month eleven months before `to`' }),
       to: Day.optional().openapi({ description: 'last local day, inclusive; default today' }),
       category: z.string().regex(/^[a-z_]+([.][a-z_]+)?$/, 'an incident category code').optional()
@@ -88,7 +92,7 @@ export function statsRoutes() {
     request: {
       params: z.object({ kind: z.enum(reportKinds) }),
       query: z.object({
-        region: RegionCode.optional().openapi({ description: 'default: the caller\'s scope' }),
+        region: RegionOrPrefectureCode.optional().openapi({ description: `${regionDescription} A prefecture's reports list its counties where a county's list its townships.` }),
         date: Day.optional().openapi({ description: 'a local day inside the period; default today' }),
         format: z.enum(['json', 'csv', 'xlsx']).default('json'),
         lang: z.enum(['zh', 'en']).optional().openapi({ description: 'headers of CSV/XLSX; default from Accept-Language, else Chinese' }),

@@ -3,7 +3,7 @@ import type { Database, IncidentState } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { badRequest, notFound } from '../http/problem.ts';
 import { timeZoneOf } from '../patrols/patrols.service.ts';
-import { regionCodeOfScope } from '../regions/regions.repository.ts';
+import { isPrefectureCode, prefectureInfo, scopeCoversPrefecture, scopeRootCode } from '../regions/regions.repository.ts';
 import {
   type GroupBy, type StatsCounts, type StatsFilter, categoryExists, localToday, regionInfo, statsGroups, statsTotal,
 } from './stats.repository.ts';
@@ -85,10 +85,15 @@ export interface Scope {
   today: string;
 }
 
-/** The region asked for (default: the caller's scope), as the caller sees it, and the local calendar. */
+/**
+ * The region asked for (default: the caller's scope), as the caller sees it, and the local calendar.
+ * A 4-digit prefecture code is a region too (level `prefecture`, its subtree the 4-digit prefix), but
+ * only for callers whose scope covers it: anyone else gets the 404 of an unknown region.
+ */
 export async function resolveScope(db: Db, user: AuthUser, region?: string): Promise<Scope> {
-  const code = region ?? regionCodeOfScope(user.scopeCode);
-  const info = await regionInfo(db, code);
+  const code = region ?? scopeRootCode(user.scopeCode);
+  const info = !isPrefectureCode(code) ? await regionInfo(db, code)
+    : scopeCoversPrefecture(user.scopeCode, code) ? await prefectureInfo(db, code) : undefined;
   if (!info) throw notFound('region');
   const timeZone = await timeZoneOf(db);
   return { region: info, timeZone, today: await localToday(db, timeZone) };

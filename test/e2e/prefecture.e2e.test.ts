@@ -1,8 +1,10 @@
 /**
  * A prefecture-wide account in the browser: a small generated prefecture (the demo county and one
  * more, no extra sites or incidents) in its own data directory, served by its own server (the shared
- * e2e server's embedded database cannot be written from outside while it runs). Generating takes
- * about 40–80 s on PGlite; set E2E_SKIP_PREFECTURE=1 to leave this file out.
+ * e2e server's embedded database cannot be written from outside while it runs): the map, then the
+ * statistics panel of the prefecture (by county, coloured from the region tiles). Generating takes
+ * about 40–80 s on PGlite; set E2E_SKIP_PREFECTURE=1 to leave this file out. Screenshots go to
+ * test-results/screenshots/prefecture-*.png.
  *
  * Page-side code is passed to `evaluate` as strings (this file is type-checked without the DOM library).
  */
@@ -160,6 +162,86 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       await page.locator('.crumbs').getByRole('button', { name: '平安示范市' }).click();
       await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
       expect(await list.locator('.item-name').count()).toBe(2);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
+  test('opens the statistics of the prefecture: its figures, the by-county table and choropleth, then a county', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${base}/`);
+      await page.locator('#login-username').fill('prefecture');
+      await page.locator('#login-password').fill('demo-2026');
+      await page.getByRole('button', { name: '登录', exact: true }).click();
+      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+
+      await page.getByTestId('stats-toggle').click();
+      const panel = page.getByTestId('stats-panel');
+      await panel.waitFor();
+      await expect.poll(() => page.getByTestId('stats-region').textContent(), { timeout: 30_000 }).toBe('平安示范市');
+      await page.locator('[data-testid="stats-chart-month"] canvas').waitFor({ timeout: 30_000 });
+      await page.locator('[data-testid="stats-chart-category"] canvas').waitFor();
+
+      // the figures are the API's: the prefecture's summary, one row per county
+      const api = await page.evaluate<any>(`fetch('/api/stats/incidents?region=9901&groupBy=county').then((r) => r.json())`);
+      expect(api.region.level).toBe('prefecture');
+      expect(api.rows.map((r: any) => r.name)).toEqual(['平安示范县', '平安示范二县']);
+      expect(api.summary.total).toBeGreaterThan(0);
+      await expect.poll(() => page.getByTestId('stats-total').textContent()).toBe(api.summary.total.toLocaleString('zh-CN'));
+      await panel.getByRole('heading', { name: '分县（市、区）' }).waitFor();
+      const table = page.getByTestId('stats-table');
+      expect(await table.locator('tbody th').allInnerTexts()).toEqual(['平安示范县', '平安示范二县']);
+      const totals = (await table.locator('tbody tr td:nth-of-type(1)').allInnerTexts()).map((s) => s.trim());
+      expect(totals).toEqual(api.rows.map((r: any) => r.total.toLocaleString('zh-CN')));
+
+      // the choropleth colours both counties (region tiles) with the resolution rate of their rows
+      await settle(page);
+      const drawn = async () => page.evaluate<Record<string, { level: string; v: number | null }>>(`(() => {
+        const out = {};
+        for (const f of window.__map.queryRenderedFeatures({ layers: ['stats-choropleth-fill'] })) {
+          out[f.properties.code] = { level: f.properties.level, v: typeof f.state.v === 'number' ? f.state.v : null };
+        }
+        return out;
+      })()`);
+      await expect.poll(async () => Object.keys(await drawn()).sort(), { timeout: 20_000 }).toEqual(['990101000000', '990102000000']);
+      const counties = await drawn();
+      for (const row of api.rows) expect(counties[row.key], row.key).toEqual({ level: 'county', v: row.resolutionRate });
+      // and they are painted from it: the fill colour is an expression of the state (MapLibre keeps the
+      // previous plain grey when it refuses one, as it did a stepless 'step' when both counties had one figure)
+      const fill = await page.evaluate<unknown>(`window.__map.getPaintProperty('stats-choropleth-fill', 'fill-color')`);
+      expect(JSON.stringify(fill)).toContain('feature-state');
+      await page.getByTestId('stats-legend').waitFor();
+      // the panel narrows the map, which keeps the whole prefecture (both counties) in view beside it
+      const bbox = (await page.evaluate<any>(`fetch('/api/regions/9901').then((r) => r.json())`)).properties.bbox as number[];
+      const panelBox = (await panel.boundingBox())!;
+      const view = await page.evaluate<{ bounds: number[]; right: number }>(`(() => {
+        const m = window.__map; const b = m.getBounds();
+        return { bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], right: m.getCanvas().getBoundingClientRect().right };
+      })()`);
+      expect(view.right).toBeLessThanOrEqual(panelBox.x + 1);
+      expect(view.bounds[0]).toBeLessThanOrEqual(bbox[0]);
+      expect(view.bounds[1]).toBeLessThanOrEqual(bbox[1]);
+      expect(view.bounds[2]).toBeGreaterThanOrEqual(bbox[2]);
+      expect(view.bounds[3]).toBeGreaterThanOrEqual(bbox[3]);
+      await page.screenshot({ path: `${SHOTS}/prefecture-stats.png` });
+      await table.scrollIntoViewIfNeeded();
+      await page.screenshot({ path: `${SHOTS}/prefecture-stats-table.png` });
+
+      // a county's row opens it: its townships are listed and coloured
+      await table.locator('tbody tr', { hasText: '平安示范二县' }).getByRole('button').click();
+      await expect.poll(() => page.getByTestId('stats-region').textContent(), { timeout: 30_000 }).toBe('平安示范二县');
+      await panel.getByRole('heading', { name: '分乡镇（街道）' }).waitFor();
+      await settle(page);
+      await expect.poll(async () => Object.values(await drawn()).filter((f) => f.level === 'township').length, { timeout: 20_000 })
+        .toBeGreaterThan(5);
+      expect(Object.keys(await drawn()).every((code) => code.startsWith('990102'))).toBe(true);
+      await page.screenshot({ path: `${SHOTS}/prefecture-stats-county.png` });
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }

@@ -402,6 +402,7 @@ export const en: Record<MessageKey, string> = {
   'stats.resolved': 'Resolved',
   'stats.byMonth': 'By month',
   'stats.byCategory': 'By category',
+  'stats.byCounty': 'By county',
   'stats.byTownship': 'By township',
   'stats.byVillage': 'By village',
   'stats.byGrid': 'By grid',

@@ -400,6 +400,7 @@ export const zh = {
   'stats.resolved': '化解数',
   'stats.byMonth': '按月趋势',
   'stats.byCategory': '分类统计',
+  'stats.byCounty': '分县（市、区）',
   'stats.byTownship': '分乡镇（街道）',
   'stats.byVillage': '分村（社区）',
   'stats.byGrid': '分网格',

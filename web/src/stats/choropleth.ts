@@ -1,11 +1,13 @@
 /**
- * The chosen measure on the map by township or village: one fill layer on the existing regions source
- * (GeoJSON, promoteId = code), coloured from feature-state `v` that is set per region code from the
- * statistics, with a legend control. Five classes at quantile breaks; rates run red (low) to green,
- * counts and hours light to dark. Regions without a figure are grey.
+ * The chosen measure on the map by county, township or village: one fill layer on the existing regions
+ * source, coloured from feature-state `v` that is set per region from the statistics, with a legend
+ * control. The source is GeoJSON (promoteId = code: the state's id is the code) for a county's staff,
+ * or the regions tile layer for a prefecture's (the feature id is the 12-digit code as a number, see
+ * server/tiles). Five classes at quantile breaks; rates run red (low) to green, counts and hours light
+ * to dark. Regions without a figure are grey.
  */
-import type { ExpressionSpecification, IControl, Map as MlMap } from 'maplibre-gl';
-import { SOURCES } from '../map/style';
+import type { ExpressionSpecification, FeatureIdentifier, IControl, Map as MlMap } from 'maplibre-gl';
+import { SOURCES, TILE_SOURCES } from '../map/style';
 import { type Measure, formatMeasure, isRate } from './format';
 
 export const CHOROPLETH_LAYER = 'stats-choropleth-fill';
@@ -15,7 +17,7 @@ const RATE_COLORS = ['#d92d20', '#f79009', '#fdd835', '#7cc270', '#12955b'];
 const COUNT_COLORS = ['#fef0d9', '#fdcc8a', '#fc8d59', '#e34a33', '#b30000'];
 
 export interface ChoroplethData {
-  level: 'township' | 'village';
+  level: 'county' | 'township' | 'village';
   /** the region whose children are coloured: a code prefix */
   prefix: string;
   measure: Measure;
@@ -60,6 +62,7 @@ export class Choropleth {
     if (!map.getLayer(CHOROPLETH_LAYER)) {
       map.addLayer({
         id: CHOROPLETH_LAYER, type: 'fill', source: SOURCES.regions,
+        ...(this.#tiled() ? { 'source-layer': TILE_SOURCES.regions.layer } : {}),
         filter: ['==', ['get', 'code'], '__none__'],
         paint: { 'fill-color': NO_DATA, 'fill-opacity': 0.72 },
       }, map.getLayer('regions-village-line') ? 'regions-village-line' : undefined);
@@ -76,15 +79,17 @@ export class Choropleth {
     const breaks = quantileBreaks(numbers);
     const colors = isRate(d.measure) ? RATE_COLORS : COUNT_COLORS;
     const classes = colors.slice(colors.length - breaks.length - 1);
+    // one class (every region with the same figure, or a single region): a 'step' needs a stop, so
+    // the class's colour itself (MapLibre refuses a stepless 'step' and kept the grey of no data)
     const step: unknown[] = ['step', ['feature-state', STATE_KEY], classes[0]];
     breaks.forEach((b, i) => step.push(b, classes[i + 1]));
-    map.setPaintProperty(CHOROPLETH_LAYER, 'fill-color',
-      ['case', ['==', ['typeof', ['feature-state', STATE_KEY]], 'number'], step, NO_DATA] as unknown as ExpressionSpecification);
+    map.setPaintProperty(CHOROPLETH_LAYER, 'fill-color', ['case', ['==', ['typeof', ['feature-state', STATE_KEY]], 'number'],
+      breaks.length ? step : classes[0], NO_DATA] as unknown as ExpressionSpecification);
     map.setFilter(CHOROPLETH_LAYER, ['all', ['==', ['get', 'level'], d.level],
       ['==', ['slice', ['get', 'code'], 0, d.prefix.length], d.prefix]] as ExpressionSpecification);
     for (const [code, v] of d.values) {
       if (v === null) continue;
-      map.setFeatureState({ source: SOURCES.regions, id: code }, { [STATE_KEY]: v });
+      map.setFeatureState(this.#feature(code), { [STATE_KEY]: v });
       this.#codes.push(code);
     }
     map.setLayoutProperty(CHOROPLETH_LAYER, 'visibility', 'visible');
@@ -113,8 +118,20 @@ export class Choropleth {
   #clearStates(): void {
     const map = this.#map;
     if (!map || !map.getSource(SOURCES.regions)) return;
-    for (const code of this.#codes) map.removeFeatureState({ source: SOURCES.regions, id: code }, STATE_KEY);
+    for (const code of this.#codes) map.removeFeatureState(this.#feature(code), STATE_KEY);
     this.#codes = [];
+  }
+
+  /** Whether the regions come as vector tiles (a prefecture-wide account's map). */
+  #tiled(): boolean {
+    return this.#map?.getSource(SOURCES.regions)?.type === 'vector';
+  }
+
+  /** A region's feature-state address in either kind of source. */
+  #feature(code: string): FeatureIdentifier {
+    return this.#tiled()
+      ? { source: SOURCES.regions, sourceLayer: TILE_SOURCES.regions.layer, id: Number(code) }
+      : { source: SOURCES.regions, id: code };
   }
 
   #renderLegend(d: ChoroplethData, breaks: number[], classes: string[], numbers: number[]): void {
@@ -144,7 +161,9 @@ export class Choropleth {
       classes.forEach((c, i) => {
         const lo = bounds[i];
         const hi = bounds[i + 1];
-        row(c, i === classes.length - 1 ? `≥ ${formatMeasure(lo, d.measure)}` : `${formatMeasure(lo, d.measure)} – ${formatMeasure(hi, d.measure)}`);
+        // a class of one value (all regions alike) names the value
+        row(c, lo === hi ? formatMeasure(lo, d.measure)
+          : i === classes.length - 1 ? `≥ ${formatMeasure(lo, d.measure)}` : `${formatMeasure(lo, d.measure)} – ${formatMeasure(hi, d.measure)}`);
       });
     }
     row(NO_DATA, d.noDataLabel);

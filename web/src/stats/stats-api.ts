@@ -1,7 +1,7 @@
 /** The statistics and report endpoints (server/stats): typed calls over lib/api's request(). */
 import { request } from '../lib/api';
 
-export type GroupBy = 'township' | 'village' | 'grid' | 'category' | 'month';
+export type GroupBy = 'county' | 'township' | 'village' | 'grid' | 'category' | 'month';
 export type IncidentState =
   | 'reported' | 'accepted' | 'rejected' | 'dispatched' | 'in_progress' | 'resolved' | 'closed' | 'escalated' | 'reopened';
 

@@ -1,7 +1,7 @@
 /**
  * The statistics panel's state: open or not, the region (the navigator's current region), the period,
  * a category filter and the measure shown on the map. Loads three groupings at once: by month, by
- * category and by the level below the region (townships, villages or grids).
+ * category and by the level below the region (counties, townships, villages or grids).
  */
 import { ApiError } from '../lib/api';
 import { todayInChina } from '../map/map-controller.svelte';
@@ -21,14 +21,15 @@ export function periodRange(p: Period, today = todayInChina()): { from: string; 
   }
 }
 
-export const childGrouping: Record<string, GroupBy> = { county: 'township', township: 'village', village: 'grid' };
+/** The level below a region: a prefecture's counties, a county's townships, a township's villages, a village's grids. */
+export const childGrouping: Record<string, GroupBy> = { prefecture: 'county', county: 'township', township: 'village', village: 'grid' };
 
 class Stats {
   open = $state(false);
   period = $state<Period>('last12');
   category = $state<string>('');
   measure = $state<Measure>('resolutionRate');
-  /** Show the measure on the map by township or village. */
+  /** Show the measure on the map by county, township or village. */
   choropleth = $state(true);
 
   region = $state<string | null>(null);
