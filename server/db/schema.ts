@@ -18,6 +18,8 @@ export interface RegionTable {
   urban: ColumnType<boolean, boolean | undefined, boolean>;
   prefix: ColumnType<string, never, never>;
   boundary: Geometry;
+  /** boundary in EPSG:3857, generated (vector tiles) */
+  boundaryMercator: Geometry;
 }
 
 export interface GridLayerTable {
@@ -34,6 +36,8 @@ export interface GridTable {
   layerId: number;
   villageCode: string;
   geom: Geometry;
+  /** geom in EPSG:3857, generated (vector tiles) */
+  geomMercator: Geometry;
   households: ColumnType<number, number | undefined, number>;
   population: ColumnType<number, number | undefined, number>;
   version: ColumnType<number, number | undefined, number>;

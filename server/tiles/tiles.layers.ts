@@ -122,9 +122,10 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
   const near = (column: string) => sql`${sql.raw(column)} && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)`;
   const box = sql`ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 3857)`;
   const tolerance = SIMPLIFY_UNITS * tileUnit(z);
-  // simplify the whole shape first, then clip: neighbouring tiles then draw the same edges
-  const area = (column: string) =>
-    sql`ST_ClipByBox2D(ST_Simplify(ST_Transform(${sql.raw(column)}, 3857), ${tolerance}::float8, true), ${box})`;
+  // simplify the whole shape first, then clip: neighbouring tiles then draw the same edges. Grids
+  // and regions keep their Mercator shape in a generated column (migration 0017).
+  const area = (mercatorColumn: string) =>
+    sql`ST_ClipByBox2D(ST_Simplify(${sql.raw(mercatorColumn)}, ${tolerance}::float8, true), ${box})`;
   // the label point is taken from the whole shape, so it is the same in every tile; the test is
   // half-open so that a point on a tile edge belongs to one tile only
   const inTile = (point: string) => sql`(ST_X(${sql.raw(point)}) >= ${w0}::float8 and ST_X(${sql.raw(point)}) < ${e0}::float8
@@ -140,7 +141,7 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
         : z >= ZOOMS.townships ? ['county', 'township'] : ['county'];
       // county first, villages last: later features draw on top
       return wrap(sql`select r.code::bigint as fid, r.code, r.name, r.level, r.parent_code as "parentCode",
-          ${inTile('ST_PointOnSurface(r.boundary)')} as label, ${area('r.boundary')} as g
+          ${inTile('ST_PointOnSurface(r.boundary)')} as label, ${area('r.boundary_mercator')} as g
         from regions r
         where ${near('r.boundary')} and r.level = any(${levels}::text[])
         order by array_position(array['county', 'township', 'village'], r.level), r.code`);
@@ -148,14 +149,14 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
     case 'grids': {
       if (z < ZOOMS.grids) return null;
       if (z < ZOOMS.gridDetails) {
-        return wrap(sql`select g.id as fid, g.id, g.code, l.kind as layer, ${area('g.geom')} as g
+        return wrap(sql`select g.id as fid, g.id, g.code, l.kind as layer, ${area('g.geom_mercator')} as g
           from grids g join grid_layers l on l.id = g.layer_id
           where ${near('g.geom')} and g.valid_to is null
           order by l.kind, g.code`);
       }
       return wrap(sql`select g.id as fid, g.id, g.code, g.name, l.kind as layer, g.village_code as "villageCode",
           g.households, g.population, ${inTile('p.p')} as label,
-          ${area('g.geom')} as g
+          ${area('g.geom_mercator')} as g
         from grids g join grid_layers l on l.id = g.layer_id
         cross join lateral (select ST_PointOnSurface(g.geom) as p) p
         where ${near('g.geom')} and g.valid_to is null
