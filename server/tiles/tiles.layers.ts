@@ -123,7 +123,7 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
   const box = sql`ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 3857)`;
   const tolerance = SIMPLIFY_UNITS * tileUnit(z);
   // simplify the whole shape first, then clip: neighbouring tiles then draw the same edges. Grids
-  // and regions keep their Mercator shape in a generated column (migration 0017).
+  // and regions keep their Mercator shape in a generated column (migration 0018).
   const area = (mercatorColumn: string) =>
     sql`ST_ClipByBox2D(ST_Simplify(${sql.raw(mercatorColumn)}, ${tolerance}::float8, true), ${box})`;
   // the label point is taken from the whole shape, so it is the same in every tile; the test is
