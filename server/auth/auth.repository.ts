@@ -55,7 +55,11 @@ export async function userByToken(db: Kysely<Database>, tokenHash: string): Prom
     .where((eb) => eb.or([eb('t.expiresAt', 'is', null), eb('t.expiresAt', '>', sql<Date>`now()`)]))
     .executeTakeFirst();
   if (user) {
-    await db.updateTable('apiTokens').set({ lastUsedAt: sql`now()` as never }).where('tokenHash', '=', tokenHash).execute();
+    // to the minute: a GIS client paging through a layer would otherwise write (and wait for the
+    // log to be flushed) on every read
+    await db.updateTable('apiTokens').set({ lastUsedAt: sql`now()` as never }).where('tokenHash', '=', tokenHash)
+      .where((eb) => eb.or([eb('lastUsedAt', 'is', null), eb('lastUsedAt', '<', sql<Date>`now() - interval '1 minute'`)]))
+      .execute();
   }
   return user;
 }

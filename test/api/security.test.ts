@@ -128,6 +128,24 @@ describe('cross-site request forgery', () => {
     expect((await t.app.request('/api/regions?geometry=false', { headers: { authorization: `Bearer ${ro.token}` } })).status).toBe(200);
     expect((await t.app.request('/ogc/collections/grids/items?limit=1', { headers: { authorization: `Bearer ${ro.token}` } })).status).toBe(200);
   });
+
+  it('records when a token was last used, to the minute: a client paging a layer does not write on every read', async () => {
+    const planner = await t.db.kysely.selectFrom('users').select('id').where('username', '=', 'planner').executeTakeFirstOrThrow();
+    const { token } = await issueApiToken(t.db.kysely, planner.id, 'gdal', null, 'read');
+    const lastUsed = async () => (await t.db.kysely.selectFrom('apiTokens').select('lastUsedAt')
+      .where('name', '=', 'gdal').executeTakeFirstOrThrow()).lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    const read = () => t.app.request('/ogc/collections/grids/items?limit=1', { headers: { authorization: `Bearer ${token}` } });
+    expect((await read()).status).toBe(200);
+    const first = await lastUsed();
+    expect(first).not.toBeNull();
+    expect((await read()).status).toBe(200);
+    expect(await lastUsed()).toEqual(first);
+    // an hour later (moved back in the table), the next use is recorded again
+    await sql`update api_tokens set last_used_at = last_used_at - interval '1 hour' where name = 'gdal'`.execute(t.db.kysely);
+    expect((await read()).status).toBe(200);
+    expect((await lastUsed())!.getTime()).toBeGreaterThanOrEqual(first!.getTime());
+  });
 });
 
 describe('headers and operations endpoints', () => {
