@@ -15,6 +15,35 @@ export function inSubtree(column: string, prefix: string) {
   return sql<boolean>`(${sql.ref(column)} >= ${prefix} and ${sql.ref(column)} < ${prefix + ':'})`;
 }
 
+/*
+ * County filters (docs/scaling.md). grids, household_points, people, sites and incidents carry
+ * `county_code`, the first 6 digits of their region code (a generated column, migration 0016) and
+ * the column Citus would distribute them by. A range on the 12-digit code does not tell Citus which
+ * shard holds the rows; an equality on county_code does. So every query that knows its county (or
+ * can look it up) says so, through these two helpers and nothing else. On one PostgreSQL they
+ * change no result: they narrow rows that the spatial or code index already found.
+ */
+
+/**
+ * The county of a region subtree: `county_code = left(prefix, 6)`, added next to inSubtree() on a
+ * table that has the column. A prefix above the county (a prefecture scope, 4 digits) spans
+ * several counties by design: then nothing is added (`true`).
+ */
+export function inCounty(column: string, prefix: string) {
+  return prefix.length >= 6 ? sql<boolean>`${sql.ref(column)} = ${prefix.slice(0, 6)}` : sql<boolean>`true`;
+}
+
+/**
+ * Rows of the counties a geometry (a tile's box, a point, a batch of points) falls in:
+ * `county_code = any(counties)`, the counties looked up in regions (a reference table on Citus) by
+ * app.counties_meeting (migration 0016; every county where no boundary meets the geometry). The
+ * `array(select …)` form is evaluated once per statement (an InitPlan), never per candidate row,
+ * and leaves the plan's spatial index probe as it was.
+ */
+export function inCountiesMeeting(column: string, geom: RawBuilder<unknown>) {
+  return sql<boolean>`${sql.ref(column)} = any(array(select c from app.counties_meeting(${geom}) c))`;
+}
+
 export interface GeoJsonGeometry {
   type: string;
   coordinates: unknown;

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { asGeoJson, inSubtree, intersectsBbox } from '../db/geo.ts';
+import { asGeoJson, inCountiesMeeting, inCounty, inSubtree, intersectsBbox } from '../db/geo.ts';
 
 export interface GridFilter {
   /** Region subtree prefix (already resolved from a region code). */
@@ -23,24 +23,35 @@ export function gridQuery(db: Kysely<Database>) {
     ]);
 }
 
-export async function listGrids(db: Kysely<Database>, filter: GridFilter) {
+/** The query of listGrids, unexecuted (test/api/county-code.test.ts explains it). */
+export function listGridsQuery(db: Kysely<Database>, filter: GridFilter) {
   let query = gridQuery(db).orderBy('g.code');
-  if (filter.prefix) query = query.where(inSubtree('g.villageCode', filter.prefix));
+  if (filter.prefix) query = query.where(inSubtree('g.villageCode', filter.prefix)).where(inCounty('g.countyCode', filter.prefix));
   if (filter.bbox) query = query.where(intersectsBbox('g.geom', filter.bbox));
   if (filter.layer) query = query.where('l.kind', '=', filter.layer);
   query = filter.at
     ? query.where('g.validFrom', '<=', filter.at).where((eb) => eb.or([eb('g.validTo', 'is', null), eb('g.validTo', '>', filter.at!)]))
     : query.where('g.validTo', 'is', null);
-  return query.execute();
+  return query;
+}
+
+export async function listGrids(db: Kysely<Database>, filter: GridFilter) {
+  return listGridsQuery(db, filter).execute();
+}
+
+/** The query of gridsAt, unexecuted: the county (or counties, on a border) first, then its grids. */
+export function gridsAtQuery(db: Kysely<Database>, lon: number, lat: number) {
+  const point = sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)`;
+  return gridQuery(db)
+    .where('g.validTo', 'is', null)
+    .where(inCountiesMeeting('g.countyCode', point))
+    .where(sql<boolean>`ST_Intersects(g.geom, ${point})`)
+    .orderBy('g.layerId').orderBy('g.code');
 }
 
 /** Current grids (every layer) that contain the point, comprehensive first. */
 export async function gridsAt(db: Kysely<Database>, lon: number, lat: number) {
-  return gridQuery(db)
-    .where('g.validTo', 'is', null)
-    .where(sql<boolean>`ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326))`)
-    .orderBy('g.layerId').orderBy('g.code')
-    .execute();
+  return gridsAtQuery(db, lon, lat).execute();
 }
 
 export async function getGrid(db: Kysely<Database>, id: number) {

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { inCountiesMeeting } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
 
 export interface Located {
@@ -15,32 +16,42 @@ export interface Located {
  * shared edge), and the answer keeps the input order. Row-level security limits it to the grids
  * the caller may see; a point in none of them gets null.
  *
- * The points are made in a subquery that `offset 0` keeps from being flattened: under row-level
- * security PostgreSQL uses the GiST index only for a leakproof condition, and ST_Intersects on the
- * grid and a column is one, while ST_Intersects(g.geom, ST_MakePoint(p.lon, p.lat)) is not
- * (ST_MakePoint is not leakproof), which made PostgreSQL scan every grid in scope per point.
+ * The points are made in a materialized CTE, not inline: under row-level security PostgreSQL uses
+ * the GiST index only for a leakproof condition, and ST_Intersects on the grid and a column is one,
+ * while ST_Intersects(g.geom, ST_MakePoint(p.lon, p.lat)) is not (ST_MakePoint is not leakproof),
+ * which made PostgreSQL scan every grid in scope per point.
+ *
+ * The counties the batch falls in are looked up first, once, and only their grids are probed
+ * (county_code): on Citus, the shards holding them (docs/scaling.md).
  */
 export async function locatePoints(db: Kysely<Database>, points: readonly (readonly [number, number])[],
   layer: 'comprehensive' | 'dedicated'): Promise<(Located | null)[]> {
   if (points.length === 0) return [];
+  const { rows } = await locateQuery(points, layer).execute(db);
+  return rows.map((r) => (r.gridId == null ? null : {
+    gridId: Number(r.gridId), gridCode: r.gridCode!, gridName: r.gridName!, villageCode: r.villageCode!, villageName: r.villageName!,
+  }));
+}
+
+/** The statement of locatePoints (test/api/county-code.test.ts explains it). */
+export function locateQuery(points: readonly (readonly [number, number])[], layer: 'comprehensive' | 'dedicated') {
   const lons = points.map((p) => p[0]);
   const lats = points.map((p) => p[1]);
   const layerId = layer === 'comprehensive' ? sql`(select id from grid_layers where kind = 'comprehensive')`
     : sql`any(select id from grid_layers where kind = 'dedicated')`;
-  const { rows } = await sql<{ i: number; gridId: number | null; gridCode: string | null; gridName: string | null;
+  return sql<{ i: number; gridId: number | null; gridCode: string | null; gridName: string | null;
     villageCode: string | null; villageName: string | null }>`
+    with points as materialized (select i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) as geom
+      from unnest(${lons}::float8[], ${lats}::float8[]) with ordinality as u(lon, lat, i))
     select p.i::int as i, g.id as "gridId", g.code as "gridCode", g.name as "gridName",
       g.village_code as "villageCode", v.name as "villageName"
-    from (select i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) as geom
-      from unnest(${lons}::float8[], ${lats}::float8[]) with ordinality as u(lon, lat, i) offset 0) p
+    from points p
     left join lateral (
       select g.id, g.code, g.name, g.village_code from grids g
       where g.valid_to is null and g.layer_id = ${layerId}
+        and ${inCountiesMeeting('g.county_code', sql`(select ST_Collect(geom) from points)`)}
         and ST_Intersects(g.geom, p.geom)
       order by g.code limit 1) g on true
     left join regions v on v.code = g.village_code
-    order by p.i`.execute(db);
-  return rows.map((r) => (r.gridId == null ? null : {
-    gridId: Number(r.gridId), gridCode: r.gridCode!, gridName: r.gridName!, villageCode: r.villageCode!, villageName: r.villageName!,
-  }));
+    order by p.i`;
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { inCounty } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
 
 /**
@@ -52,7 +53,7 @@ export async function validateCoverage(db: Kysely<Database>, prefix: string, t: 
   const upper = `${prefix}:`;
   const source = planId === undefined
     ? sql`select id, code::text as code, village_code, geom from grids
-        where valid_to is null and layer_id = (select id from grid_layers where kind = 'comprehensive')`
+        where valid_to is null and layer_id = (select id from grid_layers where kind = 'comprehensive') and ${inCounty('county_code', prefix)}`
     : sql`select pg.id, coalesce(s.code, '')::text as code, pg.village_code, pg.geom from plan_grids pg
         left join grids s on s.id = pg.source_grid_id where pg.plan_id = ${planId}`;
   // the grids and the villages (with the boundary they are measured against) under validation

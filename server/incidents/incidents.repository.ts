@@ -1,5 +1,5 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
-import { asGeoJson, inSubtree } from '../db/geo.ts';
+import { asGeoJson, inCounty, inSubtree } from '../db/geo.ts';
 import type { Database, IncidentState } from '../db/schema.ts';
 
 type Db = Kysely<Database>;
@@ -56,7 +56,7 @@ function listQuery(db: Db, filter: IncidentFilter, nearFraction: number) {
     const cats = filter.categories;
     query = query.where((eb) => eb.or(cats.flatMap((c) => [eb('i.category', '=', c), eb('i.category', 'like', `${c}.%`)])));
   }
-  if (filter.prefix) query = query.where(inSubtree('i.regionCode', filter.prefix));
+  if (filter.prefix) query = query.where(inSubtree('i.regionCode', filter.prefix)).where(inCounty('i.countyCode', filter.prefix));
   if (filter.gridId !== undefined) query = query.where('i.gridId', '=', filter.gridId);
   if (filter.unitId !== undefined) query = query.where('i.unitId', '=', filter.unitId);
   if (filter.from) query = query.where('i.createdAt', '>=', filter.from);

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Duty } from '../db/schema.ts';
-import { type GeoJsonGeometry, asGeoJson, inSubtree } from '../db/geo.ts';
+import { type GeoJsonGeometry, asGeoJson, inCounty, inSubtree } from '../db/geo.ts';
 
 type Db = Kysely<Database>;
 
@@ -113,7 +113,7 @@ function slots(p: CompliancePeriod) {
       cross join unnest(r.windows) as w
       cross join lateral (select ${p.from}::date + i as day,
         ((${p.from}::date + i) + split_part(w, '-', 1)::time) at time zone ${p.timeZone} as starts) as x
-      where ${inSubtree('g.village_code', p.prefix)}
+      where ${inSubtree('g.village_code', p.prefix)} and ${inCounty('g.county_code', p.prefix)}
         and (r.months is null or extract(month from x.day)::int = any(r.months))
         and (r.weekdays is null or extract(isodow from x.day)::int = any(r.weekdays))
     ),

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Duty } from '../db/schema.ts';
-import { type GeoJsonGeometry, asGeoJson, inSubtree } from '../db/geo.ts';
+import { type GeoJsonGeometry, asGeoJson, inCounty, inSubtree } from '../db/geo.ts';
 
 type Db = Kysely<Database>;
 
@@ -201,7 +201,7 @@ export async function staffingGrids(db: Db, prefix: string, t: StaffingThreshold
     join regions v on v.code = g.village_code
     join regions t on t.code = v.parent_code
     left join per_grid pg on pg.grid_id = g.id
-    where g.valid_to is null and ${inSubtree('g.village_code', prefix)}
+    where g.valid_to is null and ${inSubtree('g.village_code', prefix)} and ${inCounty('g.county_code', prefix)}
     order by g.code`.execute(db);
   return rows.map((r) => ({ ...r, id: Number(r.id) }));
 }

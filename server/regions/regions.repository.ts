@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { inSubtree } from '../db/geo.ts';
+import { inCounty, inSubtree } from '../db/geo.ts';
 
 /** The full 12-digit region code that a 6/9/12-digit scope prefix names. */
 export function regionCodeOfScope(prefix: string): string {
@@ -136,14 +136,15 @@ export async function getPrefecture(db: Kysely<Database>, code: string) {
 }
 
 async function regionStats(db: Kysely<Database>, prefix: string) {
+  const currentGrids = sql`${inSubtree('village_code', prefix)} and ${inCounty('county_code', prefix)}`;
   const { rows } = await sql<{
     townships: number; villages: number; grids: number; households: number; population: number; sites: number;
   }>`select
       (select count(*) from regions where level = 'township' and ${inSubtree('code', prefix)})::int as townships,
       (select count(*) from regions where level = 'village' and ${inSubtree('code', prefix)})::int as villages,
-      (select count(*) from grids where valid_to is null and layer_id = 1 and ${inSubtree('village_code', prefix)})::int as grids,
-      (select coalesce(sum(households), 0) from grids where valid_to is null and layer_id = 1 and ${inSubtree('village_code', prefix)})::int as households,
-      (select coalesce(sum(population), 0) from grids where valid_to is null and layer_id = 1 and ${inSubtree('village_code', prefix)})::int as population,
-      (select count(*) from sites where ${inSubtree('region_code', prefix)})::int as sites`.execute(db);
+      (select count(*) from grids where valid_to is null and layer_id = 1 and ${currentGrids})::int as grids,
+      (select coalesce(sum(households), 0) from grids where valid_to is null and layer_id = 1 and ${currentGrids})::int as households,
+      (select coalesce(sum(population), 0) from grids where valid_to is null and layer_id = 1 and ${currentGrids})::int as population,
+      (select count(*) from sites where ${inSubtree('region_code', prefix)} and ${inCounty('county_code', prefix)})::int as sites`.execute(db);
   return rows[0];
 }

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { asGeoJson, inSubtree, intersectsBbox } from '../db/geo.ts';
+import { asGeoJson, inCounty, inSubtree, intersectsBbox } from '../db/geo.ts';
 
 export interface SiteFilter {
   categories?: string[];
@@ -22,7 +22,7 @@ function siteQuery(db: Kysely<Database>) {
 export async function listSites(db: Kysely<Database>, filter: SiteFilter) {
   let query = siteQuery(db).orderBy('s.id').limit(filter.limit);
   if (filter.categories?.length) query = query.where('s.category', 'in', filter.categories);
-  if (filter.prefix) query = query.where(inSubtree('s.regionCode', filter.prefix));
+  if (filter.prefix) query = query.where(inSubtree('s.regionCode', filter.prefix)).where(inCounty('s.countyCode', filter.prefix));
   if (filter.bbox) query = query.where(intersectsBbox('s.geom', filter.bbox));
   if (filter.gridId !== undefined) {
     const gridId = filter.gridId;

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { type Kysely, sql } from 'kysely';
-import type { GeoJsonGeometry } from '../db/geo.ts';
+import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { type FieldError, ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
@@ -76,7 +76,8 @@ async function placeOf(db: Db, geometry: GeoJsonGeometry, entrances: [number, nu
     p as materialized (select g.geom, case when ST_IsValid(g.geom) then ST_PointOnSurface(g.geom) end as at from g)
     select ST_IsValid(p.geom) as valid, ST_IsValidReason(p.geom) as reason, c.village_code, c.id as grid_id
     from p left join lateral (select gr.id, gr.village_code from grids gr
-      where gr.valid_to is null and gr.layer_id = 1 and ST_Intersects(gr.geom, p.at) order by gr.code limit 1) c on true`
+      where gr.valid_to is null and gr.layer_id = 1 and ${inCountiesMeeting('gr.county_code', sql`p.at`)}
+        and ST_Intersects(gr.geom, p.at) order by gr.code limit 1) c on true`
     .execute(db);
   if (!row.valid) throw new ProblemError(422, 'invalid-geometry', `the geometry is not valid: ${row.reason}`);
   if (!row.villageCode) throw new ProblemError(422, 'invalid-geometry', 'the site lies in no grid you can see; draw it inside your area');

@@ -1,4 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
+import { inCountiesMeeting } from '../db/geo.ts';
 
 /**
  * What each vector tile layer holds at each zoom, as SQL. Both encoders (ST_AsMVT on PostgreSQL,
@@ -118,8 +119,11 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
   const [w, s, e, n] = lonLatBounds(z, x, y, BUFFER / EXTENT);
   const [w0, s0, e0, n0] = lonLatBounds(z, x, y);
   const [minx, miny, maxx, maxy] = mercatorBounds(z, x, y, BUFFER / EXTENT);
-  // the index filter, on the stored lon/lat geometry
-  const near = (column: string) => sql`${sql.raw(column)} && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)`;
+  // the index filter, on the stored lon/lat geometry, and the counties the buffered tile meets (a
+  // tile holds 1–3 counties: on Citus, the shards it reads; docs/scaling.md)
+  const envelope = sql`ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326)`;
+  const near = (column: string) => sql`${sql.raw(column)} && ${envelope}`;
+  const inCounties = (column: string) => inCountiesMeeting(column, envelope);
   const box = sql`ST_MakeEnvelope(${minx}, ${miny}, ${maxx}, ${maxy}, 3857)`;
   const tolerance = SIMPLIFY_UNITS * tileUnit(z);
   // simplify the whole shape first, then clip: neighbouring tiles then draw the same edges. Grids
@@ -151,7 +155,7 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
       if (z < ZOOMS.gridDetails) {
         return wrap(sql`select g.id as fid, g.id, g.code, l.kind as layer, ${area('g.geom_mercator')} as g
           from grids g join grid_layers l on l.id = g.layer_id
-          where ${near('g.geom')} and g.valid_to is null
+          where ${near('g.geom')} and ${inCounties('g.county_code')} and g.valid_to is null
           order by l.kind, g.code`);
       }
       return wrap(sql`select g.id as fid, g.id, g.code, g.name, l.kind as layer, g.village_code as "villageCode",
@@ -159,7 +163,7 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
           ${area('g.geom_mercator')} as g
         from grids g join grid_layers l on l.id = g.layer_id
         cross join lateral (select ST_PointOnSurface(g.geom) as p) p
-        where ${near('g.geom')} and g.valid_to is null
+        where ${near('g.geom')} and ${inCounties('g.county_code')} and g.valid_to is null
         order by l.kind, g.code`);
     }
     case 'sites': {
@@ -169,7 +173,8 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
         return wrap(sql`select s.id as fid, s.id, s.category, s.name, true as label, ST_Transform(m.p, 3857) as g
           from sites s
           cross join lateral (select ST_PointOnSurface(s.geom) as p) m
-          where ${near('s.geom')} and s.category = any(${OVERVIEW_SITE_CATEGORIES}::text[]) and ${inTile('m.p')}
+          where ${near('s.geom')} and ${inCounties('s.county_code')} and s.category = any(${OVERVIEW_SITE_CATEGORIES}::text[])
+            and ${inTile('m.p')}
           order by s.id`);
       }
       const categoryFilter = z >= ZOOMS.allSites ? sql`true` : sql`s.category = any(${IMPORTANT_SITE_CATEGORIES}::text[])`;
@@ -184,7 +189,7 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
         from sites s
         cross join lateral (select ST_Transform(s.geom, 3857) as g, geometrytype(s.geom) = 'POINT' as is_point,
           ST_PointOnSurface(s.geom) as p) m
-        where ${near('s.geom')} and ${categoryFilter}
+        where ${near('s.geom')} and ${inCounties('s.county_code')} and ${categoryFilter}
         order by s.id`);
     }
     case 'incidents': {
@@ -192,7 +197,7 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
       return wrap(sql`select i.id as fid, i.id, i.code, i.category, i.state, i.level, i.priority,
           ST_Transform(i.location, 3857) as g
         from incidents i
-        where ${near('i.location')} and i.state <> all(${FINISHED_INCIDENT_STATES}::text[])
+        where ${near('i.location')} and ${inCounties('i.county_code')} and i.state <> all(${FINISHED_INCIDENT_STATES}::text[])
         order by i.id`);
     }
   }
