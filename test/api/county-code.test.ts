@@ -138,6 +138,21 @@ describe('county_code', () => {
     expect(incident).toEqual({ county: SECOND, grid: `${VILLAGE}007` });
     expect(await mismatches(t.db.kysely)).toSatisfy((c: Record<string, { wrong: number }>) => Object.values(c).every((x) => x.wrong === 0));
   });
+
+  it('finds a grid that sticks out of its county into the neighbour\'s (boundaries drawn by other hands disagree)', async () => {
+    // a neighbour west of the second county, and a grid of the second county reaching 300 m into it
+    await sql`insert into regions (code, name, level, parent_code, boundary)
+      values ('990198000000', '邻县', 'county', null, ST_Multi(ST_MakeEnvelope(113.44, 33.45, 113.5, 33.7, 4326)))`.execute(t.db.kysely);
+    await sql`insert into grids (code, name, layer_id, village_code, geom)
+      values (${`${VILLAGE}900`}, '越界网格', 1, ${VILLAGE}, ST_Multi(ST_MakeEnvelope(113.497, 33.5, 113.5005, 33.502, 4326)))`.execute(t.db.kysely);
+    const passwordHash = await hashPassword('county-2026');
+    await insertUser(t.db.kysely, { username: 'inspector99', displayName: '市级检查员', passwordHash, role: 'inspector', scopeCode: '9901' });
+    const inspector = await t.login('inspector99', 'county-2026');
+    const at = await t.get('/api/grids/at?lon=113.498&lat=33.501', inspector);
+    expect(at.body.features.map((f: any) => f.properties.code)).toEqual([`${VILLAGE}900`]);
+    const located = await call('POST', '/api/grids/locate', inspector, { points: [[113.498, 33.501]] });
+    expect(located.body.results[0]?.gridCode).toBe(`${VILLAGE}900`);
+  });
 });
 
 /** Every filter and index condition of a plan (EXPLAIN format json), as PostgreSQL prints them. */
