@@ -44,7 +44,8 @@ const Compliance = z.object({
   counties: z.array(z.object({ code: z.string(), name: z.string(), grids: z.number().int(), ...Counts }))
     .openapi({ description: 'per county of the region: a prefecture\'s rows (every county, zero rows included); a county has its own one; none below' }),
   grids: z.array(z.object({ gridId: z.number().int(), gridCode: z.string(), gridName: z.string(), villageCode: z.string(), sites: z.number().int(), ...Counts })),
-  members: z.array(z.object({ personId: z.number().int(), name: z.string(), grids: z.number().int(), coveredByOthers: z.number().int(), ...Counts })),
+  members: z.array(z.object({ personId: z.number().int(), name: z.string(), regionCode: z.string().openapi({ description: 'the person\'s village or unit region' }),
+    grids: z.number().int(), coveredByOthers: z.number().int(), ...Counts })),
 }).openapi('PatrolCompliance');
 
 const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
