@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { problemResponses, validationHook } from '../http/schemas.ts';
-import { regionCodeOfScope } from '../regions/regions.repository.ts';
+import { isPrefectureCode, prefectureNameOf, regionCodeOfScope } from '../regions/regions.repository.ts';
 import {
   type SessionPolicy, createSession, deleteSession, deleteUserSessions, findLogin, passwordHashOf, setPasswordHash, userById,
 } from './auth.repository.ts';
@@ -19,12 +19,13 @@ export const Me = z.object({
   scopeCode: z.string(), scopeName: z.string().nullable(),
 }).openapi('Me');
 
+/** The caller as the interface shows them; scopeName is their region's name, a prefecture's for a 4-digit scope. */
 async function describe(db: Kysely<Database>, user: AuthUser) {
-  const region = await db.selectFrom('regions').select('name')
-    .where('code', '=', regionCodeOfScope(user.scopeCode)).executeTakeFirst();
+  const scopeName = isPrefectureCode(user.scopeCode) ? await prefectureNameOf(db, user.scopeCode)
+    : (await db.selectFrom('regions').select('name').where('code', '=', regionCodeOfScope(user.scopeCode)).executeTakeFirst())?.name ?? null;
   return {
     id: user.id, username: user.username, displayName: user.displayName, role: user.role,
-    scopeCode: user.scopeCode, scopeName: region?.name ?? null,
+    scopeCode: user.scopeCode, scopeName,
   };
 }
 

@@ -13,6 +13,10 @@ import { PREFECTURE_NAMES_SETTING } from '../regions/regions.repository.ts';
  * change) and shifted east/south so that no two counties overlap. On top of the copy, each county
  * gets tens of thousands of extra point sites (rental housing, cameras, shops) and about two
  * hundred thousand incidents of the past year, both placed around the demo's household points.
+ * The counties' incidents are not identical copies (countyVariety): each county moves their
+ * timelines back by its own few weeks at most, keeps its own share of the extra ones, and draws
+ * their states and handling times with its own bias, so their statistics differ; the demo county
+ * itself is left as it is.
  *
  * The extra rows are laid out once, in the demo county's frame, with their grid found by a PostGIS
  * join ("templates"); each county then copies them with its offset, matching grids by code. A
@@ -35,7 +39,7 @@ export interface GenerateOptions {
   counties?: number;
   /** Extra point sites per county on top of the demo's ~5,300 (default 50,000). */
   extraSites?: number;
-  /** Extra incidents per county on top of the demo's 3,000 (default 219,000). */
+  /** Extra incidents laid out for each county on top of the demo's 3,000 (default 219,000); a county keeps 85–100 % of them. */
   extraIncidents?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
@@ -149,30 +153,45 @@ async function buildTemplates(db: Kysely<Database>, extraSites: number, extraInc
     join lateral ${gridAt('x.geom')} g on true
     join regions v on v.code = g.village_code`.execute(db);
 
+  // the workflow state is drawn per county (countyVariety): the template keeps the draws it comes from
   await sql`create temp table gen_incidents as
     select x.i, x.category, c.name || '：' || v.name as title, x.geom, g.code as grid_code, x.hours_ago,
-      c.deadline_hours, c.default_unit_code, x.priority, st.state,
-      case when st.state = 'escalated' then 'township' else 'village' end as level,
-      case when st.state in ('closed', 'rejected') then least(x.hours_ago, 1 + x.f_close * c.deadline_hours) end as close_hours
+      c.deadline_hours, c.default_unit_code, x.priority, x.s, x.f_close, x.f_keep, x.f_shift
     from (
       select s.i, p.geom, cats.codes[1 + floor(f.a * cardinality(cats.codes))::int] as category,
-        f.t * 365 * 24 as hours_ago, f.s, f.close as f_close,
+        f.t * 365 * 24 as hours_ago, f.s, f.close as f_close, f.keep as f_keep, f.shift as f_shift,
         case when f.p < 0.05 then 'urgent' when f.p < 0.2 then 'high' when f.p < 0.9 then 'normal' else 'low' end as priority
       from generate_series(1, ${extraIncidents}::int) s(i)
       join ${points} h on h.n = s.i % ${total}::int
       cross join (select array_agg(code order by sort) as codes from incident_categories where parent_code is not null) cats
       cross join lateral (select ${frac('s.i', 11)} as a, ${frac('s.i', 12)} as t, ${frac('s.i', 13)} as s, ${frac('s.i', 14)} as p,
-        ${frac('s.i', 15)} as close, ${frac('s.i', 16)} as dx, ${frac('s.i', 17)} as dy) f
+        ${frac('s.i', 15)} as close, ${frac('s.i', 16)} as dx, ${frac('s.i', 17)} as dy, ${frac('s.i', 18)} as keep,
+        ${frac('s.i', 19)} as shift) f
       cross join lateral (select ST_SetSRID(ST_MakePoint(ST_X(h.geom) + (f.dx - 0.5) * 0.00086, ST_Y(h.geom) + (f.dy - 0.5) * 0.00072), 4326) as geom) p
     ) x
-    -- older incidents are mostly closed; the last month's are spread over the workflow
-    cross join lateral (select case
-      when x.hours_ago > 720 then case when x.s < 0.9 then 'closed' when x.s < 0.94 then 'rejected' when x.s < 0.97 then 'resolved' else 'in_progress' end
-      else case when x.s < 0.4 then 'closed' when x.s < 0.5 then 'resolved' when x.s < 0.65 then 'in_progress' when x.s < 0.75 then 'dispatched'
-        when x.s < 0.85 then 'accepted' when x.s < 0.95 then 'reported' else 'escalated' end end as state) st
     join incident_categories c on c.code = x.category
     join lateral ${gridAt('x.geom')} g on true
     join regions v on v.code = g.village_code`.execute(db);
+}
+
+/**
+ * How generated county k (1…9) differs from the demo county and from the others, so that a
+ * by-county comparison shows something: fixed numbers per county, so the prefecture is the same on
+ * every run. Every incident stays where it is (its grid, its village); only how many there are,
+ * when they happened and how far their handling got change.
+ */
+export function countyVariety(k: number) {
+  const pick = (values: number[]) => values[(k - 1) % values.length];
+  return {
+    /** the share of the extra incidents the county keeps (0.85…1) */
+    volume: 1 - (0.15 * ((k * 4) % 9)) / 8,
+    /** every incident's timeline (created, deadline, events, closing) moves back by 0…shiftDays whole days */
+    shiftDays: pick([21, 45, 9, 60, 30, 14, 52, 38, 5]),
+    /** the extra incidents' workflow draw is raised to this power: above 1 more of them are finished, below 1 more are open */
+    closeBias: pick([0.55, 1.6, 0.8, 1.3, 0.65, 1.9, 1, 0.7, 1.45]),
+    /** the extra incidents' handling time is multiplied by this: above 1 fewer are finished in time */
+    pace: pick([1.5, 0.7, 1.2, 0.9, 1.8, 0.8, 1.35, 1.05, 0.6]),
+  };
 }
 
 /** Copies the demo county into county k with its offset; returns the rows written per table. */
@@ -238,7 +257,10 @@ async function copyCounty(db: Kysely<Database>, k: number): Promise<Record<strin
     select 'G' || ${cc} || '-' || t.i, t.category, t.name, ${shift('t.geom')}, t.attrs, ng.village_code, ng.id
     from gen_sites t join grids ng on ng.code = ${map('t.grid_code')} and ng.valid_to is null`);
 
-  // incidents: the demo's (with their timelines) and the extra ones, numbered per day in this county
+  // incidents: the demo's (with their timelines) and the extra ones, numbered per day in this county, varied
+  // per county (countyVariety): timelines moved back by whole days, fewer extra ones, their states and
+  // handling times drawn with the county's bias
+  const variety = countyVariety(k);
   await sql`drop table if exists gen_county_incidents`.execute(db);
   await sql`create temp table gen_county_incidents on commit drop as
     select x.*, 'SJ' || to_char(x.created_at at time zone 'Asia/Shanghai', 'YYYYMMDD') || '-' || ${cc.slice(4)} ||
@@ -246,25 +268,40 @@ async function copyCounty(db: Kysely<Database>, k: number): Promise<Record<strin
     from (
       select 'demo' as src, i.id as src_id, i.category, i.title, i.description, ${shift('i.location')} as location,
         ${map('g.code')} as grid_code, i.state, i.level, i.priority, p.ref || ${suffix} as reporter_ref,
-        ${unitCode('u.code')} as unit_code, i.due_at, i.created_at, i.closed_at
+        ${unitCode('u.code')} as unit_code, i.due_at - m.back as due_at, i.created_at - m.back as created_at,
+        i.closed_at - m.back as closed_at, null::timestamptz as resolved_at, m.back
       from incidents i
+      cross join lateral (select make_interval(days => floor(${frac('i.id', 100 + k)} * ${variety.shiftDays + 1}::int)::int) as back) m
       left join grids g on g.id = i.grid_id
       left join people p on p.id = i.reporter_id
       left join units u on u.id = i.unit_id
       where ${inDemo('i.region_code')}
       union all
-      select 'extra', t.i, t.category, t.title, '', ${shift('t.geom')}, ${map('t.grid_code')}, t.state, t.level, t.priority, null,
-        case when t.state in ('dispatched', 'in_progress', 'resolved', 'closed') then t.default_unit_code || '-' || ${cc} end,
+      select 'extra', t.i, t.category, t.title, '', ${shift('t.geom')}, ${map('t.grid_code')}, st.state,
+        case when st.state = 'escalated' then 'township' else 'village' end, t.priority, null,
+        case when st.state in ('dispatched', 'in_progress', 'resolved', 'closed') then t.default_unit_code || '-' || ${cc} end,
         c.created_at + make_interval(hours => t.deadline_hours), c.created_at,
-        c.created_at + make_interval(secs => t.close_hours * 3600)
+        case when st.state in ('closed', 'rejected') then c.created_at + make_interval(secs => h.done_hours * 3600) end,
+        case when st.state in ('resolved', 'closed') then c.created_at + make_interval(secs => h.done_hours * 3600) end,
+        make_interval()
       from gen_incidents t
-      cross join lateral (select date_trunc('second', now() - make_interval(secs => t.hours_ago * 3600)) as created_at) c
+      cross join lateral (select t.hours_ago + 24 * floor(t.f_shift * ${variety.shiftDays + 1}::int) as hours_ago,
+        power(t.s, ${variety.closeBias}::float8) as s) v
+      -- older incidents are mostly closed; the last month's are spread over the workflow
+      cross join lateral (select case
+        when v.hours_ago > 720 then case when v.s < 0.9 then 'closed' when v.s < 0.94 then 'rejected' when v.s < 0.97 then 'resolved' else 'in_progress' end
+        else case when v.s < 0.4 then 'closed' when v.s < 0.5 then 'resolved' when v.s < 0.65 then 'in_progress' when v.s < 0.75 then 'dispatched'
+          when v.s < 0.85 then 'accepted' when v.s < 0.95 then 'reported' else 'escalated' end end as state) st
+      cross join lateral (select least(v.hours_ago, 1 + t.f_close * t.deadline_hours * ${variety.pace}::float8) as done_hours) h
+      cross join lateral (select date_trunc('second', now() - make_interval(secs => v.hours_ago * 3600)) as created_at) c
+      where t.f_keep < ${variety.volume}::float8
     ) x`.execute(db);
 
+  // (the demo's resolved_at follows from their events, below; the extra ones have none)
   await run('incidents', sql`insert into incidents (code, category, title, description, location, grid_id, region_code, state, level,
-      priority, reporter_id, unit_id, due_at, created_at, closed_at)
+      priority, reporter_id, unit_id, due_at, created_at, closed_at, resolved_at)
     select d.code, d.category, d.title, d.description, d.location, ng.id, ng.village_code, d.state, d.level, d.priority,
-      np.id, nu.id, d.due_at, d.created_at, d.closed_at
+      np.id, nu.id, d.due_at, d.created_at, d.closed_at, d.resolved_at
     from gen_county_incidents d
     join grids ng on ng.code = d.grid_code and ng.valid_to is null
     left join people np on np.ref = d.reporter_ref
@@ -272,7 +309,7 @@ async function copyCounty(db: Kysely<Database>, k: number): Promise<Record<strin
     order by d.created_at`);
 
   await run('incidentEvents', sql`insert into incident_events (incident_id, at, actor_id, action, from_state, to_state, note, data)
-    select ni.id, e.at, np.id, e.action, e.from_state, e.to_state, e.note, e.data
+    select ni.id, e.at - d.back, np.id, e.action, e.from_state, e.to_state, e.note, e.data
     from gen_county_incidents d
     join incident_events e on e.incident_id = d.src_id
     join incidents ni on ni.code = d.code

@@ -142,11 +142,12 @@ export async function complianceByGrid(db: Db, p: CompliancePeriod) {
 }
 
 /**
- * Per member (people holding a member duty on the slot's grid while the slot ran): slots due, done
+ * Per member (people holding a member duty on the slot's grid while the slot ran; with the region
+ * the person belongs to): slots due, done
  * by them, covered by a colleague, missed (nobody checked in) and still pending.
  */
 export async function complianceByMember(db: Db, p: CompliancePeriod) {
-  const { rows } = await sql<ComplianceCounts & { personId: number; name: string; grids: number; coveredByOthers: number }>`
+  const { rows } = await sql<ComplianceCounts & { personId: number; name: string; regionCode: string; grids: number; coveredByOthers: number }>`
     with ${slots(p)},
     member_slots as (
       select a.person_id, c.*, exists (select 1 from patrols pt where pt.site_id = c.site_id and pt.person_id = a.person_id
@@ -156,14 +157,14 @@ export async function complianceByMember(db: Db, p: CompliancePeriod) {
       where exists (select 1 from grid_assignments x where x.grid_id = c.grid_id and x.person_id = a.person_id
         and x.duty = any(${p.memberDuties}::text[]) and x.valid_from < c.ends and (x.valid_to is null or x.valid_to > c.starts))
     )
-    select m.person_id, pe.name, count(distinct m.grid_id)::int as grids,
+    select m.person_id, pe.name, pe.region_code, count(distinct m.grid_id)::int as grids,
       count(*)::int as due,
       count(*) filter (where m.own)::int as done,
       count(*) filter (where m.done and not m.own)::int as covered_by_others,
       count(*) filter (where not m.done and m.ends <= now())::int as missed,
       count(*) filter (where not m.done and m.ends > now())::int as pending
     from member_slots m join people pe on pe.id = m.person_id
-    group by m.person_id, pe.name
+    group by m.person_id, pe.name, pe.region_code
     order by count(*) filter (where not m.done and m.ends <= now()) desc, pe.name, m.person_id`.execute(db);
   return rows.map((r) => ({ ...r, personId: Number(r.personId) }));
 }

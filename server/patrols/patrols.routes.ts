@@ -2,8 +2,8 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
-import { regionPrefix } from '../regions/regions.repository.ts';
+import { Id, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { regionForCaller } from '../regions/regions.repository.ts';
 import { listPatrols, listRules } from './patrols.repository.ts';
 import { checkIn, compliance, supervisorRoles, updateRule } from './patrols.service.ts';
 
@@ -38,10 +38,14 @@ const PatrolCollection = featureCollection('PatrolCollection', z.object({
 }));
 const Counts = { due: z.number().int(), done: z.number().int(), missed: z.number().int(), pending: z.number().int() };
 const Compliance = z.object({
-  region: z.string(), from: z.string(), to: z.string(), timeZone: z.string(),
+  region: z.string(), name: z.string(), level: z.enum(['prefecture', 'county', 'township', 'village']),
+  from: z.string(), to: z.string(), timeZone: z.string(),
   summary: z.object({ grids: z.number().int(), ...Counts }),
+  counties: z.array(z.object({ code: z.string(), name: z.string(), grids: z.number().int(), ...Counts }))
+    .openapi({ description: 'per county of the region: a prefecture\'s rows (every county, zero rows included); a county has its own one; none below' }),
   grids: z.array(z.object({ gridId: z.number().int(), gridCode: z.string(), gridName: z.string(), villageCode: z.string(), sites: z.number().int(), ...Counts })),
-  members: z.array(z.object({ personId: z.number().int(), name: z.string(), grids: z.number().int(), coveredByOthers: z.number().int(), ...Counts })),
+  members: z.array(z.object({ personId: z.number().int(), name: z.string(), regionCode: z.string().openapi({ description: 'the person\'s village or unit region' }),
+    grids: z.number().int(), coveredByOthers: z.number().int(), ...Counts })),
 }).openapi('PatrolCompliance');
 
 const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
@@ -87,14 +91,14 @@ export function patrolRoutes() {
     method: 'get', path: '/patrols', tags: ['patrols'],
     summary: 'Check-ins as points: a grid member sees their own, supervisors those of their scope',
     request: { query: z.object({
-      from: Instant.optional(), to: Instant.optional(), region: RegionCode.optional(), person: Id.optional(), site: Id.optional(),
+      from: Instant.optional(), to: Instant.optional(), region: RegionOrPrefectureCode.optional(), person: Id.optional(), site: Id.optional(),
       limit: z.coerce.number().int().min(1).max(5000).default(1000),
     }) },
     responses: { 200: ok('Check-ins', PatrolCollection), ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { from, to, region, person, site, limit } = c.req.valid('query');
     const db = c.get('db');
-    const prefix = region ? await regionPrefix(db, region) : undefined;
+    const prefix = region ? (await regionForCaller(db, c.get('user')!.scopeCode, region))?.prefix : undefined;
     if (region && !prefix) throw notFound('region');
     const end = to ?? new Date(Date.now() + 60_000);
     const start = from ?? new Date(end.getTime() - 7 * 86_400_000);
@@ -104,8 +108,12 @@ export function patrolRoutes() {
 
   app.openapi(createRoute({
     method: 'get', path: '/patrols/compliance', tags: ['patrols'],
-    summary: 'Patrol compliance per grid and per member for a period of local days: due, done, missed, pending (supervisors)',
-    request: { query: z.object({ region: RegionCode.optional(), from: Day.optional(), to: Day.optional() }) },
+    summary: 'Patrol compliance per grid, per member and per county for a period of local days: due, done, missed, pending (supervisors)',
+    request: { query: z.object({
+      region: RegionOrPrefectureCode.optional().openapi({ description: 'A 12-digit region code, or a 4-digit prefecture code, which only '
+        + 'prefecture-wide accounts see: for anyone else it is an unknown region (404). Default: the caller\'s scope (a prefecture for a 4-digit scope).' }),
+      from: Day.optional(), to: Day.optional(),
+    }) },
     responses: { 200: ok('Compliance', Compliance), ...problemResponses, ...notFoundResponse,
       403: { description: 'For supervisors: ' + supervisorRoles.join(', '), content: { 'application/problem+json': { schema: z.any() } } } },
   }), async (c) => {

@@ -1,10 +1,11 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { inSubtree } from '../db/geo.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { settingValue } from '../people/people.repository.ts';
 import { staffingThresholds } from '../people/people.service.ts';
-import { regionCodeOfScope, regionPrefix } from '../regions/regions.repository.ts';
+import { regionForCaller } from '../regions/regions.repository.ts';
 import { complianceByGrid, complianceByMember, insertPatrol, listRules, ruleFor, siteWithDistance } from './patrols.repository.ts';
 
 type Db = Kysely<Database>;
@@ -54,14 +55,17 @@ async function localDay(db: Db, timeZone: string, offsetDays = 0) {
   return row.day;
 }
 
-/** Done / due / missed / pending patrol slots per grid and per member, for a region and a period of local days. */
+/**
+ * Done / due / missed / pending patrol slots per grid, per member and per county, for a region and a
+ * period of local days. The region may be a prefecture (4 digits) for callers whose scope covers it;
+ * anything else outside the scope is a 404 like an unknown region.
+ */
 export async function compliance(db: Db, user: AuthUser, query: { region?: string; from?: string; to?: string }) {
   if (!supervisorRoles.includes(user.role)) {
     throw new ProblemError(403, 'forbidden', 'the compliance report is for supervisors; grid members see their own check-ins at /api/patrols');
   }
-  const region = query.region ?? regionCodeOfScope(user.scopeCode);
-  const prefix = await regionPrefix(db, region);
-  if (!prefix) throw notFound('region');
+  const where = await regionForCaller(db, user.scopeCode, query.region);
+  if (!where) throw notFound('region');
   const timeZone = await timeZoneOf(db);
   const to = query.to ?? await localDay(db, timeZone);
   const from = query.from ?? (query.to ? to : await localDay(db, timeZone, -6));
@@ -70,13 +74,18 @@ export async function compliance(db: Db, user: AuthUser, query: { region?: strin
   const maxDays = Number(await settingValue(db, 'patrols.maxReportDays', 92));
   if (days > maxDays) throw new ProblemError(400, 'validation', `a report covers at most ${maxDays} days`);
   const { memberDuties } = await staffingThresholds(db);
-  const period = { prefix, from, to, timeZone, memberDuties };
+  const period = { prefix: where.prefix, from, to, timeZone, memberDuties };
   const grids = await complianceByGrid(db, period);
   const members = await complianceByMember(db, period);
-  const sum = (key: 'due' | 'done' | 'missed' | 'pending') => grids.reduce((n, g) => n + g[key], 0);
+  const sum = (list: typeof grids, key: 'due' | 'done' | 'missed' | 'pending') => list.reduce((n, g) => n + g[key], 0);
+  const counts = (list: typeof grids) => ({ grids: list.length, due: sum(list, 'due'), done: sum(list, 'done'), missed: sum(list, 'missed'), pending: sum(list, 'pending') });
+  // the counties of the region (every one, zero rows included: a prefecture's rows; a county's own one)
+  const counties = await db.selectFrom('regions').select(['code', 'name'])
+    .where('level', '=', 'county').where(inSubtree('code', where.prefix)).orderBy('code').execute();
   return {
-    region, from, to, timeZone,
-    summary: { grids: grids.length, due: sum('due'), done: sum('done'), missed: sum('missed'), pending: sum('pending') },
+    region: where.code, name: where.name, level: where.level, from, to, timeZone,
+    summary: counts(grids),
+    counties: counties.map((c) => ({ ...c, ...counts(grids.filter((g) => g.villageCode.startsWith(c.code.slice(0, 6)))) })),
     grids, members,
   };
 }

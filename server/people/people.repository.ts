@@ -167,15 +167,15 @@ export interface StaffingThresholds {
 }
 
 /**
- * Per current grid in the subtree: how many members (member duties) and leaders it has, and
- * whether one of its members is overloaded. Load counts every current grid of the person that the
- * caller can see (row security), households summed over them.
+ * Per current grid in the subtree (with its village, township and county): how many members
+ * (member duties) and leaders it has, and whether one of its members is overloaded. Load counts
+ * every current grid of the person that the caller can see (row security), households summed over them.
  */
 export async function staffingGrids(db: Db, prefix: string, t: StaffingThresholds) {
   // set-based (one pass over the current assignments), and geometry only for problem grids
   const { rows } = await sql<{
     id: number; code: string; name: string; villageCode: string; villageName: string; townshipCode: string; townshipName: string;
-    layer: string; households: number; members: number; leaders: number; overloadedMembers: number; geometry: GeoJsonGeometry | null;
+    countyCode: string; countyName: string; layer: string; households: number; members: number; leaders: number; overloadedMembers: number; geometry: GeoJsonGeometry | null;
   }>`
     with cur as (
       select a.grid_id, a.person_id, a.duty, a.duty = any(${t.memberDuties}::text[]) as member
@@ -192,7 +192,7 @@ export async function staffingGrids(db: Db, prefix: string, t: StaffingThreshold
       from cur c group by c.grid_id
     )
     select g.id, g.code, g.name, g.village_code, v.name as village_name, t.code as township_code, t.name as township_name,
-      l.kind as layer, g.households, coalesce(pg.members, 0)::int as members, coalesce(pg.leaders, 0)::int as leaders,
+      c.code as county_code, c.name as county_name, l.kind as layer, g.households, coalesce(pg.members, 0)::int as members, coalesce(pg.leaders, 0)::int as leaders,
       coalesce(pg.overloaded_members, 0)::int as overloaded_members,
       case when coalesce(pg.members, 0) = 0 or coalesce(pg.leaders, 0) = 0 or coalesce(pg.overloaded_members, 0) > 0
         then ${asGeoJson('g.geom')} end as geometry
@@ -200,6 +200,7 @@ export async function staffingGrids(db: Db, prefix: string, t: StaffingThreshold
     join grid_layers l on l.id = g.layer_id
     join regions v on v.code = g.village_code
     join regions t on t.code = v.parent_code
+    join regions c on c.code = t.parent_code
     left join per_grid pg on pg.grid_id = g.id
     where g.valid_to is null and ${inSubtree('g.village_code', prefix)} and ${inCounty('g.county_code', prefix)}
     order by g.code`.execute(db);

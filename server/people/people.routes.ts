@@ -1,8 +1,8 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
-import { regionPrefix } from '../regions/regions.repository.ts';
+import { Id, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { regionForCaller } from '../regions/regions.repository.ts';
 import { decodeText } from '../imports/csv.ts';
 import { duties, listUnits, searchPeople } from './people.repository.ts';
 import {
@@ -46,16 +46,17 @@ const ImportReport = z.object({
 const Counts = z.object({ code: z.string(), name: z.string(), grids: z.number().int(), noMember: z.number().int(),
   noLeader: z.number().int(), withOverloadedMember: z.number().int(), ok: z.boolean() });
 const StaffingReport = z.object({
-  region: z.string(),
+  region: z.string(), name: z.string(), level: z.enum(['prefecture', 'county', 'township', 'village']),
   thresholds: z.object({ maxGrids: z.number(), maxHouseholds: z.number(), memberDuties: z.array(z.string()) }),
   summary: z.object({ grids: z.number().int(), noMember: z.number().int(), noLeader: z.number().int(),
     withOverloadedMember: z.number().int(), overloadedPeople: z.number().int() }),
-  townships: z.array(Counts), villages: z.array(Counts.extend({ townshipCode: z.string() })),
+  counties: z.array(Counts).openapi({ description: 'per county: the rows of a prefecture (a county\'s report has its own one)' }),
+  townships: z.array(Counts.extend({ countyCode: z.string() })), villages: z.array(Counts.extend({ townshipCode: z.string() })),
   overloaded: z.array(z.object({ personId: z.number().int(), name: z.string(), phone: z.string().nullable(), grids: z.number().int(),
     households: z.number().int(), gridCodes: z.array(z.string()), over: z.array(z.enum(['grids', 'households'])) })),
   problemGrids: featureCollection('StaffingProblemGrids', z.object({
     id: z.number().int(), code: z.string(), name: z.string(), villageCode: z.string(), villageName: z.string(), townshipCode: z.string(),
-    layer: z.string(), households: z.number().int(), members: z.number().int(), leaders: z.number().int(), overloadedMembers: z.number().int(),
+    countyCode: z.string(), layer: z.string(), households: z.number().int(), members: z.number().int(), leaders: z.number().int(), overloadedMembers: z.number().int(),
     problems: z.array(z.enum(['no_member', 'no_leader', 'overloaded_member'])),
   })),
 }).openapi('StaffingReport');
@@ -80,14 +81,15 @@ export function peopleRoutes() {
     method: 'get', path: '/people', tags: ['people'], summary: 'Search the people directory by name, phone, unit or village (within the caller\'s scope)',
     request: { query: z.object({
       q: z.string().trim().max(50).optional(), unit: z.string().max(40).optional().openapi({ description: 'unit code or id' }),
-      village: z.string().regex(/^\d{12}$/, 'a 12-digit region code').optional().openapi({ description: 'a village, or a township/county for its subtree' }),
+      village: RegionOrPrefectureCode.optional()
+        .openapi({ description: 'a village, or a township, county or (for prefecture-wide accounts) prefecture for its subtree' }),
       limit: z.coerce.number().int().min(1).max(500).default(50), offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
     }) },
     responses: { 200: ok('Matching people', z.object({ total: z.number().int(), items: z.array(Person) })), ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { village, ...filter } = c.req.valid('query');
     const db = c.get('db');
-    const villagePrefix = village ? await regionPrefix(db, village) : undefined;
+    const villagePrefix = village ? (await regionForCaller(db, c.get('user')!.scopeCode, village))?.prefix : undefined;
     if (village && !villagePrefix) throw notFound('region');
     return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }) as never, 200);
   });
@@ -196,8 +198,10 @@ export function peopleRoutes() {
 
   app.openapi(createRoute({
     method: 'get', path: '/staffing', tags: ['people'],
-    summary: 'Staffing of a region\'s grids: no member, no leader, overloaded people; per township and village; problem grids as GeoJSON',
-    request: { query: z.object({ region: RegionCode.optional() }) },
+    summary: 'Staffing of a region\'s grids: no member, no leader, overloaded people; per county, township and village; problem grids as GeoJSON',
+    request: { query: z.object({ region: RegionOrPrefectureCode.optional().openapi({ description: 'A 12-digit region code, or a 4-digit '
+      + 'prefecture code (its counties are the rows), which only prefecture-wide accounts see: for anyone else it is an unknown region (404). '
+      + 'Default: the caller\'s scope (a prefecture for a 4-digit scope).' }) }) },
     responses: { 200: ok('Staffing report', StaffingReport), ...problemResponses, ...notFoundResponse },
   }), async (c) => c.json(await staffingReport(c.get('db'), c.get('user')!, c.req.valid('query').region) as never, 200));
 

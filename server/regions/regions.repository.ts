@@ -42,6 +42,32 @@ export async function prefectureInfo(db: Kysely<Database>, code: string) {
   return { code, name: row.name, level: 'prefecture' as const, prefix: code };
 }
 
+/** A region (or a prefecture) as the reports name it, with its subtree's code prefix. */
+export interface RegionRef {
+  code: string;
+  name: string;
+  level: 'prefecture' | 'county' | 'township' | 'village';
+  prefix: string;
+}
+
+/**
+ * The region a report or list is asked for, as the caller may name it; default: the caller's scope
+ * root (a prefecture for a 4-digit scope). A 12-digit code is looked up under row security (a region
+ * outside the scope is not found); a 4-digit prefecture only for callers whose scope covers it.
+ * Undefined for an unknown region and for one outside the scope alike: callers answer both with the
+ * same 404.
+ */
+export async function regionForCaller(db: Kysely<Database>, scopeCode: string, code?: string): Promise<RegionRef | undefined> {
+  const wanted = code ?? scopeRootCode(scopeCode);
+  if (isPrefectureCode(wanted)) return scopeCoversPrefecture(scopeCode, wanted) ? prefectureInfo(db, wanted) : undefined;
+  return db.selectFrom('regions').select(['code', 'name', 'level', 'prefix']).where('code', '=', wanted).executeTakeFirst();
+}
+
+/** A prefecture's name (the setting that names prefectures, else its code); null when it has no county. */
+export async function prefectureNameOf(db: Kysely<Database>, code: string): Promise<string | null> {
+  return (await prefectureInfo(db, code))?.name ?? null;
+}
+
 export interface RegionFilter {
   parent?: string;
   level?: 'county' | 'township' | 'village';

@@ -217,11 +217,6 @@ export async function countOverdue(db: Db, prefix: string): Promise<number> {
   return Number(row.n);
 }
 
-/** The region as the caller sees it (404 when invisible). */
-export async function regionInfo(db: Db, code: string) {
-  return db.selectFrom('regions').select(['code', 'name', 'level', 'prefix']).where('code', '=', code).executeTakeFirst();
-}
-
 export async function localToday(db: Db, timeZone: string): Promise<string> {
   const { rows: [row] } = await sql<{ day: string }>`select to_char((now() at time zone ${timeZone})::date, 'YYYY-MM-DD') as day`.execute(db);
   return row.day;

@@ -3,9 +3,9 @@ import type { Database, IncidentState } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { badRequest, notFound } from '../http/problem.ts';
 import { timeZoneOf } from '../patrols/patrols.service.ts';
-import { isPrefectureCode, prefectureInfo, scopeCoversPrefecture, scopeRootCode } from '../regions/regions.repository.ts';
+import { regionForCaller } from '../regions/regions.repository.ts';
 import {
-  type GroupBy, type StatsCounts, type StatsFilter, categoryExists, localToday, regionInfo, statsGroups, statsTotal,
+  type GroupBy, type StatsCounts, type StatsFilter, categoryExists, localToday, statsGroups, statsTotal,
 } from './stats.repository.ts';
 
 type Db = Kysely<Database>;
@@ -91,9 +91,7 @@ export interface Scope {
  * only for callers whose scope covers it: anyone else gets the 404 of an unknown region.
  */
 export async function resolveScope(db: Db, user: AuthUser, region?: string): Promise<Scope> {
-  const code = region ?? scopeRootCode(user.scopeCode);
-  const info = !isPrefectureCode(code) ? await regionInfo(db, code)
-    : scopeCoversPrefecture(user.scopeCode, code) ? await prefectureInfo(db, code) : undefined;
+  const info = await regionForCaller(db, user.scopeCode, region);
   if (!info) throw notFound('region');
   const timeZone = await timeZoneOf(db);
   return { region: info, timeZone, today: await localToday(db, timeZone) };

@@ -6,8 +6,16 @@ import { type TestContext, createTestContext } from '../support/test-app.ts';
 /** The prefecture generator on a small scale: one more county, a few extra sites and incidents. */
 let t: TestContext;
 let results: CountyResult[];
+/** The demo county's incidents and events before generating (they must not change). */
+let demoBefore: unknown;
+const demoIncidents = sql<{ incidents: number; events: number; digest: string }>`select
+  (select count(*) from incidents where region_code like '990101%')::int as incidents,
+  (select count(*) from incident_events e join incidents i on i.id = e.incident_id where i.region_code like '990101%')::int as events,
+  (select md5(string_agg(concat_ws('|', code, state, created_at, due_at, closed_at, resolved_at, grid_id), ',' order by id))
+    from incidents where region_code like '990101%') as digest`;
 beforeAll(async () => {
   t = await createTestContext();
+  demoBefore = (await demoIncidents.execute(t.db.kysely)).rows[0];
   results = await generatePrefecture(t.db.kysely, { counties: 1, extraSites: 400, extraIncidents: 600 });
 }, 300_000);
 afterAll(async () => { await t?.close(); });
@@ -64,6 +72,26 @@ describe('generate --scale prefecture', () => {
     const events = await one(sql<{ n: number }>`select count(*)::int as n from incident_events e join incidents i on i.id = e.incident_id where i.region_code like '990102%'`);
     const demoEvents = await one(sql<{ n: number }>`select count(*)::int as n from incident_events e join incidents i on i.id = e.incident_id where i.region_code like '990101%'`);
     expect(events.n).toBe(demoEvents.n);
+  });
+
+  it('varies the new county\'s incidents (month by month, states) and leaves the demo county\'s as they were', async () => {
+    expect((await demoIncidents.execute(t.db.kysely)).rows[0]).toEqual(demoBefore);
+    const months = async (county: string) => (await sql<{ month: string; n: number }>`
+      select to_char(date_trunc('month', created_at at time zone 'Asia/Shanghai'), 'YYYY-MM') as month, count(*)::int as n
+      from incidents where region_code like ${`${county}%`} group by 1 order by 1`.execute(t.db.kysely)).rows;
+    const [demo, copy] = [await months('990101'), await months('990102')];
+    expect(demo.length).toBeGreaterThan(6);
+    const count = (rows: { month: string; n: number }[], month: string) => rows.find((r) => r.month === month)?.n ?? 0;
+    const differing = demo.filter((r) => r.n !== count(copy, r.month));
+    expect(differing.length, JSON.stringify({ demo, copy })).toBeGreaterThan(demo.length / 2);
+    // the copied demo incidents moved back as a whole: every event still follows its incident's report
+    const order = async (county: string) => (await sql<{ n: number }>`select count(*)::int as n from incident_events e
+      join incidents i on i.id = e.incident_id where i.region_code like ${`${county}%`} and e.at < i.created_at`.execute(t.db.kysely)).rows[0].n;
+    expect(await order('990102')).toBe(await order('990101'));
+    // finished extra incidents have their resolution time, as the demo's do from their events
+    const unresolved = async (county: string) => (await sql<{ n: number }>`select count(*)::int as n from incidents
+      where region_code like ${`${county}%`} and state in ('resolved', 'closed') and resolved_at is null`.execute(t.db.kysely)).rows[0].n;
+    expect(await unresolved('990102')).toBe(await unresolved('990101'));
   });
 
   it('adds nothing when run again', async () => {

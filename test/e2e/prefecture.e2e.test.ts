@@ -2,7 +2,8 @@
  * A prefecture-wide account in the browser: a small generated prefecture (the demo county and one
  * more, no extra sites or incidents) in its own data directory, served by its own server (the shared
  * e2e server's embedded database cannot be written from outside while it runs): the map, then the
- * statistics panel of the prefecture (by county, coloured from the region tiles). Generating takes
+ * statistics panel of the prefecture (by county, coloured from the region tiles), and the people tab
+ * of its administrator (staffing and patrols by county). Generating takes
  * about 40–80 s on PGlite; set E2E_SKIP_PREFECTURE=1 to leave this file out. Screenshots go to
  * test-results/screenshots/prefecture-*.png.
  *
@@ -241,6 +242,61 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
         .toBeGreaterThan(5);
       expect(Object.keys(await drawn()).every((code) => code.startsWith('990102'))).toBe(true);
       await page.screenshot({ path: `${SHOTS}/prefecture-stats-county.png` });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
+  test('the administrator\'s people tab: the prefecture named in the top bar, staffing and patrols by county', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${base}/`);
+      await page.locator('#login-username').fill('prefecture-admin');
+      await page.locator('#login-password').fill('demo-2026');
+      await page.getByRole('button', { name: '登录', exact: true }).click();
+      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      // the top bar names the prefecture, beside the account
+      expect(await page.locator('.topbar .user .scope').innerText()).toBe('· 平安示范市');
+
+      await page.getByRole('tab', { name: '人员' }).click();
+      const panel = page.getByTestId('people-panel');
+      await panel.getByTestId('staffing-summary').waitFor({ timeout: 30_000 });
+      expect(await panel.locator('.where').innerText()).toBe('平安示范市');
+      await panel.getByRole('heading', { name: '按县（市、区）' }).waitFor();
+      const api = await page.evaluate<any>(`fetch('/api/staffing?region=9901').then((r) => r.json())`);
+      expect(api.level).toBe('prefecture');
+      const table = panel.getByTestId('staffing-table');
+      expect(await table.locator('tbody td:first-child').allInnerTexts()).toEqual(['平安示范县', '平安示范二县']);
+      const grids = (await table.locator('tbody td:nth-child(2)').allInnerTexts()).map((s) => s.trim());
+      expect(grids).toEqual(api.counties.map((c: any) => c.grids.toLocaleString('zh-CN')));
+      expect(await panel.getByTestId('staffing-summary').locator('dd').first().innerText()).toBe(api.summary.grids.toLocaleString('zh-CN'));
+      // the problem grids of both counties are coloured on the map
+      await expect.poll(async () => (await rendered(page, ['staffing-fill'], 'code')).map((c) => c.slice(0, 6)).filter((c, i, a) => a.indexOf(c) === i).sort(),
+        { timeout: 20_000 }).toEqual(['990101', '990102']);
+      await settle(page);
+      await page.screenshot({ path: `${SHOTS}/prefecture-people.png` });
+
+      // patrols: a row per county
+      await panel.getByRole('button', { name: '巡查', exact: true }).click();
+      const counties = panel.getByTestId('compliance-counties');
+      await counties.waitFor({ timeout: 30_000 });
+      expect(await counties.locator('tbody td:first-child').allInnerTexts()).toEqual(['平安示范县', '平安示范二县']);
+      await page.screenshot({ path: `${SHOTS}/prefecture-patrols.png` });
+
+      // the directory searches the whole prefecture
+      await panel.getByRole('button', { name: '名录' }).click();
+      await panel.getByTestId('people-results').locator('li').first().waitFor({ timeout: 30_000 });
+
+      // a county's row opens the county, and the report follows it (its townships)
+      await panel.getByRole('button', { name: '配备' }).click();
+      await table.locator('tbody tr', { hasText: '平安示范二县' }).getByRole('button').click();
+      await panel.getByRole('heading', { name: '按乡镇（街道）' }).waitFor({ timeout: 30_000 });
+      expect(await panel.locator('.where').innerText()).toBe('平安示范二县');
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -24,15 +24,18 @@ export interface ImportReport {
 
 export type StaffingProblem = 'no_member' | 'no_leader' | 'overloaded_member';
 export interface StaffingCounts { code: string; name: string; grids: number; noMember: number; noLeader: number; withOverloadedMember: number; ok: boolean }
+export type ReportLevel = 'prefecture' | 'county' | 'township' | 'village';
 export interface StaffingReport {
-  region: string;
+  /** the region's code (4 digits for a prefecture), name and level */
+  region: string; name: string; level: ReportLevel;
   thresholds: { maxGrids: number; maxHouseholds: number; memberDuties: string[] };
   summary: { grids: number; noMember: number; noLeader: number; withOverloadedMember: number; overloadedPeople: number };
-  townships: StaffingCounts[];
+  counties: StaffingCounts[];
+  townships: Array<StaffingCounts & { countyCode: string }>;
   villages: Array<StaffingCounts & { townshipCode: string }>;
   overloaded: Array<{ personId: number; name: string; phone: string | null; grids: number; households: number; gridCodes: string[]; over: Array<'grids' | 'households'> }>;
   problemGrids: FeatureCollection<Polygon | MultiPolygon, {
-    id: number; code: string; name: string; villageCode: string; villageName: string; townshipCode: string; layer: string;
+    id: number; code: string; name: string; villageCode: string; villageName: string; townshipCode: string; countyCode: string; layer: string;
     households: number; members: number; leaders: number; overloadedMembers: number; problems: StaffingProblem[];
   }>;
 }
@@ -58,10 +61,12 @@ export interface CheckIn {
 }
 export interface ComplianceCounts { due: number; done: number; missed: number; pending: number }
 export interface Compliance {
-  region: string; from: string; to: string; timeZone: string;
+  region: string; name: string; level: ReportLevel; from: string; to: string; timeZone: string;
   summary: { grids: number } & ComplianceCounts;
+  /** the region's counties: a prefecture's rows, a county's own one */
+  counties: Array<{ code: string; name: string; grids: number } & ComplianceCounts>;
   grids: Array<{ gridId: number; gridCode: string; gridName: string; villageCode: string; sites: number } & ComplianceCounts>;
-  members: Array<{ personId: number; name: string; grids: number; coveredByOthers: number } & ComplianceCounts>;
+  members: Array<{ personId: number; name: string; regionCode: string; grids: number; coveredByOthers: number } & ComplianceCounts>;
 }
 
 export type PatrolFeature = Feature<Geometry, { id: number; siteId: number; siteName: string; at: string; distanceM: number; accepted: boolean }>;
