@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { bodyLimit } from 'hono/body-limit';
-import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
@@ -25,6 +24,7 @@ import { peopleRoutes } from './people/people.routes.ts';
 import { planRoutes } from './plans/plans.routes.ts';
 import { tileRoutes } from './tiles/tiles.routes.ts';
 import type { AppEnv } from './http/env.ts';
+import { compression } from './http/compression.ts';
 import { ProblemError, problemResponse } from './http/problem.ts';
 import { regionRoutes } from './regions/regions.routes.ts';
 import { ruleRoutes } from './rules/rules.routes.ts';
@@ -79,8 +79,8 @@ export function createApp(db: Db, options: AppOptions) {
   const csp = contentSecurityPolicy(options.basemap, options.basemapOrigins);
   app.use('*', secureHeaders({ crossOriginEmbedderPolicy: false }));
   app.use('*', async (c, next) => { await next(); c.res.headers.set('content-security-policy', csp); });
-  // GeoJSON compresses about 5:1; the county's grids go from ~1.8 MB to ~0.4 MB
-  app.use('/api/*', compress());
+  // GeoJSON compresses about 5:1; the county's grids go from ~1.8 MB to ~0.4 MB (tiles gzip themselves)
+  for (const area of ['/api/*', '/ogc/*', '/open311/*']) app.use(area, compression());
   // JSON bodies up to 2 MiB; uploads (/api/imports, incident photos) up to 50 MiB
   const limit = (mib: number) => bodyLimit({
     maxSize: mib * 1024 * 1024,

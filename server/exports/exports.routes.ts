@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
+import { streamedResponse } from '../http/compression.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { Id, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { asCaller } from '../imports/as-caller.ts';
@@ -90,7 +91,7 @@ export function exportRoutes(owner: Kysely<Database>) {
     }
 
     const columns = q.format === 'csv' ? await csvColumns(db, q.kind, q.category) : [];
-    return new Response(streamPages(readPage, q.format, columns), { headers });
+    return streamedResponse(new Response(streamPages(readPage, q.format, columns), { headers }));
   });
 
   return app;

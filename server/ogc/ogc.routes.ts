@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { compress } from 'hono/compress';
 import type { Kysely } from 'kysely';
 import type { GeoJsonGeometry } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
@@ -210,8 +209,6 @@ function cell(value: unknown): string {
 /** OGC API – Features, Part 1 (core, GeoJSON, HTML, OpenAPI 3.0) over the caller's scoped transaction. */
 export function ogcRoutes() {
   const app = new OpenAPIHono<AppEnv>();
-  // the mounting app compresses only /api; feature pages are GeoJSON and compress as well
-  app.use('*', compress());
 
   app.get('/', (c) => {
     checkNoParams(c);
