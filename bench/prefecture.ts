@@ -18,9 +18,11 @@
  *   DATABASE_URL=postgres://…/prefecture npx tsx bench/prefecture.ts [tiles ogc locate load]
  * Embedded: DATA_DIR=./data npx tsx bench/prefecture.ts (the persisted PGlite database under DATA_DIR).
  */
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
@@ -41,10 +43,39 @@ const totals = (await sql<Record<string, number>>`select
   (select count(*) from incidents)::int as incidents`.execute(db.kysely)).rows[0];
 if (!totals.grids) throw new Error('the database is empty: load the demo county or generate a prefecture first');
 
-const app = createApp(db, { demo: true, basemap: { kind: 'none' }, sessionHours: 12 });
-const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-await new Promise((resolve) => server.once('listening', resolve));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+// On PostgreSQL the server runs as it is deployed, in a process of its own (`server/main.ts start`,
+// logging at info to /dev/null), so the client's work here does not share its event loop. PGlite
+// allows one process per data directory: there the app is served from this process.
+const { base, stop } = db.kind === 'postgres' ? await serverProcess(databaseUrl!) : await inProcessServer();
+
+async function inProcessServer() {
+  const app = createApp(db, { demo: true, basemap: { kind: 'none' }, sessionHours: 12 });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stop: async () => { server.close(); } };
+}
+
+async function serverProcess(url: string) {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], {
+    cwd: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'),
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', DEMO: '1', SKIP_WEB_BUILD: '1', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url0 = `http://127.0.0.1:${port}`;
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
+    if (await fetch(`${url0}/api/health/live`).then((r) => r.ok, () => false)) break;
+    if (tries > 300) throw new Error('the server did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base: url0, stop: async () => { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); } };
+}
 
 const prefectureUser = await db.kysely.selectFrom('users').select('username').where('username', '=', 'prefecture').executeTakeFirst();
 const username = prefectureUser && totals.counties > 1 ? 'prefecture' : 'inspector';
@@ -55,7 +86,7 @@ if (login.status !== 200) throw new Error(`login ${username} failed: ${login.sta
 const cookie = login.headers.get('set-cookie')!.split(';')[0];
 const headers = { cookie };
 
-console.log(`engine: ${engine}`);
+console.log(`engine: ${engine}; server ${db.kind === 'postgres' ? 'in its own process (server/main.ts start)' : 'in this process'}`);
 console.log(`data: ${totals.counties} counties, ${totals.grids.toLocaleString('en')} current grids, ${totals.sites.toLocaleString('en')} sites, `
   + `${totals.incidents.toLocaleString('en')} incidents; caller: ${username}; over HTTP at ${base}`);
 console.log(`load average at the start: ${loadavg().map((v) => v.toFixed(2)).join(', ')} (2 shared cores: well above 2, the figures are the machine's more than the code's)`);
@@ -232,5 +263,5 @@ if (sections.has('load')) {
 }
 
 console.log(`\nload average at the end: ${loadavg().map((v) => v.toFixed(2)).join(', ')}`);
-server.close();
+await stop();
 await db.close();

@@ -22,7 +22,9 @@ export interface Located {
  * which made PostgreSQL scan every grid in scope per point.
  *
  * The counties the batch falls in are looked up first, once, and only their grids are probed
- * (county_code): on Citus, the shards holding them (docs/scaling.md).
+ * (county_code): on Citus, the shards holding them (docs/scaling.md). They are the counties near
+ * the batch's bounding box: testing county boundaries against every point of a 10,000-point batch
+ * took 250 ms of a 580 ms request.
  */
 export async function locatePoints(db: Kysely<Database>, points: readonly (readonly [number, number])[],
   layer: 'comprehensive' | 'dedicated'): Promise<(Located | null)[]> {
@@ -49,7 +51,7 @@ export function locateQuery(points: readonly (readonly [number, number])[], laye
     left join lateral (
       select g.id, g.code, g.name, g.village_code from grids g
       where g.valid_to is null and g.layer_id = ${layerId}
-        and ${inCountiesMeeting('g.county_code', sql`(select ST_Collect(geom) from points)`)}
+        and ${inCountiesMeeting('g.county_code', sql`(select ST_SetSRID(ST_Extent(geom)::geometry, 4326) from points)`)}
         and ST_Intersects(g.geom, p.geom)
       order by g.code limit 1) g on true
     left join regions v on v.code = g.village_code

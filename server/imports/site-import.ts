@@ -274,7 +274,7 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
       input_at as materialized (select i.*, case when ST_IsValid(i.geom) then ST_PointOnSurface(i.geom) end as at from input i),
       placed as (select i.*, ST_IsValid(i.geom) as valid, ST_IsValidReason(i.geom) as reason, g.village_code, g.id as grid_id
         from input_at i left join lateral (select gr.id, gr.village_code from grids gr
-          where gr.valid_to is null and gr.layer_id = 1 and ${inCountiesMeeting('gr.county_code', sql`(select ST_Collect(at) from input_at)`)}
+          where gr.valid_to is null and gr.layer_id = 1 and ${inCountiesMeeting('gr.county_code', sql`(select ST_SetSRID(ST_Extent(at)::geometry, 4326) from input_at)`)}
             and ST_Intersects(gr.geom, i.at) order by gr.code limit 1) g
           on ST_IsValid(i.geom)),
       staged as (insert into import_staging (job_id, row, category, name, attrs, geom, region_code, grid_id)
