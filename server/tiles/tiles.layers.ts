@@ -45,7 +45,7 @@ export const ZOOMS = {
   incidents: 8,
 } as const;
 
-/** The categories worth drawing when the whole county is in view. */
+/** The categories worth drawing when the whole county is in view (their own spatial index: migration 0019). */
 export const IMPORTANT_SITE_CATEGORIES = ['school', 'kindergarten', 'water', 'hospital'];
 /** The categories drawn (as points) when a whole prefecture is in view: campuses, a few per township. */
 export const OVERVIEW_SITE_CATEGORIES = ['school', 'kindergarten'];
@@ -113,6 +113,15 @@ const SIMPLIFY_UNITS = 4;
 /** Line and polygon sites smaller than this (tile units, about 3 px) are drawn as points. */
 const SITE_POINT_UNITS = 24;
 
+/**
+ * A constant list of categories written into the statement, not bound as a parameter: the planner
+ * can then prove that the query only wants rows of sites_important_geom_idx (migration 0019).
+ */
+function categoryList(categories: readonly string[]): RawBuilder<unknown> {
+  if (!categories.every((c) => /^[a-z_]+$/.test(c))) throw new Error('category codes are lower-case words');
+  return sql.raw(`array[${categories.map((c) => `'${c}'`).join(', ')}]::text[]`);
+}
+
 /** The source rows of a tile, or null when the layer has nothing at this zoom. */
 export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
   const { layer, z, x, y } = tile;
@@ -173,11 +182,11 @@ export function tileSource(tile: TileAddress): RawBuilder<unknown> | null {
         return wrap(sql`select s.id as fid, s.id, s.category, s.name, true as label, ST_Transform(m.p, 3857) as g
           from sites s
           cross join lateral (select ST_PointOnSurface(s.geom) as p) m
-          where ${near('s.geom')} and ${inCounties('s.county_code')} and s.category = any(${OVERVIEW_SITE_CATEGORIES}::text[])
+          where ${near('s.geom')} and ${inCounties('s.county_code')} and s.category = any(${categoryList(OVERVIEW_SITE_CATEGORIES)})
             and ${inTile('m.p')}
           order by s.id`);
       }
-      const categoryFilter = z >= ZOOMS.allSites ? sql`true` : sql`s.category = any(${IMPORTANT_SITE_CATEGORIES}::text[])`;
+      const categoryFilter = z >= ZOOMS.allSites ? sql`true` : sql`s.category = any(${categoryList(IMPORTANT_SITE_CATEGORIES)})`;
       const small = SITE_POINT_UNITS * tileUnit(z);
       // a campus a few pixels wide reads better as a point than as a speck; its point is the same in
       // every tile (taken from the whole shape), so it is drawn once

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../server/db/schema.ts';
+import { tileSource } from '../../server/tiles/tiles.layers.ts';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
 /** Hot spatial queries use their GiST index even under row-level security, as scoped requests run. */
@@ -40,4 +41,24 @@ describe('query plans under row-level security', () => {
     expect(plan).toContain(index);
     expect(plan).not.toMatch(/Seq Scan on (sites|grids|incidents)/);
   });
+
+  it.each([[8, 'schools and kindergartens as points'], [10, 'the important categories']])(
+    'a z%i site tile (%s) reads the important sites\' own index, not every site in its box', async (z) => {
+      const x = Math.floor(((113.2 + 180) / 360) * 2 ** z);
+      const y = Math.floor(((1 - Math.asinh(Math.tan((33.94 * Math.PI) / 180)) / Math.PI) / 2) * 2 ** z);
+      const compiled = tileSource({ layer: 'sites', z, x, y })!.compile(t.db.kysely);
+      const trx = await t.db.kysely.startTransaction().execute();
+      try {
+        await sql`select set_config('pingan.role', 'inspector', true), set_config('pingan.scope', '990101', true)`.execute(trx);
+        await sql`set local role pingan_app`.execute(trx);
+        const { rows } = await trx.executeQuery({ ...compiled, sql: `explain ${compiled.sql}` });
+        const plan = (rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]).join('\n');
+        // the important categories' spatial index (or, on a county's few schools, the category index)
+        expect(plan).toMatch(z >= 10 ? /sites_important_geom_idx/ : /sites_important_geom_idx|sites_category_idx/);
+        expect(plan).not.toContain('sites_geom_idx');
+        expect(plan).not.toMatch(/Seq Scan on sites/);
+      } finally {
+        await trx.rollback().execute();
+      }
+    });
 });
