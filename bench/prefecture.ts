@@ -10,12 +10,14 @@
  *   locate  point-in-grid: single HTTP call p95 (GET /api/grids/at and POST /api/grids/locate with one
  *           point; target ≤ 10 ms) and bulk throughput of 100,000 points in requests of 10,000
  *           (target ≥ 20,000 points/s; baseline: one call per point)
+ *   stats   incident statistics (GET /api/stats/incidents) for this month and twelve months, by county
+ *           (prefecture) or township, and by month; baseline: the year's rows fetched and counted in JS
  *   load    sustained read mix with autocannon (tiles, grid at a point, OGC pages, region details):
  *           requests/s, p99, errors
  *
  * Usage (PostgreSQL; the database must exist, generate it first):
  *   DATABASE_URL=postgres://…/prefecture npm run cli -- generate --scale prefecture
- *   DATABASE_URL=postgres://…/prefecture npx tsx bench/prefecture.ts [tiles ogc locate load]
+ *   DATABASE_URL=postgres://…/prefecture npx tsx bench/prefecture.ts [tiles ogc locate stats load]
  * Embedded: DATA_DIR=./data npx tsx bench/prefecture.ts (the persisted PGlite database under DATA_DIR).
  */
 import { spawn } from 'node:child_process';
@@ -31,7 +33,7 @@ import { openDatabase } from '../server/db/connection.ts';
 import { migrateToLatest } from '../server/db/migrate.ts';
 import { DEMO_PASSWORD } from '../server/demo/demo.seed.ts';
 
-const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['tiles', 'ogc', 'locate', 'load']);
+const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['tiles', 'ogc', 'locate', 'stats', 'load']);
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const db = await openDatabase(databaseUrl ? { databaseUrl } : { pgliteDir: path.join(process.env.DATA_DIR ?? './data', 'pglite') });
 await migrateToLatest(db.kysely);
@@ -230,6 +232,39 @@ if (sections.has('locate')) {
     console.log(`bulk: 100,000 points in requests of ${String(batch).padStart(6)}: ${fmt(rate, 0)} points/s (median of 3; ${located.toLocaleString('en')} located) `
       + `= ${fmt(rate / BULK_TARGET, 2)}x target, ${fmt(rate / (1000 / one.p50), 0)}x one call per point`);
   }
+}
+
+// ------------------------------------------------------------------ incident statistics
+
+if (sections.has('stats')) {
+  // the caller's whole scope (the prefecture, or the county), by county or township and by month
+  const me = JSON.parse(new TextDecoder().decode((await timed('/api/auth/me')).body)).user;
+  const groupBy = me.scopeCode.length === 4 ? 'county' : 'township';
+  const { rows: [{ today }] } = await sql<{ today: string }>`select to_char(now() at time zone 'Asia/Shanghai', 'YYYY-MM-DD') as today`.execute(db.kysely);
+  const monthStart = `${today.slice(0, 7)}-01`;
+  const yearAgo = `${Number(today.slice(0, 4)) - 1}${today.slice(4, 7)}-01`;
+  const median = async (url: string, n: number) => {
+    const samples: number[] = [];
+    for (let i = 0; i < n; i++) samples.push((await timed(url)).ms);
+    return quantiles(samples).p50;
+  };
+  console.log(`\n== incident statistics over HTTP (GET /api/stats/incidents, the caller's scope ${me.scopeCode}; medians)`);
+  for (const [label, from, n] of [['this month', monthStart, 5], ['twelve months', yearAgo, 3]] as const) {
+    for (const by of [groupBy, 'month']) {
+      const ms = await median(`/api/stats/incidents?groupBy=${by}&from=${from}&to=${today}`, n);
+      console.log(`${label.padEnd(14)} by ${by.padEnd(8)} ${fmt(ms, 0)} ms`);
+    }
+  }
+  // the naive baseline: the same twelve months' incidents fetched to JavaScript and counted there
+  const started = performance.now();
+  const { rows } = await sql<{ region: string; state: string }>`select region_code as region, state from incidents
+    where created_at >= ${yearAgo}::date and region_code like ${`${me.scopeCode}%`}`.execute(db.kysely);
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(r.region.slice(0, 6), (counts.get(r.region.slice(0, 6)) ?? 0) + 1);
+  const naive = performance.now() - started;
+  const api = await median(`/api/stats/incidents?groupBy=${groupBy}&from=${yearAgo}&to=${today}`, 3);
+  console.log(`baseline: ${rows.length.toLocaleString('en')} rows fetched and counted in JS ${fmt(naive, 0)} ms (no RLS, two columns) `
+    + `= ${fmt(naive / api, 1)}x the API's twelve months by ${groupBy}`);
 }
 
 // ------------------------------------------------------------------ sustained load
