@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { DEMO_PASSWORD, signIn } from '../support/e2e-page.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = 'test-results/screenshots';
@@ -49,6 +50,12 @@ async function freePort(): Promise<number> {
     });
     s.on('error', reject);
   });
+}
+
+/** A desktop page in Chinese, on China time. */
+async function newPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
+  return { context, page: await context.newPage() };
 }
 
 beforeAll(async () => {
@@ -97,17 +104,12 @@ function rendered(page: Page, layers: string[], property: string): Promise<strin
 
 describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
   test('sees its counties at z8, named, with township outlines and no grids, and drills down to a village', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
-    const page = await context.newPage();
+    const { context, page } = await newPage();
     const regionRequests: string[] = [];
     page.on('request', (r) => { if (r.url().includes('/api/regions')) regionRequests.push(r.url()); });
     page.on('pageerror', (e) => console.error('[page error]', e.message));
     try {
-      await page.goto(`${base}/`);
-      await page.locator('#login-username').fill('prefecture');
-      await page.locator('#login-password').fill('demo-2026');
-      await page.getByRole('button', { name: '登录', exact: true }).click();
-      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(page, 'prefecture', DEMO_PASSWORD, base);
 
       // the navigator starts at the prefecture, its counties listed
       await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
@@ -169,16 +171,11 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
   }, 180_000);
 
   test('opens the statistics of the prefecture: its figures, the by-county table and choropleth, then a county', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
-    const page = await context.newPage();
+    const { context, page } = await newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
-      await page.goto(`${base}/`);
-      await page.locator('#login-username').fill('prefecture');
-      await page.locator('#login-password').fill('demo-2026');
-      await page.getByRole('button', { name: '登录', exact: true }).click();
-      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(page, 'prefecture', DEMO_PASSWORD, base);
       await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
 
       await page.getByTestId('stats-toggle').click();
@@ -249,16 +246,11 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
   }, 180_000);
 
   test('the administrator\'s people tab: the prefecture named in the top bar, staffing and patrols by county', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
-    const page = await context.newPage();
+    const { context, page } = await newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
-      await page.goto(`${base}/`);
-      await page.locator('#login-username').fill('prefecture-admin');
-      await page.locator('#login-password').fill('demo-2026');
-      await page.getByRole('button', { name: '登录', exact: true }).click();
-      await page.waitForFunction('document.body.dataset.mapIdle === "1"', null, { timeout: 90_000 });
+      await signIn(page, 'prefecture-admin', DEMO_PASSWORD, base);
       await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
       // the top bar names the prefecture, beside the account
       expect(await page.locator('.topbar .user .scope').innerText()).toBe('· 平安示范市');

@@ -14,9 +14,9 @@ export function e2eBase(): string {
   return base;
 }
 
-/** Opens the app, signs in through the login form and waits until the map is idle. */
-export async function signIn(page: Page, username: string, password = DEMO_PASSWORD): Promise<void> {
-  await page.goto(`${e2eBase()}/`);
+/** Opens the app (the shared e2e server unless `base` names another), signs in through the login form and waits until the map is idle. */
+export async function signIn(page: Page, username: string, password = DEMO_PASSWORD, base = e2eBase()): Promise<void> {
+  await page.goto(`${base}/`);
   await page.locator('#login-username').fill(username);
   await page.locator('#login-password').fill(password);
   await page.getByRole('button', { name: '登录', exact: true }).click();
