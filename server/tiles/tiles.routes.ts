@@ -35,7 +35,8 @@ export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(k
     summary: 'Mapbox vector tile (MVT 2.1) of one layer, filtered by the caller\'s scope',
     description: `regions: county/township outlines, villages from z${ZOOMS.villages}; grids (current, comprehensive and dedicated) from z${ZOOMS.grids}; `
       + `sites from z${ZOOMS.sites} (schools, kindergartens, waters, hospitals; all categories from z${ZOOMS.allSites}); `
-      + `incidents (not closed or rejected) from z${ZOOMS.incidents}. Empty tiles are 204.`,
+      + `incidents (not closed or rejected) from z${ZOOMS.incidents}, below z${ZOOMS.incidentPoints} as counts per small cell and state `
+      + '(properties state, count, weight). Empty tiles are 204.',
     request: {
       params: z.object({
         layer: z.enum(TILE_LAYERS), z: z.number().int().min(0).max(MAX_ZOOM),

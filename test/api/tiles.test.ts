@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { PbfReader } from 'pbf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoders } from '../../server/tiles/tiles.encoders.ts';
-import { IMPORTANT_SITE_CATEGORIES, LAYER_PROPERTIES, OVERVIEW_GRID_PROPERTIES, OVERVIEW_SITE_CATEGORIES, TILE_LAYERS, type TileLayer, lonLatBounds } from '../../server/tiles/tiles.layers.ts';
+import { IMPORTANT_SITE_CATEGORIES, INCIDENT_CELL_PROPERTIES, LAYER_PROPERTIES, OVERVIEW_GRID_PROPERTIES, OVERVIEW_SITE_CATEGORIES, TILE_LAYERS, type TileLayer, ZOOMS, lonLatBounds } from '../../server/tiles/tiles.layers.ts';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
 let t: TestContext;
@@ -179,12 +179,33 @@ describe('vector tiles', () => {
   });
 
   it('incidents: open ones only, with their state and priority', async () => {
-    const open = await tileFeatures('incidents', tileAt(seat, 10));
+    const open = await tileFeatures('incidents', tileAt(seat, ZOOMS.incidentPoints));
     expect(open.length).toBeGreaterThan(0);
     for (const f of open) {
       expect(Object.keys(f.properties).sort()).toEqual([...LAYER_PROPERTIES.incidents].sort());
       expect(['closed', 'rejected']).not.toContain(f.properties.state);
       expect(f.type).toBe(1);
+    }
+  });
+
+  it('incidents below z12 are counts per cell and state: every open incident in the tile counted once', async () => {
+    const tile = tileAt(seat, 10);
+    const cells = await tileFeatures('incidents', tile);
+    const [w, s, e, n] = lonLatBounds(tile[0], tile[1], tile[2], 64 / 4096);
+    const { rows: [{ open }] } = await sql<{ open: number }>`select count(*)::int as open from incidents
+      where location && ST_MakeEnvelope(${w}, ${s}, ${e}, ${n}, 4326) and state not in ('closed', 'rejected')`.execute(t.db.kysely);
+    expect(open).toBeGreaterThan(50);
+    expect(cells.reduce((sum, f) => sum + Number(f.properties.count), 0)).toBe(open);
+    // far fewer features than incidents, one per cell and state
+    expect(cells.length).toBeLessThan(open);
+    const keys = cells.map((f) => { const [[p]] = f.loadGeometry(); return `${p.x},${p.y},${f.properties.state}`; });
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const f of cells) {
+      expect(Object.keys(f.properties).sort()).toEqual([...INCIDENT_CELL_PROPERTIES].sort());
+      expect(['closed', 'rejected']).not.toContain(f.properties.state);
+      // the heatmap's weight: 0.5 each, 0.8 high, 1 urgent
+      expect(Number(f.properties.weight)).toBeGreaterThanOrEqual(0.5 * Number(f.properties.count) - 1e-9);
+      expect(Number(f.properties.weight)).toBeLessThanOrEqual(Number(f.properties.count) + 1e-9);
     }
   });
 
