@@ -4,9 +4,9 @@ import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { streamedResponse } from '../http/compression.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { asCaller } from '../imports/as-caller.ts';
-import { regionPrefix } from '../regions/regions.repository.ts';
+import { regionForCaller } from '../regions/regions.repository.ts';
 import { listRules, ruleSummary, runRule } from '../rules/rules.repository.ts';
 import { type ExportFilter, type ExportRow, PAGE_ROWS, gridsPage, sitesPage } from './exports.repository.ts';
 import { type Column, attrColumns, csvLine, shapefileZip } from './writers.ts';
@@ -28,7 +28,7 @@ export function exportRoutes(owner: Kysely<Database>) {
       kind: z.enum(['sites', 'grids', 'violations']),
       format: z.enum(['geojson', 'csv', 'shp']).default('geojson'),
       category: Categories.optional(),
-      region: RegionCode.optional(),
+      region: RegionOrPrefectureCode.optional().openapi({ description: 'default: the caller\'s scope; a 4-digit prefecture for accounts whose scope covers it' }),
       rule: Id.optional().openapi({ description: 'kind=violations: the rule to run' }),
     }) },
     responses: {
@@ -41,7 +41,7 @@ export function exportRoutes(owner: Kysely<Database>) {
     const q = c.req.valid('query');
     const db = c.get('db');
     const user = c.get('user')!;
-    const prefix = q.region ? await regionPrefix(db, q.region) : user.scopeCode;
+    const prefix = q.region ? (await regionForCaller(db, user.scopeCode, q.region))?.prefix : user.scopeCode;
     if (!prefix) throw notFound('region');
     const name = `${q.kind}-${prefix}-${new Date().toISOString().slice(0, 10)}.${extensions[q.format]}`;
     const headers = { 'content-type': contentTypes[q.format], 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' };

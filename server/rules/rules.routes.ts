@@ -1,8 +1,8 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
-import { regionPrefix } from '../regions/regions.repository.ts';
+import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { regionForCaller } from '../regions/regions.repository.ts';
 import { listRules, ruleSummary, ruleZones, runRule, violationFeatures } from './rules.repository.ts';
 
 const Rule = z.object({
@@ -26,7 +26,7 @@ export function ruleRoutes() {
   app.openapi(createRoute({
     method: 'post', path: '/{id}/run', tags: ['rules'],
     summary: 'Run a rule over a region: violations as GeoJSON (shortest line, or the place lacking a required target) with geodesic distance_m; zones=true adds the buffer around each subject',
-    request: { params: z.object({ id: Id }), query: z.object({ region: RegionCode, zones: z.enum(['true', 'false']).default('false') }) },
+    request: { params: z.object({ id: Id }), query: z.object({ region: RegionOrPrefectureCode.openapi({ description: 'a region, or a 4-digit prefecture for accounts whose scope covers it' }), zones: z.enum(['true', 'false']).default('false') }) },
     responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse,
       422: { description: 'The rule cannot be run here (walking distance needs a road network)', content: { 'application/problem+json': { schema: z.any() } } } },
   }), async (c) => {
@@ -37,7 +37,7 @@ export function ruleRoutes() {
     if (rule.method === 'walking') {
       throw new ProblemError(422, 'validation', 'walking distances need a road network, and none is loaded; measure this rule by boundary or entrance');
     }
-    const prefix = await regionPrefix(db, c.req.valid('query').region);
+    const prefix = (await regionForCaller(db, c.get('user')!.scopeCode, c.req.valid('query').region))?.prefix;
     if (!prefix) throw notFound('region');
     const { zones } = c.req.valid('query');
     const violations = await runRule(db, rule, { prefix });

@@ -142,3 +142,39 @@ describe('the generated counties differ', () => {
     expect(months[0].filter((n: number, i: number) => n !== months[1][i]).length).toBeGreaterThan(6);
   });
 });
+
+describe('rules and exports over a prefecture', () => {
+  const post = async (path: string, cookie: string) => {
+    const r = await t.app.request(path, { method: 'POST', headers: { cookie } });
+    return { status: r.status, headers: r.headers, body: await r.json() as any };
+  };
+  /** No internet café within 200 m of a school: 10 planted violations in the demo county, 10 in its copy. */
+  const cafeRule = async () => (await t.get('/api/rules', prefecture)).body.items.find((r: any) => r.code === 'internet-cafe-school-200');
+
+  it('runs the 200 m rule over the prefecture: both counties\' violations, as each county gives them', async () => {
+    const rule = await cafeRule();
+    const whole = await post(`/api/rules/${rule.id}/run?region=9901`, prefecture);
+    expect(whole.status).toBe(200);
+    const perCounty = await Promise.all(COUNTIES.map((code) => post(`/api/rules/${rule.id}/run?region=${code}`, prefecture)));
+    expect(perCounty.map((r) => r.status)).toEqual([200, 200]);
+    expect(perCounty[0].body.features.length).toBeGreaterThan(0);
+    expect(whole.body.features.length).toBe(perCounty[0].body.features.length + perCounty[1].body.features.length);
+    // a county's inspector: the prefecture is an unknown region
+    expectUnknownRegion(await post(`/api/rules/${rule.id}/run?region=9901`, countyInspector), 'rule run');
+  });
+
+  it('exports the prefecture\'s violations and sites; a county account gets 404 for it', async () => {
+    const rule = await cafeRule();
+    const csv = await t.app.request(`/api/exports?kind=violations&rule=${rule.id}&region=9901&format=csv`, { headers: { cookie: prefecture } });
+    expect(csv.status).toBe(200);
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    const run = await post(`/api/rules/${rule.id}/run?region=9901`, prefecture);
+    expect(lines.length - 1).toBe(run.body.features.length);
+    const sites = await t.app.request('/api/exports?kind=sites&region=9901&format=geojson&category=school', { headers: { cookie: prefecture } });
+    expect(sites.status).toBe(200);
+    const schools = (await sites.json() as any).features;
+    expect(new Set(schools.map((f: any) => f.properties.regionCode.slice(0, 6)))).toEqual(new Set(['990101', '990102']));
+    const refused = await t.app.request('/api/exports?kind=sites&region=9901&format=geojson', { headers: { cookie: countyInspector } });
+    expect(refused.status).toBe(404);
+  });
+});

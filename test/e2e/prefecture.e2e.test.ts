@@ -170,6 +170,33 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     }
   }, 180_000);
 
+  test('runs the 200 m café rule over the whole prefecture: both counties\' violations listed and drawn', async () => {
+    const { context, page } = await newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await signIn(page, 'prefecture', DEMO_PASSWORD, base);
+      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      await page.getByRole('tab', { name: '规则', exact: true }).click();
+      const select = page.getByTestId('rule-select');
+      await select.waitFor();
+      await page.waitForFunction(`document.querySelectorAll('[data-testid=rule-select] option').length > 3`, null, { timeout: 30_000 });
+      const ruleId = await page.evaluate<string>(`[...document.querySelectorAll('[data-testid=rule-select] option')].find((o) => o.textContent.includes('网吧')).value`);
+      await select.selectOption(ruleId);
+      await page.getByTestId('rule-run').click();
+      await page.getByTestId('rule-summary').waitFor({ timeout: 60_000 });
+      // the API's answer per county is the truth: the list holds both
+      const perCounty = await page.evaluate<number[]>(`Promise.all(['990101000000', '990102000000'].map((r) =>
+        fetch('/api/rules/${ruleId}/run?region=' + r, { method: 'POST' }).then((x) => x.json()).then((j) => j.features.length)))`);
+      expect(perCounty[0]).toBeGreaterThan(0);
+      expect(await page.getByTestId('violation').count()).toBe(perCounty[0] + perCounty[1]);
+      await page.screenshot({ path: `${SHOTS}/prefecture-rules.png` });
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 180_000);
+
   test('opens the statistics of the prefecture: its figures, the by-county table and choropleth, then a county', async () => {
     const { context, page } = await newPage();
     const errors: string[] = [];
