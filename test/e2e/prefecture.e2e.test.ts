@@ -52,10 +52,19 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** A desktop page in Chinese, on China time. */
+/** A desktop page in Chinese, on China time, collecting the page's uncaught errors. */
 async function newPage() {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
-  return { context, page: await context.newPage() };
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return { context, page, errors };
+}
+
+/** Signs in on this file's server and waits for the navigator to list the prefecture's counties. */
+async function signInToPrefecture(page: Page, username: string) {
+  await signIn(page, username, DEMO_PASSWORD, base);
+  await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
 }
 
 beforeAll(async () => {
@@ -104,15 +113,12 @@ function rendered(page: Page, layers: string[], property: string): Promise<strin
 
 describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
   test('sees its counties at z8, named, with township outlines and no grids, and drills down to a village', async () => {
-    const { context, page } = await newPage();
+    const { context, page, errors } = await newPage();
     const regionRequests: string[] = [];
     page.on('request', (r) => { if (r.url().includes('/api/regions')) regionRequests.push(r.url()); });
-    page.on('pageerror', (e) => console.error('[page error]', e.message));
     try {
-      await signIn(page, 'prefecture', DEMO_PASSWORD, base);
-
       // the navigator starts at the prefecture, its counties listed
-      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      await signInToPrefecture(page, 'prefecture');
       expect(await page.locator('.head h2').innerText()).toBe('平安示范市');
       const list = page.locator('.children ul');
       expect(await list.locator('.item-name').allInnerTexts()).toEqual(['平安示范县', '平安示范二县']);
@@ -165,18 +171,16 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       await page.locator('.crumbs').getByRole('button', { name: '平安示范市' }).click();
       await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
       expect(await list.locator('.item-name').count()).toBe(2);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
   }, 180_000);
 
   test('runs the 200 m café rule over the whole prefecture: both counties\' violations listed and drawn', async () => {
-    const { context, page } = await newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage();
     try {
-      await signIn(page, 'prefecture', DEMO_PASSWORD, base);
-      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      await signInToPrefecture(page, 'prefecture');
       await page.getByRole('tab', { name: '规则', exact: true }).click();
       const select = page.getByTestId('rule-select');
       await select.waitFor();
@@ -198,12 +202,9 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
   }, 180_000);
 
   test('opens the statistics of the prefecture: its figures, the by-county table and choropleth, then a county', async () => {
-    const { context, page } = await newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage();
     try {
-      await signIn(page, 'prefecture', DEMO_PASSWORD, base);
-      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      await signInToPrefecture(page, 'prefecture');
 
       await page.getByTestId('stats-toggle').click();
       const panel = page.getByTestId('stats-panel');
@@ -273,12 +274,9 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
   }, 180_000);
 
   test('the administrator\'s people tab: the prefecture named in the top bar, staffing and patrols by county', async () => {
-    const { context, page } = await newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const { context, page, errors } = await newPage();
     try {
-      await signIn(page, 'prefecture-admin', DEMO_PASSWORD, base);
-      await page.getByRole('heading', { name: '县（市、区）' }).waitFor();
+      await signInToPrefecture(page, 'prefecture-admin');
       // the top bar names the prefecture, beside the account
       expect(await page.locator('.topbar .user .scope').innerText()).toBe('· 平安示范市');
 
