@@ -138,19 +138,19 @@ export function parseDayOrInstant(text: string, dayAs: 'start' | 'end'): Date | 
 }
 
 /** A local calendar day `YYYY-MM-DD` (kept as the string). */
-export const Day = z.string().refine(isDay, 'a real date YYYY-MM-DD, e.g. 2026-01-31')
+export const Day = z.string().refine(isDay, 'not a real date YYYY-MM-DD (e.g. 2026-01-31)')
   .openapi({ type: 'string', format: 'date', example: '2026-01-31' });
 
 /** An RFC 3339 instant with a time zone, as a Date. */
 export const Instant = z.string().transform((v, ctx) => {
   const date = parseInstant(v);
-  if (!date) { ctx.addIssue({ code: 'custom', message: 'an ISO 8601 instant with a time zone, e.g. 2026-07-01T11:30:00+08:00' }); return z.NEVER; }
+  if (!date) { ctx.addIssue({ code: 'custom', message: 'not a real ISO 8601 instant with a time zone (e.g. 2026-07-01T11:30:00+08:00)' }); return z.NEVER; }
   return date;
 }).openapi({ type: 'string', format: 'date-time', example: '2026-07-01T11:30:00+08:00' });
 
 /** A day (its start or end, China time) or an RFC 3339 instant, as a Date. */
 export const dayOrInstant = (dayAs: 'start' | 'end') => z.string().transform((v, ctx) => {
   const date = parseDayOrInstant(v, dayAs);
-  if (!date) { ctx.addIssue({ code: 'custom', message: 'a date YYYY-MM-DD or an ISO 8601 instant with a time zone' }); return z.NEVER; }
+  if (!date) { ctx.addIssue({ code: 'custom', message: 'not a real date YYYY-MM-DD or ISO 8601 instant with a time zone (e.g. 2026-01-31 or 2026-07-01T11:30:00+08:00)' }); return z.NEVER; }
   return date;
 }).openapi({ type: 'string', description: `a date YYYY-MM-DD (the ${dayAs} of that day, China time) or an ISO 8601 instant`, example: '2026-01-31' });
