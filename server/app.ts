@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
@@ -81,17 +82,12 @@ export function createApp(db: Db, options: AppOptions) {
   app.use('*', async (c, next) => { await next(); c.res.headers.set('content-security-policy', csp); });
   // GeoJSON compresses about 5:1; the county's grids go from ~1.8 MB to ~0.4 MB (tiles gzip themselves)
   for (const area of ['/api/*', '/ogc/*', '/open311/*']) app.use(area, compression());
-  // JSON bodies up to 2 MiB; uploads (/api/imports, incident photos) up to 50 MiB
-  const limit = (mib: number) => bodyLimit({
-    maxSize: mib * 1024 * 1024,
-    onError: () => { throw new ProblemError(413, 'payload-too-large', `request bodies here are limited to ${mib} MiB`); },
-  });
-  const [jsonLimit, uploadLimit] = [limit(2), limit(50)];
-  app.use('/api/*', (c, next) => (c.req.path.startsWith('/api/imports') || /^\/api\/incidents\/\d+\/photos$/.test(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
   // ('/x/*' also matches '/x' itself in Hono)
   // unsafe methods from a browser must come from this origin (cookies are SameSite=Lax too)
   for (const area of ['/api/*', '/tiles/*', '/ogc/*', '/open311/*']) app.use(area, csrfGuard());
   for (const area of ['/api/*', '/tiles/*', '/ogc/*', '/open311/*']) app.use(area, authenticate(owner, sessionPolicy));
+  // request bodies: after authentication (headers only), so an unknown caller's large body is refused unread
+  app.use('*', bodyLimits());
 
   app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
   app.route('/api/auth', authRoutes(owner, sessionPolicy));
@@ -135,6 +131,39 @@ export function createApp(db: Db, options: AppOptions) {
     app.get('*', serveStatic({ root: webDist, path: 'index.html' }));
   }
   return app;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/**
+ * The request body limits, one row per route family; the first row whose pattern matches the path
+ * applies. A signed-in caller (session or token) may send up to `signedIn`, anyone else up to
+ * `anonymous` (sign-in forms, Open311's api_key forms). A declared Content-Length over the limit is
+ * refused at once; a streamed body as soon as it passes the limit: 413 payload-too-large.
+ */
+const bodyLimitTable: ReadonlyArray<{ family: string; path: RegExp; signedIn: number; anonymous: number }> = [
+  { family: 'uploads: site imports, incident photos, plan Shapefile import', signedIn: 50 * MiB, anonymous: 64 * KiB,
+    path: /^\/api\/(imports(\/|$)|incidents\/\d+\/photos$|plans\/\d+\/import\/shapefile$)/ },
+  { family: '/api (JSON)', path: /^\/api(\/|$)/, signedIn: 2 * MiB, anonymous: 64 * KiB },
+  { family: '/open311 (GeoReport forms and JSON)', path: /^\/open311(\/|$)/, signedIn: 1 * MiB, anonymous: 64 * KiB },
+  { family: '/ogc (read-only)', path: /^\/ogc(\/|$)/, signedIn: 64 * KiB, anonymous: 64 * KiB },
+  { family: '/tiles (read-only)', path: /^\/tiles(\/|$)/, signedIn: 64 * KiB, anonymous: 64 * KiB },
+  { family: 'anything else (the web app)', path: /^/, signedIn: 64 * KiB, anonymous: 64 * KiB },
+];
+
+function bodyLimits(): MiddlewareHandler<AppEnv> {
+  const sized = (bytes: number) => bodyLimit({
+    maxSize: bytes,
+    onError: () => {
+      const size = bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / KiB} KiB`;
+      throw new ProblemError(413, 'payload-too-large', `request bodies here are limited to ${size}`);
+    },
+  });
+  const rows = bodyLimitTable.map((row) => ({ ...row, signedInLimit: sized(row.signedIn), anonymousLimit: sized(row.anonymous) }));
+  return (c, next) => {
+    const row = rows.find((r) => r.path.test(c.req.path))!;
+    return (c.get('user') ? row.signedInLimit : row.anonymousLimit)(c, next);
+  };
 }
 
 const publicPaths = new Set(['/api/health', '/api/health/live', '/api/health/ready', '/api/config', '/api/openapi.json']);

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { problemResponses, validationHook } from '../http/schemas.ts';
+import { Instant, problemResponses, validationHook } from '../http/schemas.ts';
 
 const Entry = z.object({
   id: z.number().int(), at: z.string(), actorId: z.number().int().nullable(), actorName: z.string().nullable(), action: z.string(),
@@ -17,7 +17,7 @@ export function auditRoutes() {
     request: { query: z.object({
       entity: z.string().regex(/^[a-z_]{2,40}$/).optional(), entityId: z.string().max(100).optional(),
       actor: z.coerce.number().int().positive().optional(),
-      actorName: z.string().trim().min(1).max(40).optional().openapi({ description: 'part of the actor\'s display name' }), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(),
+      actorName: z.string().trim().min(1).max(40).optional().openapi({ description: 'part of the actor\'s display name' }), from: Instant.optional(), to: Instant.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().positive().optional(),
     }) },
     responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ items: z.array(Entry), next: z.number().int().nullable() }) } } }, ...problemResponses },
@@ -35,8 +35,8 @@ export function auditRoutes() {
       const like = `%${q.actorName.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
       query = query.where(sql<boolean>`app.user_name(a.actor_id) ilike ${like}`);
     }
-    if (q.from) query = query.where('a.at', '>=', new Date(q.from));
-    if (q.to) query = query.where('a.at', '<', new Date(q.to));
+    if (q.from) query = query.where('a.at', '>=', q.from);
+    if (q.to) query = query.where('a.at', '<', q.to);
     if (q.before) query = query.where('a.id', '<', q.before);
     const rows = await query.execute();
     const items = rows.slice(0, q.limit).map((r) => ({ ...r, id: Number(r.id), at: r.at.toISOString() }));

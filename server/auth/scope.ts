@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { type SessionPolicy, userBySession, userByToken } from './auth.repository.ts';
+import { bearerToken } from './bearer.ts';
 import { secretHash } from './secrets.ts';
 
 export const SESSION_COOKIE = 'pingan_session';
@@ -12,14 +13,15 @@ export const SESSION_COOKIE = 'pingan_session';
 const defaultPolicy: SessionPolicy = { absoluteHours: 12, idleMinutes: 120 };
 
 /**
- * Identifies the caller from the session cookie or an `Authorization: Bearer` token.
+ * Identifies the caller from an `Authorization: Bearer` token or, without an Authorization header,
+ * the session cookie (a token request never falls back to the cookie; a malformed header is a 401).
  * Runs on the owner connection: sessions and tokens are invisible to request code.
  * A session ends after `policy.idleMinutes` unused or `policy.absoluteHours` after sign-in;
  * a read-only token may only read.
  */
 export function authenticate(owner: Kysely<Database>, policy: SessionPolicy = defaultPolicy): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    const bearer = bearerToken(c.req.header('authorization'));
     const cookie = getCookie(c, SESSION_COOKIE);
     let user: AuthUser | undefined;
     if (bearer) {

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { BasemapConfig } from '../config.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
+import { bearerToken } from './bearer.ts';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -10,13 +11,14 @@ const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
  * cookie is SameSite=Lax already; on top of that, a browser request must come from this origin:
  * `Sec-Fetch-Site` must be same-origin (or none: typed by the user), and `Origin`, when sent, must
  * name this host. Browsers send at least one of them on every unsafe request; a request with
- * neither comes from a script or a GIS client, which a forged page cannot make. Bearer-token
- * requests carry no ambient credential and are exempt.
+ * neither comes from a script or a GIS client, which a forged page cannot make. Requests with a
+ * well-formed bearer token carry no ambient credential (they authenticate by the token only) and are
+ * exempt; a malformed Authorization header is a 401 (server/auth/bearer.ts).
  */
 export function csrfGuard(trustedOrigins: string[] = []): MiddlewareHandler<AppEnv> {
   const trusted = new Set(trustedOrigins.map((o) => o.replace(/\/$/, '')));
   return async (c, next) => {
-    if (safeMethods.has(c.req.method) || /^Bearer\s/i.test(c.req.header('authorization') ?? '')) return next();
+    if (safeMethods.has(c.req.method) || bearerToken(c.req.header('authorization')) !== undefined) return next();
     const site = c.req.header('sec-fetch-site');
     const origin = c.req.header('origin');
     if (site && site !== 'same-origin' && site !== 'none' && !(origin && trusted.has(origin))) {

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { notFound } from '../http/problem.ts';
-import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Bbox, Id, dayOrInstant, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getGrid, gridHistory, gridsAt, listGrids } from './grids.repository.ts';
 import { validateCoverage, validationThresholds } from './validation.repository.ts';
@@ -31,13 +31,7 @@ const ValidationReport = featureCollection('CoverageProblems', z.object({
 }) });
 
 /** `YYYY-MM-DD` (the end of that day, China time) or an ISO instant. */
-const At = z.string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/, 'a date YYYY-MM-DD or an ISO 8601 instant')
-  .transform((v, ctx) => {
-    const date = new Date(v.length === 10 ? `${v}T23:59:59.999+08:00` : v);
-    if (Number.isNaN(date.getTime())) { ctx.addIssue({ code: 'custom', message: 'not a real date' }); return z.NEVER; }
-    return date;
-  });
+const At = dayOrInstant('end');
 
 const Lon = z.coerce.number().min(-180).max(180);
 const Lat = z.coerce.number().min(-90).max(90);

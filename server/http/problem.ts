@@ -11,6 +11,7 @@ const titles = {
   'not-found': ['未找到', 'Not found'],
   'conflict': ['数据已被他人修改', 'Conflicting change'],
   'payload-too-large': ['请求体过大', 'Request body too large'],
+  'archive-too-large': ['压缩包解压后过大或文件过多', 'Archive too large when unpacked, or too many entries'],
   'too-many-attempts': ['尝试次数过多，请稍后再试', 'Too many attempts; try again later'],
   'unsupported-media-type': ['不支持的内容类型', 'Unsupported media type'],
   'illegal-transition': ['当前状态下不能执行此操作', 'Not possible in the current state'],

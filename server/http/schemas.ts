@@ -79,8 +79,16 @@ export const Id = z.union([z.number(), z.string().regex(/^\d{1,16}$/, 'an intege
 /** A lon/lat position; a third number (height) is allowed and ignored. */
 const Position = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)], z.number())
   .openapi({ type: 'array', items: { type: 'number' }, example: [113.2, 33.95] });
+/** True unless the ring is long enough to judge and does not end where it starts (never throws: zod runs
+ * this refinement even when the ring is empty or its positions are malformed). */
+export function ringClosedOrUnjudged(ring: unknown): boolean {
+  if (!Array.isArray(ring) || ring.length < 4) return true;
+  const [first, last] = [ring[0], ring[ring.length - 1]];
+  if (!Array.isArray(first) || !Array.isArray(last)) return true;
+  return first[0] === last[0] && first[1] === last[1];
+}
 const Ring = z.array(Position).min(4, 'a ring needs at least 4 positions').max(20000)
-  .refine((r) => r[0][0] === r[r.length - 1][0] && r[0][1] === r[r.length - 1][1], 'a ring must end where it starts');
+  .refine(ringClosedOrUnjudged, 'a ring must end where it starts');
 
 /** GeoJSON Polygon or MultiPolygon input, range- and structure-checked before PostGIS sees it. */
 export const PolygonInput = z.discriminatedUnion('type', [
@@ -91,3 +99,58 @@ export const PolygonInput = z.discriminatedUnion('type', [
 export const LineInput = z.object({
   type: z.literal('LineString'), coordinates: z.array(Position).min(2).max(20000),
 }).openapi('LineInput');
+
+/*
+ * Dates and instants in query strings and bodies. Each check is one function that never throws, so a
+ * malformed value (`-1`, `1.5`, `2026-1-1`, `2026-02-30`) is a 400 naming the field and never reaches
+ * `new Date(…).toISOString()` (zod runs every refinement of a string even after its regex failed).
+ */
+const dayPattern = /^([1-9]\d{3})-(\d{2})-(\d{2})$/;
+const instantPattern = /^([1-9]\d{3})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/i;
+
+function isCalendarDay(y: string, m: string, d: string): boolean {
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  return date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
+}
+
+/** `YYYY-MM-DD` that exists in the calendar (years 1000–9999), or false. */
+export function isDay(text: string): boolean {
+  const m = dayPattern.exec(text);
+  return m !== null && isCalendarDay(m[1], m[2], m[3]);
+}
+
+/** An RFC 3339 instant with a time zone (seconds optional) as a Date, or undefined. */
+export function parseInstant(text: string): Date | undefined {
+  const m = instantPattern.exec(text);
+  if (!m || !isCalendarDay(m[1], m[2], m[3])) return undefined;
+  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59 || Number(m[8] ?? 0) > 23 || Number(m[9] ?? 0) > 59) return undefined;
+  const date = new Date(text);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * A day (`YYYY-MM-DD`, read in China Standard Time, the platform's zone: its first or last
+ * millisecond) or an RFC 3339 instant, as a Date; undefined when it is neither.
+ */
+export function parseDayOrInstant(text: string, dayAs: 'start' | 'end'): Date | undefined {
+  if (isDay(text)) return new Date(`${text}T${dayAs === 'start' ? '00:00:00.000' : '23:59:59.999'}+08:00`);
+  return parseInstant(text);
+}
+
+/** A local calendar day `YYYY-MM-DD` (kept as the string). */
+export const Day = z.string().refine(isDay, 'not a real date YYYY-MM-DD (e.g. 2026-01-31)')
+  .openapi({ type: 'string', format: 'date', example: '2026-01-31' });
+
+/** An RFC 3339 instant with a time zone, as a Date. */
+export const Instant = z.string().transform((v, ctx) => {
+  const date = parseInstant(v);
+  if (!date) { ctx.addIssue({ code: 'custom', message: 'not a real ISO 8601 instant with a time zone (e.g. 2026-07-01T11:30:00+08:00)' }); return z.NEVER; }
+  return date;
+}).openapi({ type: 'string', format: 'date-time', example: '2026-07-01T11:30:00+08:00' });
+
+/** A day (its start or end, China time) or an RFC 3339 instant, as a Date. */
+export const dayOrInstant = (dayAs: 'start' | 'end') => z.string().transform((v, ctx) => {
+  const date = parseDayOrInstant(v, dayAs);
+  if (!date) { ctx.addIssue({ code: 'custom', message: 'not a real date YYYY-MM-DD or ISO 8601 instant with a time zone (e.g. 2026-01-31 or 2026-07-01T11:30:00+08:00)' }); return z.NEVER; }
+  return date;
+}).openapi({ type: 'string', description: `a date YYYY-MM-DD (the ${dayAs} of that day, China time) or an ISO 8601 instant`, example: '2026-01-31' });

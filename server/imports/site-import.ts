@@ -138,7 +138,7 @@ async function readSource(format: Format, bytes: Uint8Array): Promise<Source> {
   if (format === 'csv') return csvSource(bytes);
   if (format === 'kml') return kmlSource(bytes);
   if (format === 'shapefile') {
-    const features = await readZippedShapefile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { polygonsOnly: false });
+    const features = await readZippedShapefile(bytes, { polygonsOnly: false });
     return { total: features.length, items: () => features.map((f, i) => ({ row: i + 1, geometry: flatGeometry(f.geometry)!, properties: f.properties ?? {} })) };
   }
   let json: { type?: string; features?: Array<{ geometry?: unknown; properties?: Record<string, unknown> | null }> };

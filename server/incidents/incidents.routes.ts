@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Id, RegionCode, dayOrInstant, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { addPhoto, readPhoto } from './incidents.photos.ts';
 import {
@@ -88,7 +88,7 @@ const ListQuery = z.object({
   state: csv(states).optional(),
   category: z.string().regex(/^[a-z_.]+(,[a-z_.]+)*$/).transform((v) => v.split(',')).optional(),
   region: RegionCode.optional(), grid: Id.optional(), unit: Id.optional(),
-  from: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(), to: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  from: dayOrInstant('start').optional(), to: dayOrInstant('start').optional(),
   overdue: Bool.optional(), nearDue: Bool.optional(), q: z.string().trim().min(1).max(100).optional(),
   view: z.enum(['queue', 'inbox', 'mine']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50), offset: z.coerce.number().int().min(0).default(0),
@@ -154,9 +154,8 @@ export function incidentRoutes() {
     const db = c.get('db');
     const prefix = q.region ? await regionPrefix(db, q.region) : undefined;
     if (q.region && !prefix) throw notFound('region');
-    const date = (v: string | undefined) => (v ? new Date(v.length === 10 ? `${v}T00:00:00+08:00` : v) : undefined);
     const { total, rows } = await listIncidents(db, {
-      states: q.state, categories: q.category, prefix, gridId: q.grid, unitId: q.unit, from: date(q.from), to: date(q.to),
+      states: q.state, categories: q.category, prefix, gridId: q.grid, unitId: q.unit, from: q.from, to: q.to,
       overdue: q.overdue, nearDue: q.nearDue, q: q.q, view: q.view, limit: q.limit, offset: q.offset,
     }, await nearFraction(db));
     return c.json({

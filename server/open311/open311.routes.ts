@@ -6,6 +6,7 @@ import { secretHash } from '../auth/secrets.ts';
 import type { Database, IncidentState } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
+import { parseDayOrInstant } from '../http/schemas.ts';
 import { listCategories } from '../incidents/incidents.repository.ts';
 import { createIncident } from '../incidents/incidents.service.ts';
 
@@ -158,9 +159,10 @@ export function open311Routes(owner: Db) {
     const ids = codes ?? (q.service_request_id ? q.service_request_id.split(',').map((s) => s.trim()) : undefined);
     if (ids) query = query.where('i.code', 'in', ids.length ? ids : ['']);
     else {
-      const start = q.start_date ? new Date(q.start_date) : undefined;
-      const end = q.end_date ? new Date(q.end_date) : undefined;
-      if ((start && Number.isNaN(+start)) || (end && Number.isNaN(+end))) return geoError(c, 400, 'start_date and end_date are w3 datetimes');
+      // a day is read in China time, as everywhere in the API (its start, or its end for end_date)
+      const start = q.start_date ? parseDayOrInstant(q.start_date, 'start') : undefined;
+      const end = q.end_date ? parseDayOrInstant(q.end_date, 'end') : undefined;
+      if ((q.start_date && !start) || (q.end_date && !end)) return geoError(c, 400, 'start_date and end_date are w3 datetimes: YYYY-MM-DD or YYYY-MM-DDThh:mm:ss with a time zone');
       // the spec's default window: the last 90 days
       query = query.where('i.createdAt', '>=', start ?? (end ? new Date(+end - 90 * 86400_000) : sql<Date>`now() - interval '90 days'`));
       if (end) query = query.where('i.createdAt', '<=', end);

@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Day, Id, Instant, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listPatrols, listRules } from './patrols.repository.ts';
 import { checkIn, compliance, supervisorRoles, updateRule } from './patrols.service.ts';
@@ -12,15 +12,6 @@ import { checkIn, compliance, supervisorRoles, updateRule } from './patrols.serv
  * /patrol-rules, /patrols, /patrols/compliance. (No use('*') here: at /api it would wrap every route.)
  */
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
-  .refine((v) => !Number.isNaN(Date.parse(v)), 'not a real date');
-const Instant = z.string()
-  .regex(/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/, 'an ISO 8601 instant with a time zone, e.g. 2026-07-01T11:30:00+08:00')
-  .transform((v, ctx) => {
-    const date = new Date(v);
-    if (Number.isNaN(date.getTime())) { ctx.addIssue({ code: 'custom', message: 'not a real instant' }); return z.NEVER; }
-    return date;
-  });
 
 const PatrolRule = z.object({
   id: z.number().int(), code: z.string(), category: z.string(), categoryName: z.string(), categoryNameEn: z.string(),

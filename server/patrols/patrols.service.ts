@@ -106,13 +106,16 @@ export async function updateRule(db: Db, user: AuthUser, id: number, change: Pat
     const [from, to] = w.split('-');
     if (from >= to) throw new ProblemError(422, 'validation', `the window ${w} ends before it starts`, { field: 'windows' });
   }
-  const updated = await db.updateTable('patrolRules').set({
+  const set = {
     ...(change.months !== undefined ? { months: change.months } : {}),
     ...(change.weekdays !== undefined ? { weekdays: change.weekdays } : {}),
     ...(change.windows !== undefined ? { windows: change.windows } : {}),
     ...(change.maxDistanceM !== undefined ? { maxDistanceM: change.maxDistanceM } : {}),
     ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
-  }).where('id', '=', id).executeTakeFirst();
+  };
+  // an empty patch changes nothing: the rule as it is, and nothing to audit (as PATCH /api/sites/{id} answers 200)
+  if (Object.keys(set).length === 0) return before;
+  const updated = await db.updateTable('patrolRules').set(set).where('id', '=', id).executeTakeFirst();
   if (!updated.numUpdatedRows) throw new ProblemError(403, 'forbidden', 'patrol rules are changed by administrators');
   const after = (await listRules(db)).find((r) => r.id === id)!;
   await db.insertInto('auditLog').values({

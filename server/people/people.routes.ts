@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Id, RegionOrPrefectureCode, dayOrInstant, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { decodeText } from '../imports/csv.ts';
 import { duties, listUnits, searchPeople } from './people.repository.ts';
@@ -19,13 +19,7 @@ import {
 const Duty = z.enum(duties as [typeof duties[number], ...typeof duties[number][]])
   .openapi({ description: 'leader 网格长 | full_time 专职 | part_time 兼职 | police 包村民警 | mediator 调解员' });
 /** An ISO 8601 instant or a date (taken as the start of that day, China time). */
-const Instant = z.string()
-  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/, 'a date YYYY-MM-DD or an ISO 8601 instant')
-  .transform((v, ctx) => {
-    const date = new Date(v.length === 10 ? `${v}T00:00:00+08:00` : v);
-    if (Number.isNaN(date.getTime())) { ctx.addIssue({ code: 'custom', message: 'not a real date' }); return z.NEVER; }
-    return date;
-  });
+const Instant = dayOrInstant('start');
 
 const Person = z.object({
   id: z.number().int(), name: z.string(), gender: z.enum(['M', 'F']).nullable(), phone: z.string().nullable(),

@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { type FieldError, ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
+import { ringClosedOrUnjudged } from '../http/schemas.ts';
 
 type Db = Kysely<Database>;
 
@@ -70,6 +71,12 @@ async function checkAgainstCategory(db: Db, category: string, geometry: GeoJsonG
 
 /** The site's geometry as PostGIS reads it: valid, on the 1e-7° grid; and where it lies (village, grid). */
 async function placeOf(db: Db, geometry: GeoJsonGeometry, entrances: [number, number][] | null) {
+  // PostGIS cannot even read a polygon whose ring is open (ST_GeomFromGeoJSON raises): say so first
+  const rings = geometry.type === 'Polygon' ? geometry.coordinates as unknown[]
+    : geometry.type === 'MultiPolygon' ? (geometry.coordinates as unknown[][]).flat() : [];
+  if (!rings.every(ringClosedOrUnjudged)) {
+    throw new ProblemError(422, 'invalid-geometry', 'the geometry is not valid: a ring must end where it starts');
+  }
   const { rows: [row] } = await sql<{ valid: boolean; reason: string; villageCode: string | null; gridId: number | null }>`
     with g as (select ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7) as geom),
     -- the placing point as a column: under row-level security only LEAKPROOF conditions use the grids' index

@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Day, RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { type Lang, reportCsv, reportXlsx } from './report-export.ts';
 import { buildReport, reportKinds } from './reports.ts';
 import { groupings, incidentStates } from './stats.repository.ts';
@@ -13,8 +13,6 @@ import { incidentStats } from './stats.service.ts';
  * incidents are counted: a township's staff count their township, a unit its own cases.
  */
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
-  .refine((v) => !Number.isNaN(Date.parse(v)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'not a real date');
 
 export const definitions = [
   'Definitions: total = incidents of the region reported (created) in the period, local days of the',

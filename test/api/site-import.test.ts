@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
-const ruzhou = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/data/ruzhou/outline-410482-gcj02.geojson');
+const ruzhou = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ruzhou/outline-410482-gcj02.geojson');
 
 let t: TestContext;
 let planner: string;
