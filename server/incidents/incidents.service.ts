@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { type Kysely, sql } from 'kysely';
 import type { Database, IncidentSource, IncidentState } from '../db/schema.ts';
 import { assertCapability, incidentPermissionsFor, missingCapability } from '../auth/authorize.ts';
-import { permissionsGrant } from '../auth/capabilities.ts';
+import { INCIDENT_CAPABILITIES, INCIDENT_CAPABILITY_NAMES, permissionsGrant } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
@@ -187,7 +187,12 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
   if (!incident) throw notFound('incident');
   const allowedActions = incident.allowedActions;
   if (!(await mayAct(db, input.action, id))) {
-    throw new ProblemError(403, 'forbidden', `you may not ${input.action} this incident`, { allowedActions, currentState: incident.state });
+    // when the role lacks the action altogether (not only on this incident), name the capability
+    const permissions = await incidentPermissionsFor(db, user);
+    const capability = INCIDENT_CAPABILITY_NAMES.find((cap) => (INCIDENT_CAPABILITIES[cap] as { action?: string }).action === input.action
+      && !permissionsGrant(user.role, permissions, cap));
+    throw new ProblemError(403, 'forbidden', `you may not ${input.action} this incident`,
+      { allowedActions, currentState: incident.state, ...(capability ? { capability } : {}) });
   }
   if (input.version !== undefined && input.version !== incident.version) {
     throw new ProblemError(409, 'conflict', `incident ${incident.code} is at version ${incident.version}; your action was based on version ${input.version}`,
