@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { requireCapability } from '../auth/authorize.ts';
 import { Instant, problemResponses, validationHook } from '../http/schemas.ts';
 
 const Entry = z.object({
@@ -22,7 +22,7 @@ export function auditRoutes() {
     }) },
     responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ items: z.array(Entry), next: z.number().int().nullable() }) } } }, ...problemResponses },
   }), async (c) => {
-    if (c.get('user')!.role !== 'admin') throw new ProblemError(403, 'forbidden', 'the audit log is for administrators');
+    await requireCapability(c, 'viewAudit');
     const q = c.req.valid('query');
     let query = c.get('db').selectFrom('auditLog as a')
       .select(['a.id', 'a.at', 'a.actorId', sql<string | null>`app.user_name(a.actor_id)`.as('actorName'), 'a.action', 'a.entity',

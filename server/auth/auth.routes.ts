@@ -9,23 +9,33 @@ import { isPrefectureCode, prefectureNameOf, regionCodeOfScope } from '../region
 import {
   type SessionPolicy, createSession, deleteSession, deleteUserSessions, findLogin, passwordHashOf, setPasswordHash, userById,
 } from './auth.repository.ts';
+import { capabilitiesFor } from './authorize.ts';
+import { CAPABILITIES, type Capability, ROLES } from './capabilities.ts';
 import { passwordProblem } from './password-rules.ts';
 import { SESSION_COOKIE } from './scope.ts';
 import { hashPassword, newSecret, secretHash, verifyPassword } from './secrets.ts';
 
+/** What the caller may do, one boolean per capability (auth/capabilities.ts); the web shows controls from this alone. */
+export const May = z.object(Object.fromEntries(CAPABILITIES.map((cap) => [cap, z.boolean()])) as Record<Capability, z.ZodBoolean>)
+  .openapi('Capabilities', { description: 'What the caller\'s role may do; where is row security\'s answer (scope)' });
+
 export const Me = z.object({
   id: z.number().int(), username: z.string(), displayName: z.string(),
-  role: z.enum(['admin', 'planner', 'dispatcher', 'inspector', 'grid_member', 'unit_staff']),
+  role: z.enum(ROLES),
   scopeCode: z.string(), scopeName: z.string().nullable(),
+  may: May,
 }).openapi('Me');
 
-/** The caller as the interface shows them; scopeName is their region's name, a prefecture's for a 4-digit scope. */
+/**
+ * The caller as the interface shows them; scopeName is their region's name, a prefecture's for a
+ * 4-digit scope; `may`, what their role may do.
+ */
 async function describe(db: Kysely<Database>, user: AuthUser) {
   const scopeName = isPrefectureCode(user.scopeCode) ? await prefectureNameOf(db, user.scopeCode)
     : (await db.selectFrom('regions').select('name').where('code', '=', regionCodeOfScope(user.scopeCode)).executeTakeFirst())?.name ?? null;
   return {
     id: user.id, username: user.username, displayName: user.displayName, role: user.role,
-    scopeCode: user.scopeCode, scopeName,
+    scopeCode: user.scopeCode, scopeName, may: await capabilitiesFor(db, user),
   };
 }
 

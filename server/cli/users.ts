@@ -3,9 +3,8 @@ import type { Kysely } from 'kysely';
 import { insertUser } from '../auth/auth.repository.ts';
 import { passwordProblem } from '../auth/password-rules.ts';
 import { hashPassword, newSecret, secretHash } from '../auth/secrets.ts';
-import type { Database, Role } from '../db/schema.ts';
-
-const roles: Role[] = ['admin', 'planner', 'dispatcher', 'inspector', 'grid_member', 'unit_staff'];
+import { ROLES, isRole } from '../auth/capabilities.ts';
+import type { Database } from '../db/schema.ts';
 
 /** Reads a password from PINGAN_PASSWORD, else asks on the terminal. */
 async function readPassword(): Promise<string> {
@@ -18,14 +17,14 @@ async function readPassword(): Promise<string> {
 export async function createUser(db: Kysely<Database>, options: Record<string, string | undefined>) {
   const { username, role, scope, name, person } = options;
   if (!username || !role || !scope) throw new Error('usage: users create --username NAME --role ROLE --scope REGION_PREFIX [--name DISPLAY] [--person ID]');
-  if (!roles.includes(role as Role)) throw new Error(`role must be one of ${roles.join(', ')}`);
+  if (!isRole(role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
   if (!/^\d{4}(\d{2}(\d{3}(\d{3})?)?)?$/.test(scope)) throw new Error('scope is a region code prefix: 4 digits (prefecture), 6 (county), 9 (township) or 12 (village)');
   const password = await readPassword();
   const problem = passwordProblem(password, username);
   if (problem) throw new Error(problem);
   const id = await insertUser(db, {
     username, displayName: name ?? username, passwordHash: await hashPassword(password),
-    role: role as Role, scopeCode: scope, personId: person ? Number(person) : null,
+    role, scopeCode: scope, personId: person ? Number(person) : null,
   });
   await db.insertInto('auditLog').values({ action: 'create', entity: 'user', entityId: String(id), after: JSON.stringify({ username, role, scope }) }).execute();
   console.log(`created user ${username} (id ${id}, ${role}, scope ${scope})`);

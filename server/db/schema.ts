@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { IncidentPermission, Role } from '../auth/capabilities.ts';
 
 /**
  * Kysely table types. Geometry columns are opaque to TypeScript: read them with
@@ -82,7 +83,8 @@ export interface PersonTable {
   createdAt: Timestamp;
 }
 
-export type Role = 'admin' | 'planner' | 'dispatcher' | 'inspector' | 'grid_member' | 'unit_staff';
+/** The roles are declared once, with what each may do: auth/capabilities.ts. */
+export type { Role };
 
 export interface UserTable {
   id: Generated<number>;
@@ -229,11 +231,7 @@ export interface IncidentTransitionTable {
   toState: IncidentState | null;
 }
 
-export interface IncidentPermissionTable {
-  role: Role | '*';
-  action: string;
-  relation: 'scope' | 'grid' | 'unit' | 'reporter';
-}
+export type IncidentPermissionTable = IncidentPermission;
 
 export interface IncidentNotificationTable {
   id: Generated<number>;

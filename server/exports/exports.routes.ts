@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { streamedResponse } from '../http/compression.ts';
@@ -38,6 +39,7 @@ export function exportRoutes(owner: Kysely<Database>) {
       413: { description: 'Too many features for a Shapefile', content: { 'application/problem+json': { schema: z.any() } } },
     },
   }), async (c) => {
+    await requireCapability(c, 'export');
     const q = c.req.valid('query');
     const db = c.get('db');
     const user = c.get('user')!;

@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
@@ -37,7 +38,7 @@ export function importRoutes(owner: Kysely<Database>) {
     },
   }), async (c) => {
     const user = c.get('user')!;
-    if (!['planner', 'admin'].includes(user.role)) throw new ProblemError(403, 'forbidden', 'only planners and administrators import data');
+    await requireCapability(c, 'importSites');
     const form = c.req.valid('form');
     const file = form.file as unknown;
     if (!(file instanceof File)) throw new ProblemError(400, 'validation', 'attach the data as the multipart field "file"');

@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
+import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
@@ -280,6 +281,7 @@ export function incidentRoutes() {
     request: { params: z.object({ id: Id }) },
     responses: { 204: { description: 'Marked' }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
+    await requireCapability(c, 'handleAsUnit');
     const db = c.get('db');
     const { id } = c.req.valid('param');
     const result = await db.updateTable('incidentNotifications').set({ readAt: new Date() })

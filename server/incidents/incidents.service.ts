@@ -1,6 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import { type Kysely, sql } from 'kysely';
 import type { Database, IncidentSource, IncidentState } from '../db/schema.ts';
+import { assertCapability, incidentPermissionsFor, missingCapability } from '../auth/authorize.ts';
+import { INCIDENT_CAPABILITIES, INCIDENT_CAPABILITY_NAMES, permissionsGrant } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
@@ -76,13 +78,16 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
     from app.incident_grid(${point}) r`.execute(db);
   // A point outside the caller's area answers exactly like a point in no grid at all: routing sees
   // every grid (security definer), but the answer must not tell where the county's grids lie.
-  if (!(await maySomewhere(db, 'report'))) throw new ProblemError(403, 'forbidden', `a ${user.role} does not report incidents`);
-  const memberPath = user.role === 'grid_member' && !!route?.ownGrid;
+  const permissions = await incidentPermissionsFor(db, user);
+  if (!permissionsGrant(user.role, permissions, 'report')) throw missingCapability('report');
+  // reporters by the grid relation (grid members) report inside the grids they serve, as themselves
+  const reportsInOwnGrids = permissions.some((p) => p.action === 'report' && p.relation === 'grid');
+  const memberPath = reportsInOwnGrids && !!route?.ownGrid;
   if (!route || (!(route.inScope && route.mayReport) && !memberPath)) {
-    if (user.role === 'grid_member') throw new ProblemError(403, 'forbidden', 'grid members report incidents inside the grids they serve');
+    if (reportsInOwnGrids) throw new ProblemError(403, 'forbidden', 'grid members report incidents inside the grids they serve');
     throw new ProblemError(422, 'invalid-geometry', 'the point lies in no grid of your area');
   }
-  const source: IncidentSource = input.source ?? (user.role === 'grid_member' ? 'member' : input.caller ? 'hotline' : 'staff');
+  const source: IncidentSource = input.source ?? (reportsInOwnGrids ? 'member' : input.caller ? 'hotline' : 'staff');
   const { rows: [row] } = await sql<{ id: number; code: string }>`
     insert into incidents (code, category, title, description, location, grid_id, region_code, state, level, priority,
       reporter_id, due_at, created_at, attrs, source, source_data, caller_name, caller_phone, created_by)
@@ -105,11 +110,6 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
   return { id, code: row.code, duplicates: await duplicateCandidates(db, id, Number(radius), Number(days)) };
 }
 
-async function maySomewhere(db: Db, action: string): Promise<boolean> {
-  const { rows } = await sql`select 1 from incident_permissions where action = ${action} and role = app.role()`.execute(db);
-  return rows.length > 0;
-}
-
 export interface RuleViolationRef {
   ruleId: number;
   subjectId: number;
@@ -123,7 +123,7 @@ export interface RuleViolationRef {
  * {ruleId, subjectId, targetId}. The same violation is not reported twice while an incident for it is open.
  */
 export async function reportRuleViolation(db: Db, user: AuthUser, violation: RuleViolationRef, category = 'campus.venues') {
-  if (!(await maySomewhere(db, 'report'))) throw new ProblemError(403, 'forbidden', `a ${user.role} does not report incidents`);
+  await assertCapability(db, user, 'report');
   const { rows: [info] } = await sql<{ ruleName: string; subjectName: string; targetName: string | null; lon: number; lat: number }>`
     select r.name as rule_name, s.name as subject_name, t.name as target_name,
       ST_X(p.geom) as lon, ST_Y(p.geom) as lat
@@ -187,7 +187,12 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
   if (!incident) throw notFound('incident');
   const allowedActions = incident.allowedActions;
   if (!(await mayAct(db, input.action, id))) {
-    throw new ProblemError(403, 'forbidden', `you may not ${input.action} this incident`, { allowedActions, currentState: incident.state });
+    // when the role lacks the action altogether (not only on this incident), name the capability
+    const permissions = await incidentPermissionsFor(db, user);
+    const capability = INCIDENT_CAPABILITY_NAMES.find((cap) => (INCIDENT_CAPABILITIES[cap] as { action?: string }).action === input.action
+      && !permissionsGrant(user.role, permissions, cap));
+    throw new ProblemError(403, 'forbidden', `you may not ${input.action} this incident`,
+      { allowedActions, currentState: incident.state, ...(capability ? { capability } : {}) });
   }
   if (input.version !== undefined && input.version !== incident.version) {
     throw new ProblemError(409, 'conflict', `incident ${incident.code} is at version ${incident.version}; your action was based on version ${input.version}`,

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { inSubtree } from '../db/geo.ts';
+import { assertCapability, missingCapability } from '../auth/authorize.ts';
+import { ROLE_CAPABILITIES } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { settingValue } from '../people/people.repository.ts';
@@ -10,7 +12,8 @@ import { complianceByGrid, complianceByMember, insertPatrol, listRules, ruleFor,
 
 type Db = Kysely<Database>;
 
-export const supervisorRoles = ['admin', 'planner', 'dispatcher', 'inspector'];
+/** Who sees the compliance report (the capability viewCompliance). */
+export const supervisorRoles = ROLE_CAPABILITIES.viewCompliance;
 
 export const timeZoneOf = (db: Db) => settingValue(db, 'patrols.timeZone', 'Asia/Shanghai');
 
@@ -21,7 +24,8 @@ export const timeZoneOf = (db: Db) => settingValue(db, 'patrols.timeZone', 'Asia
  * a 404 whether or not the caller could otherwise see it.
  */
 export async function checkIn(db: Db, user: AuthUser, input: { siteId: number; lon: number; lat: number; at?: Date; accuracyM?: number }) {
-  if (user.personId === null) throw new ProblemError(403, 'forbidden', 'check-ins are made by grid members; your account is not linked to a person');
+  await assertCapability(db, user, 'checkIn');
+  if (user.personId === null) throw missingCapability('checkIn');
   const now = new Date();
   const at = input.at ?? now;
   if (at.getTime() > now.getTime() + 5 * 60_000) throw new ProblemError(422, 'validation', 'a check-in cannot be in the future');
@@ -61,9 +65,7 @@ async function localDay(db: Db, timeZone: string, offsetDays = 0) {
  * anything else outside the scope is a 404 like an unknown region.
  */
 export async function compliance(db: Db, user: AuthUser, query: { region?: string; from?: string; to?: string }) {
-  if (!supervisorRoles.includes(user.role)) {
-    throw new ProblemError(403, 'forbidden', 'the compliance report is for supervisors; grid members see their own check-ins at /api/patrols');
-  }
+  await assertCapability(db, user, 'viewCompliance');
   const where = await regionForCaller(db, user.scopeCode, query.region);
   if (!where) throw notFound('region');
   const timeZone = await timeZoneOf(db);
@@ -99,7 +101,7 @@ export interface PatrolRuleChange {
  * Audited with the rule before and after. Check-ins already made keep the rule they were made under.
  */
 export async function updateRule(db: Db, user: AuthUser, id: number, change: PatrolRuleChange) {
-  if (user.role !== 'admin') throw new ProblemError(403, 'forbidden', 'patrol rules are changed by administrators');
+  await assertCapability(db, user, 'editPatrolRules');
   const before = (await listRules(db)).find((r) => r.id === id);
   if (!before) throw notFound('patrol rule');
   for (const w of change.windows ?? []) {
@@ -116,7 +118,7 @@ export async function updateRule(db: Db, user: AuthUser, id: number, change: Pat
   // an empty patch changes nothing: the rule as it is, and nothing to audit (as PATCH /api/sites/{id} answers 200)
   if (Object.keys(set).length === 0) return before;
   const updated = await db.updateTable('patrolRules').set(set).where('id', '=', id).executeTakeFirst();
-  if (!updated.numUpdatedRows) throw new ProblemError(403, 'forbidden', 'patrol rules are changed by administrators');
+  if (!updated.numUpdatedRows) throw missingCapability('editPatrolRules');
   const after = (await listRules(db)).find((r) => r.id === id)!;
   await db.insertInto('auditLog').values({
     actorId: user.id, action: 'update', entity: 'patrol_rule', entityId: String(id), regionCode: null,

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Duty } from '../db/schema.ts';
 import { toFeatureCollection } from '../db/geo.ts';
+import { assertCapability, missingCapability } from '../auth/authorize.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { regionCodeOfScope, regionForCaller } from '../regions/regions.repository.ts';
@@ -13,12 +14,6 @@ import {
 
 type Db = Kysely<Database>;
 
-const planningRoles = ['planner', 'admin'];
-
-/** Writes to the directory and to assignments are for planners and administrators. */
-export function requirePlanner(user: AuthUser, what: string) {
-  if (!planningRoles.includes(user.role)) throw new ProblemError(403, 'forbidden', `only planners and administrators ${what}`);
-}
 
 async function audit(db: Db, user: AuthUser, action: string, entity: string, entityId: string | number, regionCode: string | null,
   before: unknown, after: unknown) {
@@ -93,7 +88,7 @@ async function resolvePeople(db: Db, inputs: Array<PersonInput & { row: number }
 }
 
 export async function createPerson(db: Db, user: AuthUser, input: PersonInput) {
-  requirePlanner(user, 'add people');
+  await assertCapability(db, user, 'editPeople');
   const { errors, people } = await resolvePeople(db, [{ ...input, row: 1 }]);
   if (errors.length) {
     const status = errors.some((e) => e.scope) ? 403 : 422;
@@ -123,7 +118,7 @@ export const maxImportRows = 5000;
  * report lists every error by line. A dry run reports the same without writing.
  */
 export async function importPeople(db: Db, user: AuthUser, text: string, dryRun: boolean) {
-  requirePlanner(user, 'import people');
+  await assertCapability(db, user, 'importPeople');
   let records;
   try {
     records = parseCsv(text);
@@ -238,7 +233,7 @@ function isUniqueViolation(error: unknown) {
 }
 
 export async function assign(db: Db, user: AuthUser, gridId: number, input: { personId: number; duty: Duty; validFrom?: Date }) {
-  requirePlanner(user, 'assign people to grids');
+  await assertCapability(db, user, 'assignMembers');
   const grid = await currentGrid(db, gridId);
   const person = await visiblePerson(db, input.personId);
   const at = when(input.validFrom);
@@ -261,7 +256,7 @@ export async function assign(db: Db, user: AuthUser, gridId: number, input: { pe
 /** Ends current assignments (history is kept): one by id, or a person's on the grid (optionally one duty). */
 export async function unassign(db: Db, user: AuthUser, gridId: number,
   target: { assignmentId: number } | { personId: number; duty?: Duty }, at?: Date) {
-  requirePlanner(user, 'remove people from grids');
+  await assertCapability(db, user, 'assignMembers');
   const grid = await visibleGrid(db, gridId);
   if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw new ProblemError(403, 'forbidden', `grid ${grid.code} is outside your scope`);
   let rows: Array<{ id: number; duty: Duty; validFrom: Date; personId: number }>;
@@ -292,7 +287,7 @@ export async function unassign(db: Db, user: AuthUser, gridId: number,
  */
 export async function handover(db: Db, user: AuthUser, gridId: number,
   input: { fromPersonId: number; toPersonId: number; duty: Duty; at?: Date }) {
-  requirePlanner(user, 'hand grids over');
+  await assertCapability(db, user, 'assignMembers');
   if (input.fromPersonId === input.toPersonId) throw new ProblemError(422, 'validation', 'a handover needs two different people');
   const grid = await currentGrid(db, gridId);
   if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw new ProblemError(403, 'forbidden', `grid ${grid.code} is outside your scope`);
@@ -394,9 +389,8 @@ export async function staffingReport(db: Db, user: AuthUser, region?: string) {
 
 /** A grid member's own area: their grids, the key sites in them by category, open incidents, duties. */
 export async function myArea(db: Db, user: AuthUser) {
-  if (user.role !== 'grid_member' || user.personId === null) {
-    throw new ProblemError(403, 'forbidden', '"my area" is for grid members (网格员): it shows the grids they answer for');
-  }
+  await assertCapability(db, user, 'myArea');
+  if (user.personId === null) throw missingCapability('myArea');
   const grids = await myGrids(db, user.personId);
   const gridIds = grids.map((g) => g.id);
   const sites = await sitesInGrids(db, gridIds);

@@ -1,7 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import type { MiddlewareHandler } from 'hono';
+import { writesRequire } from '../auth/authorize.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
 import { Id, LineInput, PolygonInput, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { readZippedShapefile } from '../imports/shapefile.ts';
 import { previewPlan, publishPlan } from './plans.publish.ts';
@@ -9,13 +8,8 @@ import {
   createPlan, deleteGrid, discardPlan, drawGrid, importGrids, mergeGrids, planView, reshapeGrid, splitGrid, undoRedo,
 } from './plans.service.ts';
 
-/** Only planners and administrators change plans; row security then limits them to their scope. */
-const planners: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method !== 'GET' && !['planner', 'admin'].includes(c.get('user')!.role)) {
-    throw new ProblemError(403, 'forbidden', 'only planners and administrators edit grid plans');
-  }
-  await next();
-};
+/** Changing plans needs editPlans; row security then limits the planner to their scope. */
+const planners = writesRequire('editPlans');
 
 const Version = z.number().int().positive().optional()
   .openapi({ description: 'the plan version the edit is based on; a stale one answers 409' });

@@ -1,7 +1,8 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { writesRequire } from '../auth/authorize.ts';
+import { notFound } from '../http/problem.ts';
 import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
@@ -44,12 +45,8 @@ const SiteBody = z.object({
   category: z.string().regex(/^[a-z_]{2,40}$/), name: z.string().trim().min(1).max(200), geometry: SiteGeometry,
   entrances: z.array(Position).min(1).max(50).nullable().optional(), attrs: z.record(z.string(), z.unknown()).optional(),
 });
-const editors: import('hono').MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (c.req.method !== 'GET' && !['planner', 'admin'].includes(c.get('user')!.role)) {
-    throw new ProblemError(403, 'forbidden', 'only planners and administrators edit key sites');
-  }
-  await next();
-};
+/** Changing key sites needs editSites; row security then limits the editor to their scope. */
+const editors = writesRequire('editSites');
 
 export function siteRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

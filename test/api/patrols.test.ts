@@ -120,8 +120,10 @@ describe('check-ins with proof of presence', () => {
       order by s.id limit 1`.execute(t.db.kysely);
     const body = { siteId: Number(foreign.id), lon: Number(foreign.x), lat: Number(foreign.y) };
     expect((await call('POST', '/api/patrols', member, body)).status).toBe(404);
-    // the planner sees the site, but does not answer for its grid
-    expect((await call('POST', '/api/patrols', planner, body)).status).toBe(404);
+    // the planner sees the site, but checking in is not a planner's: 403 naming the capability
+    const planned = await call('POST', '/api/patrols', planner, body);
+    expect(planned.status).toBe(403);
+    expect(planned.body.capability).toBe('checkIn');
     expect((await call('POST', '/api/patrols', member, { ...body, siteId: 999999999 })).status).toBe(404);
   });
 

@@ -1,5 +1,6 @@
 /** Shapes of the platform API (docs/contract.md). Geometry is GeoJSON, lon/lat WGS84. */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import type { Capabilities, Role } from '../../../server/auth/capabilities';
 
 /** [west, south, east, north] in degrees. */
 export type BBox = [number, number, number, number];
@@ -23,9 +24,12 @@ export interface User {
   id: number | string;
   username: string;
   displayName: string;
-  role: string;
+  /** For display only (the top bar's label): what the user may do is `may`. */
+  role: Role;
   scopeCode: string;
   scopeName: string;
+  /** What the user may do (GET /api/auth/me); the interface shows and hides controls from this alone. */
+  may: Capabilities;
 }
 
 /** `prefecture`: a 4-digit scope above the counties (no region row; its children are its counties). */

@@ -62,9 +62,6 @@ export function polygonFeatures(doc: unknown): Feature<Polygon | MultiPolygon>[]
 
 const STORAGE_KEY = 'pingan.plan';
 
-/** Roles that may edit plans (the server enforces the same). */
-export const PLANNER_ROLES = ['planner', 'admin'];
-
 /** The problem members an error answer may carry beyond title and detail. */
 function problemPoint(e: ApiError): Point | null {
   const loc = e.problem.location as Point | undefined;

@@ -1,4 +1,6 @@
 /** Layout state: which side panel is open, and whether we are on a phone-sized screen. */
+import type { Capabilities } from '../../../server/auth/capabilities';
+
 /** mine: a grid member's own area; people: directory and staffing; rules: the spatial rules; incidents: queue, inbox, list. */
 export type SidebarTab = 'mine' | 'regions' | 'layers' | 'people' | 'rules' | 'incidents';
 
@@ -40,12 +42,26 @@ const TAB_LABELS = { mine: 'tab.mine', regions: 'tab.regions', layers: 'tab.laye
 const TAB_ICONS = { mine: 'home', regions: 'region', layers: 'layers', people: 'people', rules: 'alert', incidents: 'flag' } as const;
 
 /**
- * The side bar's tabs for a role: a grid member starts on their own area (which holds the report
- * button); a unit's staff start on their incident inbox; centre staff get incidents, rules and people.
+ * The tab a user starts on: a grid member on their own area (it holds the report button and their
+ * incidents), a unit's staff on their incident inbox; null: wherever they were (regions by default).
  */
-export function sidebarTabs(role: string | undefined): Array<{ key: SidebarTab; label: (typeof TAB_LABELS)[SidebarTab]; icon: (typeof TAB_ICONS)[SidebarTab] }> {
-  const keys: SidebarTab[] = role === 'grid_member' ? ['mine', 'regions', 'layers']
-    : role === 'unit_staff' ? ['incidents', 'regions', 'layers']
-    : !role ? ['regions', 'layers'] : ['regions', 'incidents', 'layers', 'rules', 'people'];
+export function startTab(may: Capabilities | undefined): SidebarTab | null {
+  if (may?.myArea) return 'mine';
+  if (may?.handleAsUnit) return 'incidents';
+  return null;
+}
+
+/**
+ * The side bar's tabs, from what the user may do: my area for those who have one (their incidents
+ * are in it, so no incidents tab); the start tab first; rules and people for supervisors
+ * (viewCompliance: the people tab holds patrol compliance).
+ */
+export function sidebarTabs(may: Capabilities | undefined): Array<{ key: SidebarTab; label: (typeof TAB_LABELS)[SidebarTab]; icon: (typeof TAB_ICONS)[SidebarTab] }> {
+  const start = startTab(may);
+  const keys: SidebarTab[] = !may ? ['regions', 'layers'] : [
+    ...(start ? [start] : []), 'regions',
+    ...(may.myArea || start === 'incidents' ? [] : ['incidents' as const]), 'layers',
+    ...(may.viewCompliance ? ['rules' as const, 'people' as const] : []),
+  ];
   return keys.map((key) => ({ key, label: TAB_LABELS[key], icon: TAB_ICONS[key] }));
 }

@@ -41,8 +41,7 @@ class SiteEdit {
   geometry = $state.raw<Geometry | null>(null);
 
   get canEdit(): boolean {
-    const role = session.user?.role;
-    return role === 'planner' || role === 'admin';
+    return !!session.user?.may.editSites;
   }
 
   startDraw(geometryKind: SiteGeometryKind): void {
