@@ -16,6 +16,7 @@ import { gridRoutes } from './grids/grids.routes.ts';
 import { locateRoutes } from './grids/locate.routes.ts';
 import { exportRoutes } from './exports/exports.routes.ts';
 import { importRoutes } from './imports/imports.routes.ts';
+import type { JobOwner } from './imports/job-owner.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
 import { open311Routes } from './open311/open311.routes.ts';
@@ -35,7 +36,11 @@ import { systemRoutes } from './system/system.routes.ts';
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
 export type AppOptions = Pick<Config, 'demo' | 'basemap' | 'sessionHours'>
-  & Partial<Pick<Config, 'sessionIdleMinutes' | 'basemapOrigins'>> & { logger?: Logger };
+  & Partial<Pick<Config, 'sessionIdleMinutes' | 'basemapOrigins'>> & {
+    logger?: Logger;
+    /** This process as the owner of the background jobs it starts (the server registers one; in-process test apps may not). */
+    jobOwner?: JobOwner;
+  };
 
 /** Builds the Hono app (no listening): the JSON API, its OpenAPI description and the built web app. */
 export function createApp(db: Db, options: AppOptions) {
@@ -109,7 +114,7 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/plans', planRoutes());
   app.route('/api/rules', ruleRoutes());
   app.route('/api/audit', auditRoutes());
-  app.route('/api/imports', importRoutes(owner));
+  app.route('/api/imports', importRoutes(owner, options.jobOwner));
   app.route('/api/exports', exportRoutes(owner));
   // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
   app.route('/api', peopleRoutes());

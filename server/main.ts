@@ -10,6 +10,7 @@ import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_PASSWORD, demoAccounts, isEmpty, loadDemoCounty } from './demo/demo.seed.ts';
 import { escalateOverdue } from './incidents/incidents.service.ts';
 import { generateCommand } from './generate/generate.cli.ts';
+import { registerJobOwner, sweepAbandonedJobs } from './imports/job-owner.ts';
 import { backup, restore } from './ops/backup.ts';
 import { shutdownOnSignals } from './ops/lifecycle.ts';
 import { createLogger } from './ops/logging.ts';
@@ -70,7 +71,16 @@ async function start() {
       '  PINGAN_PASSWORD=… npm run cli -- users create --username admin --role admin --scope <6-digit county code>');
   }
   const logger = createLogger(config.logLevel);
-  const app = createApp(db, { ...config, logger });
+  // this process as the owner of the import jobs it runs; a sweep every minute fails the jobs of
+  // owners that died meanwhile (another server process sharing the PostgreSQL database)
+  const jobOwner = await registerJobOwner(db, config.databaseUrl, (error) => logger.error({ err: error }, 'job owner lock connection lost'));
+  const sweep = setInterval(() => {
+    sweepAbandonedJobs(db).then((ids) => {
+      if (ids.length) logger.warn({ jobs: ids }, 'import jobs of a stopped server marked failed (interrupted)');
+    }).catch((error) => logger.error({ err: error }, 'sweeping abandoned jobs failed'));
+  }, 60_000);
+  sweep.unref();
+  const app = createApp(db, { ...config, logger, jobOwner });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
     console.log(`\n平安网格 Pingan Grid is running: http://localhost:${info.port}/`);
     console.log(`  database: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
@@ -87,7 +97,7 @@ async function start() {
   }, 10 * 60_000);
   escalation.unref();
   // SIGTERM/SIGINT: finish in-flight requests, close the database, exit
-  shutdownOnSignals(server as import('node:http').Server, db.close, logger);
+  shutdownOnSignals(server as import('node:http').Server, async () => { await jobOwner.close(); await db.close(); }, logger);
 }
 
 async function withDatabase(purpose: string, work: (db: Awaited<ReturnType<typeof openPlatformDatabase>>) => Promise<void>) {
