@@ -31,7 +31,8 @@ usage: npm run cli -- <command>
   backup FILE                embedded: archive of the data directory (server stopped); PostgreSQL: pg_dump -Fc
   restore FILE               replaces the database with the backup (embedded: the old data directory is kept aside)
 environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL,
-  SESSION_HOURS, SESSION_IDLE_MINUTES, BASEMAP_ORIGINS, LOG_LEVEL`;
+  SESSION_HOURS, SESSION_IDLE_MINUTES, BASEMAP_ORIGINS, LOG_LEVEL, JOB_SWEEP_SECONDS (default 60: how often a server
+  looks for import jobs of a stopped server process sharing its PostgreSQL database)`;
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -78,7 +79,7 @@ async function start() {
     sweepAbandonedJobs(db).then((ids) => {
       if (ids.length) logger.warn({ jobs: ids }, 'import jobs of a stopped server marked failed (interrupted)');
     }).catch((error) => logger.error({ err: error }, 'sweeping abandoned jobs failed'));
-  }, 60_000);
+  }, (Number(process.env.JOB_SWEEP_SECONDS) || 60) * 1000);
   sweep.unref();
   const app = createApp(db, { ...config, logger, jobOwner });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
