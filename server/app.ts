@@ -5,6 +5,8 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { adminRoutes } from './admin/admin.routes.ts';
+import type { BackupService } from './admin/backups.service.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { authenticate, scopedTransaction } from './auth/scope.ts';
@@ -40,6 +42,8 @@ export type AppOptions = Pick<Config, 'demo' | 'basemap' | 'sessionHours'>
     logger?: Logger;
     /** This process as the owner of the background jobs it starts (the server registers one; in-process test apps may not). */
     jobOwner?: JobOwner;
+    /** Online backups (the server passes one; without it the /api/admin routes are not there). */
+    backups?: BackupService;
   };
 
 /** Builds the Hono app (no listening): the JSON API, its OpenAPI description and the built web app. */
@@ -100,6 +104,9 @@ export function createApp(db: Db, options: AppOptions) {
 
   app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
   app.route('/api/auth', authRoutes(owner, sessionPolicy));
+  // administration (online backups): outside the scoped transaction, as the backup needs the
+  // embedded engine's one connection between transactions; the handlers check the admin role
+  if (options.backups) app.route('/api/admin', adminRoutes(options.backups));
 
   // Every other API route sees the database only through the caller's scoped transaction:
   // deny by default, so a new route cannot forget its scope.
@@ -144,7 +151,7 @@ export function createApp(db: Db, options: AppOptions) {
 
 const publicPaths = new Set(['/api/health', '/api/health/live', '/api/health/ready', '/api/config', '/api/openapi.json']);
 function isPublic(path: string): boolean {
-  return publicPaths.has(path) || path.startsWith('/api/auth/');
+  return publicPaths.has(path) || path.startsWith('/api/auth/') || path.startsWith('/api/admin/');
 }
 
 export type App = ReturnType<typeof createApp>;
