@@ -12,7 +12,7 @@ const Backup = z.object({
   bytes: z.number().int(),
   takenAt: z.string(),
   tables: z.record(z.string(), z.number().int()).openapi({ description: 'rows per table in the backup (the state it captured, not the live database)' }),
-  checksum: z.record(z.string(), z.object({ rows: z.number().int(), md5: z.string() })).openapi({ description: 'per table: rows and an md5 of the rows, as server/ops/checksum.ts computes them, of the captured state' }),
+  checksum: z.record(z.string(), z.object({ rows: z.number().int(), md5: z.string() })).optional().openapi({ description: 'with checksum=true: per table, rows and an md5 of the rows (server/ops/checksum.ts) of the captured state' }),
 }).openapi('Backup');
 
 const forbiddenResponse = { 403: { description: 'Only administrators take backups', content: { 'application/problem+json': { schema: Problem } } } } as const;
@@ -35,14 +35,17 @@ export function adminRoutes(backups: BackupService) {
 
   app.openapi(createRoute({
     method: 'post', path: '/backups', tags: ['admin'],
-    summary: 'Takes a backup of the whole database now, without stopping the server (administrators only); answers its name, row counts and checksums',
+    summary: 'Takes a backup of the whole database now, without stopping the server (administrators only); answers its name and the row counts it holds',
+    request: { query: z.object({
+      checksum: z.enum(['true', 'false']).default('false').openapi({ description: 'also answer per-table checksums of the captured state (to verify a restore; requests wait longer meanwhile)' }),
+    }) },
     responses: {
       201: { description: 'The backup, written under DATA_DIR/backups', content: { 'application/json': { schema: Backup } } },
       ...problemResponses, ...forbiddenResponse,
     },
   }), async (c) => {
     const user = requireAdmin(c);
-    const taken = await backups.create(user.id);
+    const taken = await backups.create(user.id, { checksum: c.req.valid('query').checksum === 'true' });
     return c.json({ name: taken.name!, bytes: taken.bytes, takenAt: taken.takenAt, tables: taken.tables, checksum: taken.checksum }, 201);
   });
 

@@ -1,13 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { type Kysely, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import { type Db, openDatabase } from '../db/connection.ts';
 import { DataDirLockedError, acquireDataDirLock } from '../db/lock.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import type { Database } from '../db/schema.ts';
-import { type TableChecksum, databaseChecksum } from './checksum.ts';
+import { type TableChecksum, databaseChecksum, databaseRowCounts } from './checksum.ts';
 import { askServerToBackUp, controlSocketPath } from './control.ts';
 
 /**
@@ -35,11 +37,11 @@ function run(tool: string, args: string[]) {
   return result;
 }
 
-/** What a backup file holds: rows per table, and each table's checksum, taken in the state the file captured. */
+/** What a backup file holds: rows per table (and, when asked for, each table's checksum), read in the state the file captured. */
 export interface BackupSummary {
   bytes: number;
   tables: Record<string, number>;
-  checksum: Record<string, TableChecksum>;
+  checksum?: Record<string, TableChecksum>;
 }
 
 /** The rows of a database, as counts per table (for the CLI's summary). */
@@ -48,8 +50,19 @@ async function summary(db: Kysely<any>) {
 }
 const countsOf = (sums: Record<string, TableChecksum>) => Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v.rows]));
 
-/** Test hooks: work done right after the backup's state is fixed (to prove later changes are in neither the file nor the counts). */
-export interface BackupHooks { afterSnapshot?: () => Promise<void> }
+export interface BackupOptions {
+  /** Also each table's checksum (server/ops/checksum.ts) of the captured state: slower (the embedded engine's requests wait ~10× longer). */
+  checksum?: boolean;
+  /** Tests: work done right after the backup's state is fixed (to prove later changes are in neither the file nor the counts). */
+  afterSnapshot?: () => Promise<void>;
+}
+
+/** Rows per table, and checksums if asked for, of what `db` sees. */
+async function describe(db: Kysely<any>, options: BackupOptions): Promise<Pick<BackupSummary, 'tables' | 'checksum'>> {
+  if (!options.checksum) return { tables: await databaseRowCounts(db) };
+  const checksum = await databaseChecksum(db);
+  return { tables: countsOf(checksum), checksum };
+}
 
 /** Runs a program without blocking the event loop (a server keeps answering while pg_dump runs). */
 function runAsync(tool: string, args: string[]): Promise<void> {
@@ -67,18 +80,18 @@ function runAsync(tool: string, args: string[]): Promise<void> {
  * snapshot, pg_dump --snapshot dumps exactly that state, and the checksum (row counts) is read in
  * the same transaction, so the summary describes the file, whatever is written meanwhile.
  */
-export async function backupPostgres(db: Kysely<Database>, databaseUrl: string, file: string, hooks: BackupHooks = {}): Promise<BackupSummary> {
+export async function backupPostgres(db: Kysely<Database>, databaseUrl: string, file: string, options: BackupOptions = {}): Promise<BackupSummary> {
   const target = path.resolve(file);
   const tmp = `${target}.tmp-${process.pid}`;
   return db.connection().execute(async (conn) => {
     await sql`start transaction isolation level repeatable read, read only`.execute(conn);
     try {
       const { rows: [{ snapshot }] } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(conn);
-      await hooks.afterSnapshot?.();
+      await options.afterSnapshot?.();
       await runAsync(pgTool('pg_dump'), ['-Fc', '--no-owner', `--snapshot=${snapshot}`, '-f', tmp, '-d', databaseUrl]);
-      const checksum = await databaseChecksum(conn);
+      const described = await describe(conn, options);
       renameSync(tmp, target);
-      return { bytes: statSync(target).size, tables: countsOf(checksum), checksum };
+      return { bytes: statSync(target).size, ...described };
     } catch (error) {
       rmSync(tmp, { force: true });
       throw error;
@@ -91,23 +104,31 @@ export async function backupPostgres(db: Kysely<Database>, databaseUrl: string, 
 /**
  * Embedded, online: an archive of the open PGlite data directory, taken by the process that holds
  * it. PGlite has one connection and every transaction holds it from begin to commit, so holding
- * the connection here means no transaction is open: the archive (after a checkpoint) and the
- * checksum describe the same committed state. Requests wait for the connection meanwhile; none
- * fails, and the server does not stop.
+ * the connection here means no transaction is open: the tar of the data directory (after a
+ * checkpoint) and the counts describe the same committed state. Requests wait for the connection
+ * meanwhile (a few seconds for the demo county: the tar, not compressed, and the counts); none
+ * fails, and the server does not stop. The tar is gzipped afterwards in zlib's thread pool, while
+ * the server serves again.
  */
-export async function backupPglite(db: Db, file: string, hooks: BackupHooks = {}): Promise<BackupSummary> {
+export async function backupPglite(db: Db, file: string, options: BackupOptions = {}): Promise<BackupSummary> {
   const target = path.resolve(file);
   const tmp = `${target}.tmp-${process.pid}`;
-  const { bytes, checksum } = await db.kysely.connection().execute(async (conn) => {
+  const { tar, described } = await db.kysely.connection().execute(async (conn) => {
     await sql`checkpoint`.execute(conn);
-    const checksum = await databaseChecksum(conn);
-    const dump = Buffer.from(await (await db.pglite!.dumpDataDir('gzip')).arrayBuffer());
-    return { bytes: dump, checksum };
+    const described = await describe(conn, options);
+    const tar = Buffer.from(await (await db.pglite!.dumpDataDir('none')).arrayBuffer());
+    return { tar, described };
   });
-  await hooks.afterSnapshot?.();
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, target);
-  return { bytes: bytes.length, tables: countsOf(checksum), checksum };
+  await options.afterSnapshot?.();
+  const bytes = await promisify(gzip)(tar);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, target);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  return { bytes: bytes.length, ...described };
 }
 
 /**
@@ -115,10 +136,10 @@ export async function backupPglite(db: Db, file: string, hooks: BackupHooks = {}
  * when no server holds it; while a server does, the CLI asks that server over its control socket
  * (server/ops/control.ts) to take the backup online.
  */
-export async function backup(config: Config, file: string, hooks: BackupHooks = {}): Promise<BackupSummary & { via: 'cli' | 'server' }> {
+export async function backup(config: Config, file: string, options: BackupOptions = {}): Promise<BackupSummary & { via: 'cli' | 'server' }> {
   if (config.databaseUrl) {
     const db = await openDatabase({ databaseUrl: config.databaseUrl });
-    try { return { ...await backupPostgres(db.kysely, config.databaseUrl, file, hooks), via: 'cli' }; } finally { await db.close(); }
+    try { return { ...await backupPostgres(db.kysely, config.databaseUrl, file, options), via: 'cli' }; } finally { await db.close(); }
   }
   let release: () => void;
   try {
@@ -132,7 +153,7 @@ export async function backup(config: Config, file: string, hooks: BackupHooks = 
   try {
     const db = await openDatabase({ pgliteDir: path.join(config.dataDir, 'pglite') });
     try {
-      return { ...await backupPglite(db, file, hooks), via: 'cli' };
+      return { ...await backupPglite(db, file, options), via: 'cli' };
     } finally {
       await db.close();
     }

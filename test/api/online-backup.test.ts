@@ -78,7 +78,7 @@ describe.skipIf(postgres)('online backup of the embedded database', () => {
 
     // the admin console's way: the archive is written under DATA_DIR/backups and downloaded
     const before = writer.statuses.length;
-    const res = await fetch(`${server.baseUrl}/api/admin/backups`, { method: 'POST', headers: { cookie: admin } });
+    const res = await fetch(`${server.baseUrl}/api/admin/backups?checksum=true`, { method: 'POST', headers: { cookie: admin } });
     expect(res.status).toBe(201);
     const taken = await res.json() as { name: string; bytes: number; tables: Record<string, number>; checksum: Record<string, { rows: number; md5: string }> };
     expect(taken.name).toMatch(/^pingan-.*\.tar\.gz$/);
