@@ -6,6 +6,8 @@ import type { MiddlewareHandler } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { adminRoutes } from './admin/admin.routes.ts';
+import type { BackupService } from './admin/backups.service.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
 import { authenticate, scopedTransaction } from './auth/scope.ts';
@@ -17,6 +19,7 @@ import { gridRoutes } from './grids/grids.routes.ts';
 import { locateRoutes } from './grids/locate.routes.ts';
 import { exportRoutes } from './exports/exports.routes.ts';
 import { importRoutes } from './imports/imports.routes.ts';
+import type { JobOwner } from './imports/job-owner.ts';
 import { incidentRoutes } from './incidents/incidents.routes.ts';
 import { ogcRoutes } from './ogc/ogc.routes.ts';
 import { open311Routes } from './open311/open311.routes.ts';
@@ -36,7 +39,13 @@ import { systemRoutes } from './system/system.routes.ts';
 export const webDist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
 export type AppOptions = Pick<Config, 'demo' | 'basemap' | 'sessionHours'>
-  & Partial<Pick<Config, 'sessionIdleMinutes' | 'basemapOrigins'>> & { logger?: Logger };
+  & Partial<Pick<Config, 'sessionIdleMinutes' | 'basemapOrigins'>> & {
+    logger?: Logger;
+    /** This process as the owner of the background jobs it starts (the server registers one; in-process test apps may not). */
+    jobOwner?: JobOwner;
+    /** Online backups (the server passes one; without it the /api/admin routes are not there). */
+    backups?: BackupService;
+  };
 
 /** Builds the Hono app (no listening): the JSON API, its OpenAPI description and the built web app. */
 export function createApp(db: Db, options: AppOptions) {
@@ -91,6 +100,9 @@ export function createApp(db: Db, options: AppOptions) {
 
   app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
   app.route('/api/auth', authRoutes(owner, sessionPolicy));
+  // administration (online backups): outside the scoped transaction, as the backup needs the
+  // embedded engine's one connection between transactions; the handlers check the admin role
+  if (options.backups) app.route('/api/admin', adminRoutes(options.backups));
 
   // Every other API route sees the database only through the caller's scoped transaction:
   // deny by default, so a new route cannot forget its scope.
@@ -105,7 +117,7 @@ export function createApp(db: Db, options: AppOptions) {
   app.route('/api/plans', planRoutes());
   app.route('/api/rules', ruleRoutes());
   app.route('/api/audit', auditRoutes());
-  app.route('/api/imports', importRoutes(owner));
+  app.route('/api/imports', importRoutes(owner, options.jobOwner));
   app.route('/api/exports', exportRoutes(owner));
   // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
   app.route('/api', peopleRoutes());
@@ -168,7 +180,7 @@ function bodyLimits(): MiddlewareHandler<AppEnv> {
 
 const publicPaths = new Set(['/api/health', '/api/health/live', '/api/health/ready', '/api/config', '/api/openapi.json']);
 function isPublic(path: string): boolean {
-  return publicPaths.has(path) || path.startsWith('/api/auth/');
+  return publicPaths.has(path) || path.startsWith('/api/auth/') || path.startsWith('/api/admin/');
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -10,7 +10,10 @@ import { DataDirLockedError } from './db/lock.ts';
 import { DEMO_PASSWORD, demoAccounts, isEmpty, loadDemoCounty } from './demo/demo.seed.ts';
 import { escalateOverdue } from './incidents/incidents.service.ts';
 import { generateCommand } from './generate/generate.cli.ts';
+import { registerJobOwner, sweepAbandonedJobs } from './imports/job-owner.ts';
+import { backupService } from './admin/backups.service.ts';
 import { backup, restore } from './ops/backup.ts';
+import { startControlServer } from './ops/control.ts';
 import { shutdownOnSignals } from './ops/lifecycle.ts';
 import { createLogger } from './ops/logging.ts';
 import { openPlatformDatabase } from './platform.ts';
@@ -27,10 +30,12 @@ usage: npm run cli -- <command>
   tokens create --username U --name LABEL [--days N] [--access read|write]   (prints a bearer token once)
   tokens revoke --id N
   incidents escalate [--now ISO-TIME] [--force]                     escalate overdue incidents one level (setting incidents.autoEscalate; --force ignores it)
-  backup FILE                embedded: archive of the data directory (server stopped); PostgreSQL: pg_dump -Fc
+  backup FILE                embedded: archive of the data directory (taken by the running server if one holds it, online);
+                             PostgreSQL: pg_dump -Fc of a snapshot; the counts printed are those of the file
   restore FILE               replaces the database with the backup (embedded: the old data directory is kept aside)
 environment: DATABASE_URL, DATA_DIR (default ./data), PORT (default 8787), DEMO=0|1, BASEMAP_TIANDITU_KEY, BASEMAP_XYZ_URL,
-  SESSION_HOURS, SESSION_IDLE_MINUTES, BASEMAP_ORIGINS, LOG_LEVEL`;
+  SESSION_HOURS, SESSION_IDLE_MINUTES, BASEMAP_ORIGINS, LOG_LEVEL, JOB_SWEEP_SECONDS (default 60: how often a server
+  looks for import jobs of a stopped server process sharing its PostgreSQL database)`;
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -70,7 +75,22 @@ async function start() {
       '  PINGAN_PASSWORD=… npm run cli -- users create --username admin --role admin --scope <6-digit county code>');
   }
   const logger = createLogger(config.logLevel);
-  const app = createApp(db, { ...config, logger });
+  // this process as the owner of the import jobs it runs; a sweep every minute fails the jobs of
+  // owners that died meanwhile (another server process sharing the PostgreSQL database)
+  const jobOwner = await registerJobOwner(db, config.databaseUrl, (error) => logger.error({ err: error }, 'job owner lock connection lost'));
+  const sweep = setInterval(() => {
+    sweepAbandonedJobs(db).then((ids) => {
+      if (ids.length) logger.warn({ jobs: ids }, 'import jobs of a stopped server marked failed (interrupted)');
+    }).catch((error) => logger.error({ err: error }, 'sweeping abandoned jobs failed'));
+  }, (Number(process.env.JOB_SWEEP_SECONDS) || 60) * 1000);
+  sweep.unref();
+  // online backups: the admin API, and (embedded) the CLI through the control socket, since no
+  // other process may open the data directory while the server holds it
+  const backups = backupService(db, config);
+  const control = db.kind === 'pglite'
+    ? await startControlServer(config.dataDir, { backup: (file) => backups.writeTo(file) }, (error) => logger.error({ err: error }, 'backup over the control socket failed'))
+    : undefined;
+  const app = createApp(db, { ...config, logger, jobOwner, backups });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: process.env.HOST || '0.0.0.0' }, (info) => {
     console.log(`\n平安网格 Pingan Grid is running: http://localhost:${info.port}/`);
     console.log(`  database: ${db.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL (DATABASE_URL)'}`);
@@ -87,7 +107,7 @@ async function start() {
   }, 10 * 60_000);
   escalation.unref();
   // SIGTERM/SIGINT: finish in-flight requests, close the database, exit
-  shutdownOnSignals(server as import('node:http').Server, db.close, logger);
+  shutdownOnSignals(server as import('node:http').Server, async () => { await control?.close(); await jobOwner.close(); await db.close(); }, logger);
 }
 
 async function withDatabase(purpose: string, work: (db: Awaited<ReturnType<typeof openPlatformDatabase>>) => Promise<void>) {
@@ -124,8 +144,9 @@ async function main(argv: string[]) {
     });
     case `backup ${sub ?? ''}`.trim(): {
       if (!sub) throw new Error('usage: backup FILE');
-      const { bytes, tables } = await backup(loadConfig(), sub);
-      console.log(`backup written to ${sub} (${(bytes / 1048576).toFixed(1)} MiB): ${Object.values(tables).reduce((a, b) => a + b, 0)} rows in ${Object.keys(tables).length} tables`);
+      const { bytes, tables, via } = await backup(loadConfig(), sub);
+      console.log(`backup written to ${sub}${via === 'server' ? ' by the running server' : ''} (${(bytes / 1048576).toFixed(1)} MiB): ` +
+        `${Object.values(tables).reduce((a, b) => a + b, 0)} rows in ${Object.keys(tables).length} tables`);
       return;
     }
     case `restore ${sub ?? ''}`.trim(): {

@@ -29,6 +29,7 @@ const details: Record<Capability, string> = {
   myArea: '"my area" is for grid members (网格员): it shows the grids they answer for',
   checkIn: 'check-ins are made by grid members at the sites of their grids',
   export: 'your role may not export data',
+  manageBackups: 'only administrators take and download backups',
   report: 'your role does not report incidents',
   dispatch: 'your role does not dispatch incidents',
   close: 'your role does not close incidents',

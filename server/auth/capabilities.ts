@@ -33,6 +33,7 @@ const planners = ['admin', 'planner'] as const satisfies readonly Role[];
  * - myArea: "my area", the grids one answers for (GET /api/me/area)
  * - checkIn: patrol check-ins at sites of one's grids (POST /api/patrols)
  * - export: downloads of data and reports (GET /api/exports)
+ * - manageBackups: take and download online backups (/api/admin/backups)
  */
 export const ROLE_CAPABILITIES = {
   editPlans: planners,
@@ -47,6 +48,7 @@ export const ROLE_CAPABILITIES = {
   myArea: ['grid_member'],
   checkIn: ['grid_member'],
   export: ROLES,
+  manageBackups: ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 /** The relations of incident_permissions: how the caller must stand to an incident. */

@@ -346,7 +346,13 @@ export interface ImportJobTable {
   errorCount: Generated<number>;
   message: string | null;
   updatedAt: Generated<Timestamp>;
+  /** The server process (job_owner_seq number, held as an advisory lock) that runs a queued/running job. */
+  ownerInstance: number | null;
+  /** Why a failed job failed: a stable code the web translates. */
+  reason: ImportFailure | null;
 }
+
+export type ImportFailure = 'row-errors' | 'interrupted' | 'stopped';
 
 export interface Database {
   importJobs: ImportJobTable;

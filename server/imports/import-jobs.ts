@@ -2,7 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { asCaller } from './as-caller.ts';
-import { type PreparedImport, processImport } from './site-import.ts';
+import { failJob } from './import-jobs.repository.ts';
+import { JobInterrupted, type PreparedImport, processImport } from './site-import.ts';
 
 /** Background imports still running in this process (tests and shutdown can wait for them). */
 const running = new Set<Promise<unknown>>();
@@ -35,11 +36,10 @@ export function startImportJob(owner: Kysely<Database>, user: AuthUser, jobId: n
         return asCaller(owner, user, work);
       }, user, jobId, job, { throwOnErrors: false });
     } catch (error) {
+      // declared interrupted by a sweep (this process had lost its owner lock): the job already says so
+      if (error instanceof JobInterrupted) return;
       const message = `the import stopped: ${(error as Error).message}`.slice(0, 2000);
-      await asCaller(owner, user, async (db) => {
-        await sql`delete from import_staging where job_id = ${jobId}`.execute(db);
-        await sql`update import_jobs set status = 'failed', message = ${message}, updated_at = now() where id = ${jobId}`.execute(db);
-      }).catch((e) => console.error('import job', jobId, e));
+      await asCaller(owner, user, (db) => failJob(db, jobId, 'stopped', message)).catch((e) => console.error('import job', jobId, e));
     }
   })();
   running.add(run);

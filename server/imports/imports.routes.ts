@@ -6,6 +6,7 @@ import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { Id, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { startImportJob } from './import-jobs.ts';
+import type { JobOwner } from './job-owner.ts';
 import { SYNC_MAX_ROWS, createJob, prepareImport, processImport } from './site-import.ts';
 
 const Status = z.enum(['queued', 'running', 'checked', 'imported', 'failed']);
@@ -14,10 +15,15 @@ const Report = z.object({
   total: z.number().int(), processed: z.number().int(), valid: z.number().int(), imported: z.number().int(),
   errorCount: z.number().int().openapi({ description: 'all row errors; `errors` lists the first 1,000' }),
   errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
-  message: z.string().nullable(), preview: z.any(),
+  message: z.string().nullable(),
+  reason: z.enum(['row-errors', 'interrupted', 'stopped']).nullable().openapi({
+    description: 'why a failed import failed: row-errors (rows that cannot be imported; nothing was), interrupted (the server stopped while it ran; nothing was imported, run it again), stopped (an unexpected error ended it)',
+  }),
+  preview: z.any(),
 }).openapi('ImportReport');
 
-export function importRoutes(owner: Kysely<Database>) {
+/** `jobOwner`: this process's job owner (server/imports/job-owner.ts); its number is recorded on every job it runs. */
+export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.openapi(createRoute({
@@ -47,14 +53,14 @@ export function importRoutes(owner: Kysely<Database>) {
     });
     const db = c.get('db');
     if (job.source.total <= SYNC_MAX_ROWS) {
-      const id = await createJob(db, user, job, 'running');
+      const id = await createJob(db, user, job, 'running', jobOwner?.id ?? null);
       const report = await processImport((work) => work(db), user, id, job, { throwOnErrors: true });
       return c.json(report as z.infer<typeof Report>, 200);
     }
-    const id = await createJob(db, user, job, 'queued');
+    const id = await createJob(db, user, job, 'queued', jobOwner?.id ?? null);
     startImportJob(owner, user, id, job);
     return c.json({ id, format: job.format, crs: job.input.crs, dryRun: job.input.dryRun, status: 'queued' as const, total: job.source.total,
-      processed: 0, valid: 0, imported: 0, errorCount: 0, errors: [], message: null, preview: null }, 202);
+      processed: 0, valid: 0, imported: 0, errorCount: 0, errors: [], message: null, reason: null, preview: null }, 202);
   });
 
   app.openapi(createRoute({
@@ -63,7 +69,7 @@ export function importRoutes(owner: Kysely<Database>) {
     responses: { 200: { description: 'The report', content: { 'application/json': { schema: Report } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const job = await c.get('db').selectFrom('importJobs')
-      .select(['id', 'format', 'crs', 'dryRun', 'status', 'total', 'processed', 'valid', 'imported', 'errorCount', 'errors', 'message', 'preview'])
+      .select(['id', 'format', 'crs', 'dryRun', 'status', 'total', 'processed', 'valid', 'imported', 'errorCount', 'errors', 'message', 'reason', 'preview'])
       .where('id', '=', c.req.valid('param').id).executeTakeFirst();
     if (!job) throw notFound('import');
     return c.json({ ...job, id: Number(job.id) } as z.infer<typeof Report>, 200);

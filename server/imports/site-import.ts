@@ -3,12 +3,13 @@ import { kml } from '@tmcw/togeojson';
 import gcoord from 'gcoord';
 import { type Kysely, sql } from 'kysely';
 import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
-import type { Database } from '../db/schema.ts';
+import type { Database, ImportFailure } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { SiteGeometry } from '../sites/sites.routes.ts';
 import { type SiteCategories, categoryErrors, siteCategories } from '../sites/sites.service.ts';
 import { CsvError, type CsvRecord, decodeText, iterateCsv } from './csv.ts';
+import { claimUnfinishedJob } from './import-jobs.repository.ts';
 import { readZippedShapefile } from './shapefile.ts';
 
 type Db = Kysely<Database>;
@@ -164,12 +165,17 @@ export async function prepareImport(input: ImportInput): Promise<PreparedImport>
 }
 
 /** Inserts the job row of an import (status `running` for one processed now, `queued` for a background job). */
-export async function createJob(db: Db, user: AuthUser, job: PreparedImport, status: 'running' | 'queued') {
+export async function createJob(db: Db, user: AuthUser, job: PreparedImport, status: 'running' | 'queued', ownerInstance: number | null = null) {
   const { rows: [row] } = await sql<{ id: number }>`insert into import_jobs (kind, format, crs, dry_run, file_name, status, total, valid,
-      imported, errors, scope_code, created_by)
+      imported, errors, scope_code, created_by, owner_instance)
     values ('sites', ${job.format}, ${job.input.crs}, ${job.input.dryRun}, ${job.input.fileName}, ${status}, ${job.source.total}, 0,
-      0, '[]'::jsonb, ${user.scopeCode}, ${user.id}) returning id`.execute(db);
+      0, '[]'::jsonb, ${user.scopeCode}, ${user.id}, ${ownerInstance}) returning id`.execute(db);
   return Number(row.id);
+}
+
+/** A job that was declared interrupted (its owner seemed gone) while this process still worked on it: the work stops, the job stays failed. */
+export class JobInterrupted extends Error {
+  constructor(jobId: number) { super(`import job ${jobId} is no longer queued or running`); }
 }
 
 /** Runs work in a transaction; the caller chooses how (the request's own transaction, or one per batch in a job). */
@@ -201,9 +207,11 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
       errorCount += found.length;
       const keep = found.slice(0, Math.max(0, MAX_STORED_ERRORS - stored.length));
       stored.push(...keep);
-      await sql`update import_jobs set processed = ${processed}, error_count = ${errorCount}, valid = ${processed - errorRows.size},
+      // only a job still queued/running goes on: one a sweep declared interrupted stays failed (this batch rolls back)
+      const updated = await sql`update import_jobs set processed = ${processed}, error_count = ${errorCount}, valid = ${processed - errorRows.size},
           errors = errors || ${JSON.stringify(keep)}::jsonb, status = 'running', updated_at = now()
-        where id = ${jobId}`.execute(db);
+        where id = ${jobId} and status in ('queued', 'running')`.execute(db);
+      if (!Number(updated.numAffectedRows ?? 0)) throw new JobInterrupted(jobId);
       return found;
     });
     return errors;
@@ -215,6 +223,7 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
   if (batch.length || processed === 0) await flush();
 
   return inTransaction(async (db) => {
+    if (!(await claimUnfinishedJob(db, jobId))) throw new JobInterrupted(jobId);
     const preview = await previewOf(db, jobId);
     const total = processed;
     const valid = total - errorRows.size;
@@ -222,10 +231,12 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
     let imported = 0;
     let status: 'checked' | 'imported' | 'failed' = 'checked';
     let message: string | null = null;
+    let reason: ImportFailure | null = null;
     if (!input.dryRun && errorCount) {
       message = `${errorRows.size} of ${total} rows cannot be imported; nothing was imported`;
       if (options.throwOnErrors) throw new ProblemError(422, 'validation', message, { errors });
       status = 'failed';
+      reason = 'row-errors';
     } else if (!input.dryRun) {
       const result = await sql`insert into sites (category, name, geom, attrs, region_code, grid_id)
         select category, name, geom, attrs, region_code, grid_id from import_staging where job_id = ${jobId} order by row`.execute(db);
@@ -236,9 +247,9 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
     }
     await sql`delete from import_staging where job_id = ${jobId}`.execute(db);
     await sql`update import_jobs set status = ${status}, total = ${total}, valid = ${valid}, imported = ${imported},
-        preview = ${JSON.stringify(preview)}::jsonb, message = ${message}, updated_at = now() where id = ${jobId}`.execute(db);
+        preview = ${JSON.stringify(preview)}::jsonb, message = ${message}, reason = ${reason}, updated_at = now() where id = ${jobId}`.execute(db);
     return { id: jobId, format: job.format, crs: input.crs, dryRun: input.dryRun, status, total, processed, valid, imported,
-      errorCount, errors, message, preview };
+      errorCount, errors, message, reason, preview };
   });
 }
 

@@ -30,6 +30,20 @@ export async function databaseChecksum(db: Kysely<any>, options: { exclude?: str
   return result;
 }
 
+/** Rows per table of schema public (the tables databaseChecksum covers): what a backup reports when no checksum is asked for. */
+export async function databaseRowCounts(db: Kysely<any>): Promise<Record<string, number>> {
+  const { rows: tables } = await sql<{ name: string }>`select c.relname as name from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = 'public' and c.relkind in ('r', 'p') order by c.relname`.execute(db);
+  const result: Record<string, number> = {};
+  for (const { name } of tables) {
+    if (systemTables.has(name)) continue;
+    const { rows: [row] } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(name)}`.execute(db);
+    result[name] = Number(row.n);
+  }
+  return result;
+}
+
 /** The tables whose checksums differ between two snapshots (empty when identical). */
 export function checksumDifferences(a: Record<string, TableChecksum>, b: Record<string, TableChecksum>): string[] {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);

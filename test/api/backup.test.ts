@@ -77,6 +77,38 @@ describe('backup and restore', () => {
     }
   }, 300_000);
 
+  it.skipIf(!inject('postgresTemplate'))('reports the rows of the dump, not of the live database after it (PostgreSQL)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pingan-backup-snap-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const name = `pingan_backup_snap_${process.pid}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${name} template ${inject('postgresTemplate')}`);
+    await admin.end();
+    cleanups.push(async () => {
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    });
+    const config = loadConfig({ DATABASE_URL: withDatabase(process.env.DATABASE_URL!, name) });
+    const writer = await openDatabase({ databaseUrl: config.databaseUrl });
+    const file = path.join(dir, 'pingan.dump');
+    let live: Record<string, { rows: number }> = {};
+    try {
+      // rows added after the backup's snapshot was taken (and before its counts would be read from the live database)
+      const made = await backup(config, file, { afterSnapshot: async () => {
+        await sql`insert into audit_log (action, entity, entity_id) select 'after.snapshot', 'test', g::text from generate_series(1, 25) g`.execute(writer.kysely);
+        live = await databaseChecksum(writer.kysely);
+      } });
+      expect(made.tables.audit_log).toBe(live.audit_log.rows - 25);
+      const restored = await restore(config, file);
+      expect(restored.tables).toEqual(made.tables);
+    } finally {
+      await writer.close();
+    }
+  }, 300_000);
+
   it('is a CLI command that names what it wrote', () => {
     const res = spawnSync(process.execPath, ['--import', 'tsx', 'server/main.ts', 'backup'], { encoding: 'utf8', env: { ...process.env, DATA_DIR: os.tmpdir() } });
     expect(res.status).toBe(1);

@@ -86,6 +86,8 @@ const probes: Record<Capability, () => Promise<Call>> = {
       values ('camera', '能力测试摄像头', ST_SetSRID(ST_MakePoint(${pointIn[0]}, ${pointIn[1]}), 4326), ${villageIn}, ${gridIn}) returning id`)).id);
     return { method: 'POST', path: '/api/patrols', body: { siteId: site, lon: pointIn[0], lat: pointIn[1] } };
   },
+  // (no web control yet: the admin console's backups, POST /api/admin/backups)
+  manageBackups: async () => ({ method: 'POST', path: '/api/admin/backups' }),
   // RulesPanel's violation downloads
   export: async () => ({ method: 'GET', path: `/api/exports?kind=sites&format=geojson&region=${villageIn}` }),
   // MyArea's "上报事件", IncidentsPanel's caller's report and "entered by me", RulesPanel's "report as incident"
@@ -121,7 +123,7 @@ async function send(call: Call, account: Account) {
 }
 
 beforeAll(async () => {
-  t = await createTestContext();
+  t = await createTestContext({ backups: true });
   for (const account of accounts) {
     cookies[account] = await t.login(account);
     const me = await t.get('/api/auth/me', cookies[account]);

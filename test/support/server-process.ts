@@ -27,19 +27,29 @@ export interface ServerProcess {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** DATA_DIR of the process (embedded: the database is under it). */
+  dataDir: string;
+  /** The PostgreSQL database of the process, if not embedded. */
+  databaseUrl?: string;
+  /** Starts the server again on the same port and database, after it exited (e.g. was SIGKILLed); `child` and `exited` then describe the new process. */
+  restart(): Promise<void>;
   cleanup(): Promise<void>;
 }
 
 /**
  * The real server (`server/main.ts start`, no web build) as a child process on a copy of the test
- * template: a PGlite data directory, or a PostgreSQL database cloned from the template database.
+ * template: a PGlite data directory, or a PostgreSQL database cloned from the template database
+ * (or `sharedDatabaseUrl`: the database of a server process already running).
  */
-export async function startServerProcess(template: { pglite?: string; postgres?: string }, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(template: { pglite?: string; postgres?: string; sharedDatabaseUrl?: string }, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pingan-server-'));
   let databaseUrl = '';
   let dropDatabase: (() => Promise<void>) | undefined;
-  if (template.postgres) {
+  if (template.sharedDatabaseUrl) {
+    // a second server process on another one's PostgreSQL database (the first one's cleanup drops it)
+    databaseUrl = template.sharedDatabaseUrl;
+  } else if (template.postgres) {
     const name = `pingan_srv_${process.pid}_${port}`;
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
@@ -55,32 +65,39 @@ export async function startServerProcess(template: { pglite?: string; postgres?:
   } else {
     await prepareDataDir(path.join(dir, 'pglite'), template.pglite!);
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: databaseUrl, DEMO: '1', SKIP_WEB_BUILD: '1', ...env },
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => { output += d; });
-  child.stderr!.on('data', (d) => { output += d; });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const serverEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: databaseUrl, DEMO: '1', SKIP_WEB_BUILD: '1', ...env };
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${baseUrl}/api/health/ready`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the server did not start in time:\n${output}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  return {
-    baseUrl, child, exited, output: () => output,
+  let output = '';
+  const launch = async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv });
+    child.stdout!.on('data', (d) => { output += d; });
+    child.stderr!.on('data', (d) => { output += d; });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
+      try {
+        if ((await fetch(`${baseUrl}/api/health/ready`)).ok) break;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) throw new Error(`the server did not start in time:\n${output}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return { child, exited };
+  };
+  const first = await launch();
+  const server: ServerProcess = {
+    baseUrl, child: first.child, exited: first.exited, output: () => output, dataDir: dir, databaseUrl: databaseUrl || undefined,
+    async restart() {
+      if (server.child.exitCode === null && server.child.signalCode === null) throw new Error('restart: the server is still running');
+      Object.assign(server, await launch());
+    },
     async cleanup() {
-      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+      if (server.child.exitCode === null && server.child.signalCode === null) { server.child.kill('SIGKILL'); await server.exited; }
       rmSync(dir, { recursive: true, force: true });
       await dropDatabase?.();
     },
   };
+  return server;
 }
 
 export async function loginOver(baseUrl: string, username: string, password = 'demo-2026'): Promise<string> {

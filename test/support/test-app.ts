@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { backupService } from '../../server/admin/backups.service.ts';
 import { createApp } from '../../server/app.ts';
 import { type Db, openDatabase } from '../../server/db/connection.ts';
 import { DEMO_PASSWORD } from '../../server/demo/demo.seed.ts';
@@ -21,9 +24,10 @@ export interface TestContext {
  * A fresh database for one test file, cloned from the template: PGlite loads the dumped data
  * directory; PostgreSQL creates a database from the template database.
  */
-export async function createTestContext(): Promise<TestContext> {
+export async function createTestContext(options: { backups?: boolean } = {}): Promise<TestContext> {
   let db: Db;
   let dropDatabase: (() => Promise<void>) | undefined;
+  let databaseUrl: string | undefined;
   const postgresTemplate = inject('postgresTemplate');
   if (postgresTemplate) {
     const base = process.env.DATABASE_URL!;
@@ -32,7 +36,8 @@ export async function createTestContext(): Promise<TestContext> {
     await admin.connect();
     await admin.query(`create database ${name} template ${postgresTemplate}`);
     await admin.end();
-    db = await openDatabase({ databaseUrl: withDatabase(base, name) });
+    databaseUrl = withDatabase(base, name);
+    db = await openDatabase({ databaseUrl });
     dropDatabase = async () => {
       const client = new pg.Client({ connectionString: base });
       await client.connect();
@@ -43,7 +48,10 @@ export async function createTestContext(): Promise<TestContext> {
     const file = inject('pgliteTemplate')!;
     db = await openDatabase({ loadDataDir: new Blob([readFileSync(file)]) });
   }
-  const app = createApp(db, { demo: true, basemap: { kind: 'none' }, sessionHours: 12 });
+  // the admin API's online backups only where a file asks for them (each one writes an archive)
+  const backupDir = options.backups ? mkdtempSync(path.join(os.tmpdir(), 'pingan-test-backups-')) : undefined;
+  const backups = backupDir ? backupService(db, { dataDir: backupDir, databaseUrl }) : undefined;
+  const app = createApp(db, { demo: true, basemap: { kind: 'none' }, sessionHours: 12, backups });
 
   const get = async (path: string, cookie?: string) => {
     const res = await app.request(path, { headers: cookie ? { cookie } : {} });
@@ -66,6 +74,7 @@ export async function createTestContext(): Promise<TestContext> {
     async close() {
       await db.close();
       await dropDatabase?.();
+      if (backupDir) rmSync(backupDir, { recursive: true, force: true });
     },
   };
 }

@@ -679,4 +679,7 @@ export const en: Record<MessageKey, string> = {
   'import.checked': 'Checked: {total} rows, {valid} valid, {errors} errors',
   'import.imported': 'Imported {n} sites',
   'import.previewHint': 'The first {n} are marked in orange on the map: check where they land, then import',
+  'import.failed.row-errors': 'Some rows cannot be imported; nothing was imported',
+  'import.failed.interrupted': 'The import was interrupted: the server stopped while it ran; nothing was imported. Run it again',
+  'import.failed.stopped': 'The import stopped on an unexpected error; nothing was imported',
 };

@@ -677,6 +677,9 @@ export const zh = {
   'import.checked': '检查完毕：{total} 行，{valid} 行有效，{errors} 处错误',
   'import.imported': '已导入 {n} 处场所',
   'import.previewHint': '地图上以橙色标出前 {n} 处，确认位置无误后再导入',
+  'import.failed.row-errors': '有无法导入的行，未导入任何场所',
+  'import.failed.interrupted': '导入已中断：服务器在处理时停止，未导入任何场所，请重新导入',
+  'import.failed.stopped': '导入因意外错误而停止，未导入任何场所',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof zh;

@@ -10,7 +10,10 @@ export type Crs = 'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09';
 export interface ImportReport {
   id: number; format: string; crs: string; dryRun: boolean; status: 'queued' | 'running' | 'checked' | 'imported' | 'failed';
   total: number; processed: number; valid: number; imported: number; errorCount: number;
-  errors: Array<{ row: number; field: string; message: string }>; message: string | null; preview: FeatureCollection | null;
+  errors: Array<{ row: number; field: string; message: string }>; message: string | null;
+  /** Why a failed import failed (the dialog shows its own words for each). */
+  reason: 'row-errors' | 'interrupted' | 'stopped' | null;
+  preview: FeatureCollection | null;
 }
 
 class SiteImport {
