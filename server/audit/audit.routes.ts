@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { problemResponses, validationHook } from '../http/schemas.ts';
+import { problemResponses, problems, validationHook } from '../http/schemas.ts';
 
 const Entry = z.object({
   id: z.number().int(), at: z.string(), actorId: z.number().int().nullable(), actorName: z.string().nullable(), action: z.string(),
@@ -20,7 +20,8 @@ export function auditRoutes() {
       actorName: z.string().trim().min(1).max(40).optional().openapi({ description: 'part of the actor\'s display name' }), from: z.iso.datetime({ offset: true }).optional(), to: z.iso.datetime({ offset: true }).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().positive().optional(),
     }) },
-    responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ items: z.array(Entry), next: z.number().int().nullable() }) } } }, ...problemResponses },
+    responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ items: z.array(Entry), next: z.number().int().nullable() }) } } }, ...problemResponses,
+      403: { ...problems[403], description: 'The audit log is for administrators' } },
   }), async (c) => {
     if (c.get('user')!.role !== 'admin') throw new ProblemError(403, 'forbidden', 'the audit log is for administrators');
     const q = c.req.valid('query');

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Id, bodyResponses, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
 import { startImportJob } from './import-jobs.ts';
 import { SYNC_MAX_ROWS, createJob, prepareImport, processImport } from './site-import.ts';
 
@@ -32,8 +32,9 @@ export function importRoutes(owner: Kysely<Database>) {
     responses: {
       200: { description: 'The import report', content: { 'application/json': { schema: Report } } },
       202: { description: 'A job: poll GET /api/imports/{id} for progress and the report', content: { 'application/json': { schema: Report } } },
-      ...problemResponses,
-      422: { description: 'Rows that cannot be imported (nothing was)', content: { 'application/problem+json': { schema: z.any() } } },
+      ...bodyResponses,
+      403: { ...problems[403], description: 'Only planners and administrators import (also a read-only token or a cross-site request)' },
+      422: { ...problems[422], description: 'Rows that cannot be imported (nothing was): `errors` lists them' },
     },
   }), async (c) => {
     const user = c.get('user')!;

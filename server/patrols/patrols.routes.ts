@@ -2,7 +2,9 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import {
+  Id, RegionOrPrefectureCode, bodyResponses, featureCollection, notFoundResponse, problemResponses, problems, validationHook,
+} from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listPatrols, listRules } from './patrols.repository.ts';
 import { checkIn, compliance, supervisorRoles, updateRule } from './patrols.service.ts';
@@ -70,8 +72,8 @@ export function patrolRoutes() {
       enabled: z.boolean().optional(),
     }).strict() } } } },
     responses: { 200: ok('The rule as changed', PatrolRule), ...problemResponses, ...notFoundResponse,
-      403: { description: 'For administrators', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'A window that ends before it starts', content: { 'application/problem+json': { schema: z.any() } } } },
+      ...bodyResponses, 403: { ...problems[403], description: 'For administrators (also a read-only token or a cross-site request)' },
+      422: { ...problems[422], description: 'A window that ends before it starts' } },
   }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')) as never, 200));
 
   app.openapi(createRoute({
@@ -83,8 +85,8 @@ export function patrolRoutes() {
       accuracyM: z.number().min(0).max(100_000).optional().openapi({ description: 'the phone\'s reported accuracy, kept for review' }),
     }) } } } },
     responses: { 201: ok('Accepted check-in', CheckIn), ...problemResponses, ...notFoundResponse,
-      403: { description: 'The account is not linked to a person', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'Too far from the site (distanceM, maxDistanceM), or a time out of range', content: { 'application/problem+json': { schema: z.any() } } } },
+      ...bodyResponses, 403: { ...problems[403], description: 'The account is not linked to a person (also a read-only token or a cross-site request)' },
+      422: { ...problems[422], description: 'Too far from the site (`/problems/too-far` with distanceM, maxDistanceM), or a time out of range' } },
   }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
 
   app.openapi(createRoute({
@@ -115,7 +117,7 @@ export function patrolRoutes() {
       from: Day.optional(), to: Day.optional(),
     }) },
     responses: { 200: ok('Compliance', Compliance), ...problemResponses, ...notFoundResponse,
-      403: { description: 'For supervisors: ' + supervisorRoles.join(', '), content: { 'application/problem+json': { schema: z.any() } } } },
+      403: { ...problems[403], description: 'For supervisors: ' + supervisorRoles.join(', ') } },
   }), async (c) => {
     const user = c.get('user');
     if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');

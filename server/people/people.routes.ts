@@ -1,7 +1,9 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import {
+  Id, RegionOrPrefectureCode, bodyResponses, featureCollection, notFoundResponse, problemResponses, problems, validationHook, writeResponses,
+} from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { decodeText } from '../imports/csv.ts';
 import { duties, listUnits, searchPeople } from './people.repository.ts';
@@ -70,9 +72,9 @@ const MyArea = z.object({
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
-const forbidden = { 403: { description: 'Not allowed for this role or outside the caller\'s scope', content: { 'application/problem+json': { schema: z.any() } } } } as const;
-const conflict = { 409: { description: 'The change conflicts with the current assignments', content: { 'application/problem+json': { schema: z.any() } } } } as const;
-const unprocessable = { 422: { description: 'The data cannot be used (says why)', content: { 'application/problem+json': { schema: z.any() } } } } as const;
+const forbidden = { 403: { ...problems[403], description: 'Not allowed for this role or outside the caller\'s scope, a read-only token or a cross-site request' } } as const;
+const conflict = { 409: { ...problems[409], description: 'The change conflicts with the current assignments' } } as const;
+const unprocessable = { 422: { ...problems[422], description: 'The data cannot be used (says why)' } } as const;
 
 export function peopleRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -101,7 +103,7 @@ export function peopleRoutes() {
       gender: z.enum(['M', 'F']).nullable().optional(), unitCode: z.string().max(40).nullable().optional(),
       villageCode: z.string().regex(/^\d{12}$/, 'a 12-digit village code').nullable().optional(),
     }).refine((b) => b.unitCode || b.villageCode, 'give a unitCode, a villageCode, or both')),
-    responses: { 201: ok('The new person', Person), ...problemResponses, ...forbidden, ...unprocessable },
+    responses: { 201: ok('The new person', Person), ...bodyResponses, ...forbidden, ...unprocessable },
   }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
 
   app.openapi(createRoute({
@@ -109,8 +111,9 @@ export function peopleRoutes() {
     summary: 'Import people from CSV (text/csv, or multipart field "file"): name, phone, gender, unit, village; all or nothing, with a row-by-row report',
     request: { query: z.object({ dryRun: z.enum(['true', 'false', '1', '0']).optional() }) },
     responses: { 200: ok('Dry run report', ImportReport), 201: ok('Imported', ImportReport), ...problemResponses, ...forbidden,
-      415: { description: 'Neither text/csv nor multipart/form-data', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'Row errors (nothing imported): the same report, as a problem', content: { 'application/problem+json': { schema: z.any() } } } },
+      413: problems[413],
+      415: { ...problems[415], description: 'Neither text/csv nor multipart/form-data' },
+      422: { ...problems[422], description: 'Row errors (nothing imported): the same report, as a problem' } },
   }), async (c) => {
     const type = c.req.header('content-type') ?? '';
     let text: string;
@@ -155,7 +158,7 @@ export function peopleRoutes() {
     method: 'post', path: '/grids/{id}/assignments', tags: ['people'], summary: 'Assign a person to the grid with a duty (planners and administrators)',
     request: { params: GridParam, ...json(z.object({ personId: Id, duty: Duty, validFrom: Instant.optional() })) },
     responses: { 201: ok('The grid\'s current assignments', z.object({ id: z.number().int(), assignments: z.array(Assignment) })),
-      ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+      ...bodyResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
   }), async (c) => {
     const db = c.get('db');
     const { id: gridId } = c.req.valid('param');
@@ -167,7 +170,7 @@ export function peopleRoutes() {
     method: 'delete', path: '/grids/{id}/assignments', tags: ['people'],
     summary: 'End a person\'s assignments on the grid (all duties, or one); history is kept',
     request: { params: GridParam, query: z.object({ personId: Id, duty: Duty.optional(), at: Instant.optional() }) },
-    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...problemResponses, ...notFoundResponse, ...forbidden, ...unprocessable },
+    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...writeResponses, ...notFoundResponse, ...forbidden, ...unprocessable },
   }), async (c) => {
     const { personId, duty, at } = c.req.valid('query');
     return c.json({ ended: await unassign(c.get('db'), c.get('user')!, c.req.valid('param').id, { personId, duty }, at) }, 200);
@@ -176,7 +179,7 @@ export function peopleRoutes() {
   app.openapi(createRoute({
     method: 'delete', path: '/grids/{id}/assignments/{assignmentId}', tags: ['people'], summary: 'End one assignment; history is kept',
     request: { params: z.object({ id: Id, assignmentId: Id }), query: z.object({ at: Instant.optional() }) },
-    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...writeResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
   }), async (c) => {
     const { id, assignmentId } = c.req.valid('param');
     return c.json({ ended: await unassign(c.get('db'), c.get('user')!, id, { assignmentId }, c.req.valid('query').at) }, 200);
@@ -188,7 +191,7 @@ export function peopleRoutes() {
     request: { params: GridParam, ...json(z.object({ fromPersonId: Id, toPersonId: Id, duty: Duty, at: Instant.optional() })) },
     responses: { 200: ok('The handover and the grid\'s current assignments', z.object({
       closed: z.number().int(), opened: z.number().int(), at: z.string(), assignments: z.array(Assignment) })),
-    ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+    ...bodyResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
   }), async (c) => {
     const db = c.get('db');
     const { id } = c.req.valid('param');

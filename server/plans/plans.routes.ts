@@ -2,7 +2,9 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { Id, LineInput, PolygonInput, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import {
+  Id, LineInput, PolygonInput, RegionCode, bodyResponses, notFoundResponse, problemResponses, problems, validationHook, writeResponses,
+} from '../http/schemas.ts';
 import { readZippedShapefile } from '../imports/shapefile.ts';
 import { previewPlan, publishPlan } from './plans.publish.ts';
 import {
@@ -26,9 +28,9 @@ const PlanView = z.object({
   norms: z.object({ urban: z.number(), rural: z.number(), tolerance: z.number() }),
 }).openapi('PlanView');
 const planResponse = (description: string) => ({
-  200: { description, content: { 'application/json': { schema: PlanView } } }, ...problemResponses, ...notFoundResponse,
-  409: { description: 'Stale version, or the draft is locked by someone else', content: { 'application/problem+json': { schema: z.any() } } },
-  422: { description: 'The geometry cannot be used (says why and where)', content: { 'application/problem+json': { schema: z.any() } } },
+  200: { description, content: { 'application/json': { schema: PlanView } } }, ...bodyResponses, ...notFoundResponse,
+  409: { ...problems[409], description: 'Stale version, the draft is no longer open, or it is locked by someone else' },
+  422: { ...problems[422], description: 'The geometry cannot be used (says why and where)' },
 });
 const PlanId = z.object({ id: Id });
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
@@ -49,12 +51,14 @@ export function planRoutes() {
 
   app.openapi(createRoute({
     method: 'get', path: '/{id}', tags: ['planning'], summary: 'The draft: its grids with households and area, and its live validation',
-    request: { params: PlanId }, responses: planResponse('The draft'),
+    request: { params: PlanId },
+    responses: { 200: { description: 'The draft', content: { 'application/json': { schema: PlanView } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => c.json(await planView(c.get('db'), c.req.valid('param').id) as z.infer<typeof PlanView>, 200));
 
   app.openapi(createRoute({
     method: 'delete', path: '/{id}', tags: ['planning'], summary: 'Discard a draft',
-    request: { params: PlanId }, responses: { 204: { description: 'Discarded' }, ...problemResponses, ...notFoundResponse },
+    request: { params: PlanId },
+    responses: { 204: { description: 'Discarded' }, ...writeResponses, ...notFoundResponse, 409: { ...problems[409], description: 'The plan is not an open draft, or someone else holds its lock' } },
   }), async (c) => {
     await discardPlan(c.get('db'), c.get('user')!, c.req.valid('param').id);
     return c.body(null, 204);
@@ -173,9 +177,9 @@ export function planRoutes() {
       endAssignmentIds: z.array(Id).max(10000).optional()
         .openapi({ description: 'assignments of changed grids (from the preview) that end instead of moving to the new version' }),
     }) } } } },
-    responses: { 200: { description: 'Published', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse,
-      409: { description: 'The published grids changed since the draft was opened', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'The draft has gaps, overlaps or parts outside its villages', content: { 'application/problem+json': { schema: z.any() } } } },
+    responses: { 200: { description: 'Published', content: { 'application/json': { schema: z.any() } } }, ...bodyResponses, ...notFoundResponse,
+      409: { ...problems[409], description: 'The published grids changed since the draft was opened, or the draft is not open' },
+      422: { ...problems[422], description: 'The draft has gaps, overlaps or parts outside its villages' } },
   }), async (c) => {
     const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : {};
     return c.json(await publishPlan(c.get('db'), c.get('user')!, c.req.valid('param').id, body), 200);

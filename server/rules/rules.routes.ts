@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listRules, ruleSummary, ruleZones, runRule, violationFeatures } from './rules.repository.ts';
 
@@ -27,8 +27,8 @@ export function ruleRoutes() {
     method: 'post', path: '/{id}/run', tags: ['rules'],
     summary: 'Run a rule over a region: violations as GeoJSON (shortest line, or the place lacking a required target) with geodesic distance_m; zones=true adds the buffer around each subject',
     request: { params: z.object({ id: Id }), query: z.object({ region: RegionOrPrefectureCode.openapi({ description: 'a region, or a 4-digit prefecture for accounts whose scope covers it' }), zones: z.enum(['true', 'false']).default('false') }) },
-    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse,
-      422: { description: 'The rule cannot be run here (walking distance needs a road network)', content: { 'application/problem+json': { schema: z.any() } } } },
+    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...writeResponses, ...notFoundResponse,
+      422: { ...problems[422], description: 'The rule cannot be run here (walking distance needs a road network)' } },
   }), async (c) => {
     const db = c.get('db');
     const { id } = c.req.valid('param');

@@ -2,7 +2,9 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import {
+  Bbox, Id, RegionCode, bodyResponses, feature, featureCollection, notFoundResponse, problemResponses, problems, validationHook, writeResponses,
+} from '../http/schemas.ts';
 import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getSite, listSiteCategories, listSites } from './sites.repository.ts';
@@ -93,9 +95,9 @@ export function siteRoutes() {
   });
 
   const edited = (description: string) => ({
-    200: { description, content: { 'application/json': { schema: EditedSite } } }, ...problemResponses, ...notFoundResponse,
-    409: { description: 'Stale version', content: { 'application/problem+json': { schema: z.any() } } },
-    422: { description: 'Geometry or attributes do not fit the category', content: { 'application/problem+json': { schema: z.any() } } },
+    200: { description, content: { 'application/json': { schema: EditedSite } } }, ...bodyResponses, ...notFoundResponse,
+    409: { ...problems[409], description: 'Stale version' },
+    422: { ...problems[422], description: 'Geometry or attributes do not fit the category' },
   });
   const detail = async (db: Parameters<typeof getSite>[0], id: number) => {
     const site = (await getSite(db, id))!;
@@ -128,7 +130,8 @@ export function siteRoutes() {
   app.openapi(createRoute({
     method: 'delete', path: '/{id}', tags: ['sites'], summary: 'Delete a site',
     request: { params: z.object({ id: Id }), query: z.object({ version: z.coerce.number().int().positive().optional() }) },
-    responses: { 204: { description: 'Deleted' }, ...problemResponses, ...notFoundResponse },
+    responses: { 204: { description: 'Deleted' }, ...writeResponses, ...notFoundResponse,
+      409: { ...problems[409], description: 'Stale version, or other records (open incidents, patrols) still refer to the site' } },
   }), async (c) => {
     await deleteSite(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('query').version);
     return c.body(null, 204);
