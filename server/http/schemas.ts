@@ -67,7 +67,7 @@ export const unprocessableResponse = { 422: problems[422] } as const;
 
 export const Geometry = z.object({
   type: z.enum(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon']),
-  coordinates: z.array(z.any()),
+  coordinates: z.array(z.unknown()),
 }).openapi('Geometry', { description: 'GeoJSON geometry (RFC 7946), lon/lat WGS84' });
 
 export function featureCollection<T extends z.ZodTypeAny>(name: string, properties: T) {

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, bodyResponses, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
+import { Geometry, Id, bodyResponses, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
 import { startImportJob } from './import-jobs.ts';
 import { SYNC_MAX_ROWS, createJob, prepareImport, processImport } from './site-import.ts';
 
@@ -13,7 +13,13 @@ const Report = z.object({
   total: z.number().int(), processed: z.number().int(), valid: z.number().int(), imported: z.number().int(),
   errorCount: z.number().int().openapi({ description: 'all row errors; `errors` lists the first 1,000' }),
   errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
-  message: z.string().nullable(), preview: z.any(),
+  message: z.string().nullable(),
+  preview: z.object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(z.object({ type: z.literal('Feature'), geometry: Geometry.nullable(), properties: z.object({
+      row: z.number().int(), name: z.string(), category: z.string(), villageCode: z.string().nullable(),
+    }) })),
+  }).nullable().openapi({ description: 'the first converted rows, with the village each falls in (null: none of the caller\'s)' }),
 }).openapi('ImportReport');
 
 export function importRoutes(owner: Kysely<Database>) {

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import {
-  Id, RegionCode, bodyResponses, notFoundResponse, problemResponses, problems, validationHook, writeResponses,
+  Geometry, Id, RegionCode, bodyResponses, notFoundResponse, problemResponses, problems, validationHook, writeResponses,
 } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { addPhoto, readPhoto } from './incidents.photos.ts';
@@ -37,7 +37,7 @@ const Summary = z.object({
 });
 const IncidentList = z.object({
   type: z.literal('FeatureCollection'),
-  features: z.array(z.object({ type: z.literal('Feature'), id: z.number().int(), geometry: z.any(), properties: Summary })),
+  features: z.array(z.object({ type: z.literal('Feature'), id: z.number().int(), geometry: Geometry.nullable(), properties: Summary })),
   total: z.number().int(), limit: z.number().int(), offset: z.number().int(),
 }).openapi('IncidentList');
 const Event = z.object({
@@ -47,7 +47,7 @@ const Event = z.object({
 });
 const Duplicate = z.object({ id: z.number().int(), code: z.string(), title: z.string(), state: z.string(), createdAt: z.string(), distanceM: z.number() });
 const Detail = z.object({
-  type: z.literal('Feature'), id: z.number().int(), geometry: z.any(),
+  type: z.literal('Feature'), id: z.number().int(), geometry: Geometry.nullable(),
   properties: Summary.extend({
     description: z.string(), attrs: z.record(z.string(), z.unknown()), sourceData: z.record(z.string(), z.unknown()).nullable(),
     callerName: z.string().nullable(), callerPhone: z.string().nullable(), reporterName: z.string().nullable(),

@@ -65,9 +65,20 @@ const StaffingReport = z.object({
 const MyArea = z.object({
   person: z.object({ id: z.number().int(), name: z.string(), phone: z.string().nullable() }).nullable(),
   duties: z.array(z.object({ gridId: z.number().int(), gridCode: z.string(), gridName: z.string(), duty: Duty })),
-  grids: z.any(), sitesByCategory: z.array(z.object({ category: z.string(), name: z.string(), nameEn: z.string(), color: z.string(),
+  grids: featureCollection('MyGrids', z.object({
+    id: z.number().int(), code: z.string(), name: z.string(), villageCode: z.string(), villageName: z.string(),
+    households: z.number().int(), population: z.number().int(), duties: z.array(Duty),
+  })),
+  sitesByCategory: z.array(z.object({ category: z.string(), name: z.string(), nameEn: z.string(), color: z.string(),
     count: z.number().int(), siteIds: z.array(z.number().int()) })),
-  sites: z.any(), incidents: z.any(),
+  sites: featureCollection('MyAreaSites', z.object({
+    id: z.number().int(), category: z.string(), categoryName: z.string(), categoryNameEn: z.string(), name: z.string(),
+    gridId: z.number().int(), attrs: z.record(z.string(), z.unknown()),
+  })),
+  incidents: featureCollection('MyAreaIncidents', z.object({
+    id: z.number().int(), code: z.string(), category: z.string(), categoryName: z.string(), title: z.string(), state: z.string(),
+    priority: z.string(), gridId: z.number().int(), createdAt: z.string(), dueAt: z.string().nullable(),
+  })),
 }).openapi('MyArea');
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });

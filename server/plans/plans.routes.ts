@@ -6,6 +6,7 @@ import {
   Id, LineInput, PolygonInput, RegionCode, bodyResponses, notFoundResponse, problemResponses, problems, validationHook, writeResponses,
 } from '../http/schemas.ts';
 import { readZippedShapefile } from '../imports/shapefile.ts';
+import { PlanGrids, PlanPreview, PlanValidation, PublishResult } from './plans.schema.ts';
 import { previewPlan, publishPlan } from './plans.publish.ts';
 import {
   createPlan, deleteGrid, discardPlan, drawGrid, importGrids, mergeGrids, planView, reshapeGrid, splitGrid, undoRedo,
@@ -24,7 +25,7 @@ const Version = z.number().int().positive().optional()
 const PlanView = z.object({
   id: z.number().int(), scopeCode: z.string(), scopeName: z.string(), name: z.string(), status: z.string(),
   version: z.number().int(), lockedBy: z.object({ id: z.number().int(), name: z.string() }), lockExpiresAt: z.string(),
-  canUndo: z.boolean(), canRedo: z.boolean(), grids: z.any(), validation: z.any(),
+  canUndo: z.boolean(), canRedo: z.boolean(), grids: PlanGrids, validation: PlanValidation,
   norms: z.object({ urban: z.number(), rural: z.number(), tolerance: z.number() }),
 }).openapi('PlanView');
 const planResponse = (description: string) => ({
@@ -167,7 +168,7 @@ export function planRoutes() {
     method: 'get', path: '/{id}/preview', tags: ['planning'],
     summary: 'What publishing would do: grids added, changed and removed, members affected, sites and open incidents that move',
     request: { params: PlanId },
-    responses: { 200: { description: 'Preview', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse },
+    responses: { 200: { description: 'Preview', content: { 'application/json': { schema: PlanPreview } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => c.json(await previewPlan(c.get('db'), c.req.valid('param').id), 200));
 
   app.openapi(createRoute({
@@ -177,7 +178,7 @@ export function planRoutes() {
       endAssignmentIds: z.array(Id).max(10000).optional()
         .openapi({ description: 'assignments of changed grids (from the preview) that end instead of moving to the new version' }),
     }) } } } },
-    responses: { 200: { description: 'Published', content: { 'application/json': { schema: z.any() } } }, ...bodyResponses, ...notFoundResponse,
+    responses: { 200: { description: 'Published', content: { 'application/json': { schema: PublishResult } } }, ...bodyResponses, ...notFoundResponse,
       409: { ...problems[409], description: 'The published grids changed since the draft was opened, or the draft is not open' },
       422: { ...problems[422], description: 'The draft has gaps, overlaps or parts outside its villages' } },
   }), async (c) => {

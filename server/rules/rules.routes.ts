@@ -4,6 +4,7 @@ import { ProblemError, notFound } from '../http/problem.ts';
 import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listRules, ruleSummary, ruleZones, runRule, violationFeatures } from './rules.repository.ts';
+import { RuleViolations } from './rules.schema.ts';
 
 const Rule = z.object({
   id: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string(), subjectCategories: z.array(z.string()),
@@ -27,7 +28,7 @@ export function ruleRoutes() {
     method: 'post', path: '/{id}/run', tags: ['rules'],
     summary: 'Run a rule over a region: violations as GeoJSON (shortest line, or the place lacking a required target) with geodesic distance_m; zones=true adds the buffer around each subject',
     request: { params: z.object({ id: Id }), query: z.object({ region: RegionOrPrefectureCode.openapi({ description: 'a region, or a 4-digit prefecture for accounts whose scope covers it' }), zones: z.enum(['true', 'false']).default('false') }) },
-    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...writeResponses, ...notFoundResponse,
+    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: RuleViolations } } }, ...writeResponses, ...notFoundResponse,
       422: { ...problems[422], description: 'The rule cannot be run here (walking distance needs a road network)' } },
   }), async (c) => {
     const db = c.get('db');
@@ -42,7 +43,7 @@ export function ruleRoutes() {
     const { zones } = c.req.valid('query');
     const violations = await runRule(db, rule, { prefix });
     return c.json({
-      type: 'FeatureCollection',
+      type: 'FeatureCollection' as const,
       rule: ruleSummary(rule),
       features: violationFeatures(violations),
       ...(zones === 'true' ? { zones: await ruleZones(db, rule, { prefix }) } : {}),

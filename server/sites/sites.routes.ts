@@ -9,6 +9,7 @@ import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getSite, listSiteCategories, listSites } from './sites.repository.ts';
 import { checkSite, violationFeatures } from '../rules/rules.repository.ts';
+import { RuleViolations } from '../rules/rules.schema.ts';
 
 const SiteProperties = z.object({
   id: z.number().int(), category: z.string(), name: z.string(), regionCode: z.string(), gridId: z.number().int().nullable(),
@@ -21,7 +22,7 @@ const SiteDetail = feature('SiteDetail', SiteProperties.extend({
 }));
 /** An added or changed site, with the violations of the rules concerning it, checked at once (null when only the name changed). */
 const EditedSite = SiteDetail.extend({
-  violations: z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).nullable(),
+  violations: RuleViolations.nullable(),
 }).openapi('EditedSite');
 const violationsOf = async (db: Parameters<typeof checkSite>[0], id: number, previous: Parameters<typeof checkSite>[2]) =>
   ({ type: 'FeatureCollection' as const, features: violationFeatures(await checkSite(db, id, previous)) });
@@ -87,7 +88,7 @@ export function siteRoutes() {
     method: 'get', path: '/{id}/violations', tags: ['sites', 'rules'],
     summary: 'The violations of the rules that concern this site (as subject or as target), checked now',
     request: { params: z.object({ id: Id }) },
-    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse },
+    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: RuleViolations } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { id } = c.req.valid('param');
     if (!(await getSite(c.get('db'), id))) throw notFound('site');
