@@ -41,7 +41,7 @@ export function auditRoutes() {
     if (q.before) query = query.where('a.id', '<', q.before);
     const rows = await query.execute();
     const items = rows.slice(0, q.limit).map((r) => ({ ...r, id: Number(r.id), at: r.at.toISOString() }));
-    return c.json({ items, next: rows.length > q.limit ? items[items.length - 1].id : null } as never, 200);
+    return c.json({ items, next: rows.length > q.limit ? items[items.length - 1].id : null }, 200);
   });
   return app;
 }

@@ -58,7 +58,7 @@ export function patrolRoutes() {
   app.openapi(createRoute({
     method: 'get', path: '/patrol-rules', tags: ['patrols'], summary: 'Patrol rules per site category: months, weekdays, time windows, allowed distance',
     responses: { 200: ok('Rules', z.array(PatrolRule)), ...problemResponses },
-  }), async (c) => c.json(await listRules(c.get('db')) as never, 200));
+  }), async (c) => c.json(await listRules(c.get('db')), 200));
 
   const Window = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a local time window HH:MM-HH:MM');
   app.openapi(createRoute({
@@ -74,7 +74,7 @@ export function patrolRoutes() {
     responses: { 200: ok('The rule as changed', PatrolRule), ...problemResponses, ...notFoundResponse,
       ...bodyResponses, 403: { ...problems[403], description: 'For administrators (also a read-only token or a cross-site request)' },
       422: { ...problems[422], description: 'A window that ends before it starts' } },
-  }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')) as never, 200));
+  }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')), 200));
 
   app.openapi(createRoute({
     method: 'post', path: '/patrols', tags: ['patrols'],
@@ -87,7 +87,7 @@ export function patrolRoutes() {
     responses: { 201: ok('Accepted check-in', CheckIn), ...problemResponses, ...notFoundResponse,
       ...bodyResponses, 403: { ...problems[403], description: 'The account is not linked to a person (also a read-only token or a cross-site request)' },
       422: { ...problems[422], description: 'Too far from the site (`/problems/too-far` with distanceM, maxDistanceM), or a time out of range' } },
-  }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
+  }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')), 201));
 
   app.openapi(createRoute({
     method: 'get', path: '/patrols', tags: ['patrols'],
@@ -105,7 +105,7 @@ export function patrolRoutes() {
     const end = to ?? new Date(Date.now() + 60_000);
     const start = from ?? new Date(end.getTime() - 7 * 86_400_000);
     const rows = await listPatrols(db, { from: start, to: end, prefix, personId: person, siteId: site, limit });
-    return c.json(toFeatureCollection(rows) as never, 200);
+    return c.json(toFeatureCollection(rows), 200);
   });
 
   app.openapi(createRoute({
@@ -121,7 +121,7 @@ export function patrolRoutes() {
   }), async (c) => {
     const user = c.get('user');
     if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');
-    return c.json(await compliance(c.get('db'), user, c.req.valid('query')) as never, 200);
+    return c.json(await compliance(c.get('db'), user, c.req.valid('query')), 200);
   });
 
   return app;

@@ -104,7 +104,7 @@ export function peopleRoutes() {
     const db = c.get('db');
     const villagePrefix = village ? (await regionForCaller(db, c.get('user')!.scopeCode, village))?.prefix : undefined;
     if (village && !villagePrefix) throw notFound('region');
-    return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }) as never, 200);
+    return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }), 200);
   });
 
   app.openapi(createRoute({
@@ -115,7 +115,7 @@ export function peopleRoutes() {
       villageCode: z.string().regex(/^\d{12}$/, 'a 12-digit village code').nullable().optional(),
     }).refine((b) => b.unitCode || b.villageCode, 'give a unitCode, a villageCode, or both')),
     responses: { 201: ok('The new person', Person), ...bodyResponses, ...forbidden, ...unprocessable },
-  }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
+  }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')), 201));
 
   app.openapi(createRoute({
     method: 'post', path: '/people/import', tags: ['people'],
@@ -141,19 +141,19 @@ export function peopleRoutes() {
       throw new ProblemError(415, 'unsupported-media-type', 'send the CSV as text/csv, or as multipart/form-data with a field "file"');
     }
     const report = await importPeople(c.get('db'), c.get('user')!, text, dryRun);
-    return c.json(report as never, dryRun ? 200 : 201);
+    return c.json(report, dryRun ? 200 : 201);
   });
 
   app.openapi(createRoute({
     method: 'get', path: '/people/{id}', tags: ['people'], summary: 'A person with their current grids and assignment history',
     request: { params: z.object({ id: Id }) },
     responses: { 200: ok('Person', PersonDetail), ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await personDetail(c.get('db'), c.req.valid('param').id) as never, 200));
+  }), async (c) => c.json(await personDetail(c.get('db'), c.req.valid('param').id), 200));
 
   app.openapi(createRoute({
     method: 'get', path: '/units', tags: ['people'], summary: 'Departments and offices (units)',
     responses: { 200: ok('Units', z.array(Unit)), ...problemResponses },
-  }), async (c) => c.json(await listUnits(c.get('db')) as never, 200));
+  }), async (c) => c.json(await listUnits(c.get('db')), 200));
 
   const GridParam = z.object({ id: Id });
   app.openapi(createRoute({
@@ -162,7 +162,7 @@ export function peopleRoutes() {
     responses: { 200: ok('Assignments', z.object({ gridId: z.number().int(), gridCode: z.string(), assignments: z.array(Assignment) })), ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { grid, assignments } = await listGridAssignments(c.get('db'), c.req.valid('param').id, ['true', '1'].includes(c.req.valid('query').history ?? ''));
-    return c.json({ gridId: grid.id, gridCode: grid.code, assignments } as never, 200);
+    return c.json({ gridId: grid.id, gridCode: grid.code, assignments }, 200);
   });
 
   app.openapi(createRoute({
@@ -174,7 +174,7 @@ export function peopleRoutes() {
     const db = c.get('db');
     const { id: gridId } = c.req.valid('param');
     const { id } = await assign(db, c.get('user')!, gridId, c.req.valid('json'));
-    return c.json({ id, assignments: (await listGridAssignments(db, gridId, false)).assignments } as never, 201);
+    return c.json({ id, assignments: (await listGridAssignments(db, gridId, false)).assignments }, 201);
   });
 
   app.openapi(createRoute({
@@ -207,7 +207,7 @@ export function peopleRoutes() {
     const db = c.get('db');
     const { id } = c.req.valid('param');
     const result = await handover(db, c.get('user')!, id, c.req.valid('json'));
-    return c.json({ ...result, assignments: (await listGridAssignments(db, id, false)).assignments } as never, 200);
+    return c.json({ ...result, assignments: (await listGridAssignments(db, id, false)).assignments }, 200);
   });
 
   app.openapi(createRoute({
@@ -223,7 +223,7 @@ export function peopleRoutes() {
     method: 'get', path: '/me/area', tags: ['people'],
     summary: 'A grid member\'s own area: their grids, the key sites in them by category, open incidents, their duties',
     responses: { 200: ok('My area', MyArea), ...problemResponses, ...forbidden },
-  }), async (c) => c.json(await myArea(c.get('db'), c.get('user')!) as never, 200));
+  }), async (c) => c.json(await myArea(c.get('db'), c.get('user')!), 200));
 
   return app;
 }

@@ -47,14 +47,14 @@ export function planRoutes() {
   }), async (c) => {
     const { region, name } = c.req.valid('json');
     const id = await createPlan(c.get('db'), c.get('user')!, region, name ?? '');
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 201);
+    return c.json(await planView(c.get('db'), id), 201);
   });
 
   app.openapi(createRoute({
     method: 'get', path: '/{id}', tags: ['planning'], summary: 'The draft: its grids with households and area, and its live validation',
     request: { params: PlanId },
     responses: { 200: { description: 'The draft', content: { 'application/json': { schema: PlanView } } }, ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await planView(c.get('db'), c.req.valid('param').id) as z.infer<typeof PlanView>, 200));
+  }), async (c) => c.json(await planView(c.get('db'), c.req.valid('param').id), 200));
 
   app.openapi(createRoute({
     method: 'delete', path: '/{id}', tags: ['planning'], summary: 'Discard a draft',
@@ -73,7 +73,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await drawGrid(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -86,7 +86,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id, gid } = c.req.valid('param');
     await reshapeGrid(c.get('db'), c.get('user')!, id, gid, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -96,7 +96,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id, gid } = c.req.valid('param');
     await deleteGrid(c.get('db'), c.get('user')!, id, gid, c.req.valid('query').version);
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -106,7 +106,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await splitGrid(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -116,7 +116,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await mergeGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -131,7 +131,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await importGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -148,7 +148,7 @@ export function planRoutes() {
     const { replace, version } = c.req.valid('query');
     const features = await readZippedShapefile(await c.req.arrayBuffer());
     await importGrids(c.get('db'), c.get('user')!, id, { features, replace: replace === 'true', version });
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   for (const direction of ['undo', 'redo'] as const) {
@@ -160,7 +160,7 @@ export function planRoutes() {
       const { id } = c.req.valid('param');
       const body = c.req.header('content-type')?.includes('json') ? await c.req.json().catch(() => ({})) : {};
       await undoRedo(c.get('db'), c.get('user')!, id, direction, typeof body?.version === 'number' ? body.version : undefined);
-      return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+      return c.json(await planView(c.get('db'), id), 200);
     });
   }
 

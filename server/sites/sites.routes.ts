@@ -71,7 +71,7 @@ export function siteRoutes() {
     const prefix = region ? await regionPrefix(db, region) : undefined;
     if (region && !prefix) throw notFound('region');
     const rows = await listSites(db, { ...rest, categories: category, prefix, gridId: grid });
-    return c.json(toFeatureCollection(rows) as z.infer<typeof SiteCollection>, 200);
+    return c.json(toFeatureCollection(rows), 200);
   });
 
   app.openapi(createRoute({
@@ -81,7 +81,7 @@ export function siteRoutes() {
   }), async (c) => {
     const site = await getSite(c.get('db'), c.req.valid('param').id);
     if (!site) throw notFound('site');
-    return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>, 200);
+    return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }), 200);
   });
 
   app.openapi(createRoute({
@@ -146,6 +146,6 @@ export function siteCategoryRoutes() {
   app.openapi(createRoute({
     method: 'get', path: '/', tags: ['sites'], summary: 'Site categories: geometry kind, attribute schema, map symbol',
     responses: { 200: { description: 'Categories', content: { 'application/json': { schema: z.object({ items: z.array(SiteCategory) }) } } }, ...problemResponses },
-  }), async (c) => c.json({ items: (await listSiteCategories(c.get('db'))) as z.infer<typeof SiteCategory>[] }, 200));
+  }), async (c) => c.json({ items: (await listSiteCategories(c.get('db'))) }, 200));
   return app;
 }
