@@ -76,7 +76,7 @@ export function createApp(db: Db, options: AppOptions) {
     // Hono's own HTTP errors (e.g. malformed JSON bodies) are client errors too
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return problemResponse(c, new ProblemError(status, status === 413 ? 'payload-too-large' : 'validation', error.message));
+      return problemResponse(c, new ProblemError(status, status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : 'validation', error.message));
     }
     logger.error({ err: error, reqId: requestIdOf(c), method: c.req.method, path: c.req.path }, 'unexpected error');
     return problemResponse(c, new ProblemError(500, 'internal', 'unexpected error; it has been logged'));

@@ -2,7 +2,8 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import type { AppEnv } from '../http/env.ts';
 import { requireCapability } from '../auth/authorize.ts';
-import { Instant, problemResponses, validationHook } from '../http/schemas.ts';
+import { Instant, problemResponses, problems, validationHook } from '../http/schemas.ts';
+import { ProblemError } from '../http/problem.ts';
 
 const Entry = z.object({
   id: z.number().int(), at: z.string(), actorId: z.number().int().nullable(), actorName: z.string().nullable(), action: z.string(),
@@ -20,7 +21,8 @@ export function auditRoutes() {
       actorName: z.string().trim().min(1).max(40).optional().openapi({ description: 'part of the actor\'s display name' }), from: Instant.optional(), to: Instant.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100), before: z.coerce.number().int().positive().optional(),
     }) },
-    responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ items: z.array(Entry), next: z.number().int().nullable() }) } } }, ...problemResponses },
+    responses: { 200: { description: 'Entries', content: { 'application/json': { schema: z.object({ items: z.array(Entry), next: z.number().int().nullable() }) } } }, ...problemResponses,
+      403: { ...problems[403], description: 'The audit log is for administrators' } },
   }), async (c) => {
     await requireCapability(c, 'viewAudit');
     const q = c.req.valid('query');
@@ -40,7 +42,7 @@ export function auditRoutes() {
     if (q.before) query = query.where('a.id', '<', q.before);
     const rows = await query.execute();
     const items = rows.slice(0, q.limit).map((r) => ({ ...r, id: Number(r.id), at: r.at.toISOString() }));
-    return c.json({ items, next: rows.length > q.limit ? items[items.length - 1].id : null } as never, 200);
+    return c.json({ items, next: rows.length > q.limit ? items[items.length - 1].id : null }, 200);
   });
   return app;
 }

@@ -4,7 +4,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
-import { problemResponses, validationHook } from '../http/schemas.ts';
+import { bodyResponses, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
 import { isPrefectureCode, prefectureNameOf, regionCodeOfScope } from '../regions/regions.repository.ts';
 import {
   type SessionPolicy, createSession, deleteSession, deleteUserSessions, findLogin, passwordHashOf, setPasswordHash, userById,
@@ -78,7 +78,9 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     request: { body: { required: true, content: { 'application/json': { schema: z.object({
       username: z.string().min(1).max(40), password: z.string().min(1).max(200),
     }) } } } },
-    responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: z.object({ user: Me }) } } }, ...problemResponses },
+    responses: { 200: { description: 'Signed in', content: { 'application/json': { schema: z.object({ user: Me }) } } }, ...bodyResponses,
+      401: { ...problems[401], description: 'Wrong username or password (`/problems/bad-credentials`)' },
+      429: { ...problems[429], description: 'Too many failed sign-ins for this username (`/problems/too-many-attempts`); see Retry-After' } },
   }), async (c) => {
     const { username, password } = c.req.valid('json');
     const key = username.toLowerCase();
@@ -110,7 +112,7 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
   app.openapi(createRoute({
     method: 'post', path: '/logout', tags: ['auth'], summary: 'Sign out: ends this session, or with all=1 every session of the user',
     request: { query: z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }) },
-    responses: { 204: { description: 'Signed out' }, ...problemResponses },
+    responses: { 204: { description: 'Signed out' }, ...writeResponses },
   }), async (c) => {
     const cookie = getCookie(c, SESSION_COOKIE);
     const all = ['1', 'true'].includes(c.req.valid('query').all ?? '');
@@ -131,9 +133,10 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     request: { body: { required: true, content: { 'application/json': { schema: z.object({
       currentPassword: z.string().min(1).max(200), newPassword: z.string().min(1).max(400),
     }) } } } },
-    responses: { 204: { description: 'Changed' }, ...problemResponses,
-      403: { description: 'Wrong current password', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'The new password breaks a rule', content: { 'application/problem+json': { schema: z.any() } } } },
+    responses: { 204: { description: 'Changed' }, ...bodyResponses,
+      403: { ...problems[403], description: 'Wrong current password (`/problems/bad-credentials`), a read-only token or a cross-site request' },
+      422: { ...problems[422], description: 'The new password breaks a rule (`/problems/weak-password`)' },
+      429: { ...problems[429], description: 'Too many wrong current passwords (`/problems/too-many-attempts`); see Retry-After' } },
   }), async (c) => {
     const user = c.get('user');
     if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');

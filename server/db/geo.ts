@@ -44,9 +44,12 @@ export function inCountiesMeeting(column: string, geom: RawBuilder<unknown>) {
   return sql<boolean>`${sql.ref(column)} = any(array(select c from app.counties_meeting(${geom}) c))`;
 }
 
+/** The geometry kinds the database holds and the API answers with (PostGIS ST_AsGeoJSON of our columns). */
+export type GeometryKind = 'Point' | 'MultiPoint' | 'LineString' | 'MultiLineString' | 'Polygon' | 'MultiPolygon';
+
 export interface GeoJsonGeometry {
-  type: string;
-  coordinates: unknown;
+  type: GeometryKind;
+  coordinates: unknown[];
 }
 
 export interface Feature<P> {

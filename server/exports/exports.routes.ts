@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { streamedResponse } from '../http/compression.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
 import { asCaller } from '../imports/as-caller.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listRules, ruleSummary, runRule } from '../rules/rules.repository.ts';
@@ -36,7 +36,7 @@ export function exportRoutes(owner: Kysely<Database>) {
       200: { description: 'The file, as an attachment', content: { 'application/geo+json': { schema: z.any() }, 'text/csv': { schema: z.string() },
         'application/zip': { schema: z.any().openapi({ type: 'string', format: 'binary' }) } } },
       ...problemResponses, ...notFoundResponse,
-      413: { description: 'Too many features for a Shapefile', content: { 'application/problem+json': { schema: z.any() } } },
+      413: { ...problems[413], description: 'Too many features for a Shapefile' },
     },
   }), async (c) => {
     await requireCapability(c, 'export');

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
-import { problemResponses, validationHook } from '../http/schemas.ts';
+import { bodyResponses, validationHook } from '../http/schemas.ts';
 import { locatePoints } from './locate.repository.ts';
 
 /** Points per request: 10,000 lon/lat pairs are about 400 KB of JSON, well inside the 2 MiB body limit. */
@@ -31,7 +31,7 @@ export function locateRoutes() {
     summary: `The current grid (and its village) containing each of up to ${MAX_LOCATE_POINTS.toLocaleString('en')} lon/lat points, within the caller's scope`,
     description: 'Comprehensive grids by default; a point on an edge shared by two grids goes to the lower grid code. Changes nothing.',
     request: { body: { required: true, content: { 'application/json': { schema: LocateBody } } } },
-    responses: { 200: { description: 'Grid per point', content: { 'application/json': { schema: LocateResult } } }, ...problemResponses },
+    responses: { 200: { description: 'Grid per point', content: { 'application/json': { schema: LocateResult } } }, ...bodyResponses },
   }), async (c) => {
     const { points, layer } = c.req.valid('json');
     const results = await locatePoints(c.get('db'), points, layer);

@@ -1,3 +1,4 @@
+import type { GeoJsonGeometry } from '../db/geo.ts';
 import { type Kysely, sql } from 'kysely';
 import { inCounty } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
@@ -23,7 +24,7 @@ export interface CoverageProblem {
   thinness: number;
   /** True when the area is tiny or thin enough to count as a sliver as well. */
   sliver: boolean;
-  geometry: { type: string; coordinates: unknown };
+  geometry: GeoJsonGeometry;
 }
 
 export interface ValidationThresholds {

@@ -12,21 +12,62 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) =
   }
 };
 
+/** One bad field (`path`, see field-errors.ts) or one bad row of an uploaded file (`row`, `column`/`field`). */
+export const ProblemFieldError = z.object({
+  path: z.string().optional(), message: z.string(),
+  rule: z.enum(['required', 'type', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format', 'choice', 'unknownField']).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  row: z.number().int().optional(), column: z.string().nullable().optional(), field: z.string().optional(),
+}).openapi('ProblemFieldError');
+
+/**
+ * RFC 9457 problem details. `type` is `/problems/<slug>` (server/http/problem.ts); the optional
+ * members are the extensions some problems carry.
+ */
 export const Problem = z.object({
-  type: z.string(), title: z.string(), status: z.number().int(), detail: z.string(), instance: z.string(),
+  type: z.string().regex(/^\/problems\/[a-z-]+$/), title: z.string(), status: z.number().int(), detail: z.string(), instance: z.string(),
+  errors: z.array(ProblemFieldError).optional().openapi({ description: 'validation: every bad field or row' }),
+  currentVersion: z.number().int().nullable().optional().openapi({ description: 'conflict: the version the record is at now' }),
+  currentState: z.string().nullable().optional().openapi({ description: 'illegal-transition / conflict: the incident\'s state now' }),
+  allowedActions: z.array(z.string()).optional().openapi({ description: 'forbidden / illegal-transition: what the caller may do instead' }),
+  lockedBy: z.string().optional().openapi({ description: 'conflict: who holds the plan\'s lock' }),
+  lockExpiresAt: z.string().optional(),
+  planId: z.number().int().optional().openapi({ description: 'conflict: the open draft that already covers the area' }),
+  incidentId: z.number().int().optional().openapi({ description: 'conflict: the open incident of the same rule violation' }),
+  distanceM: z.number().optional().openapi({ description: 'too-far: the measured distance to the site' }),
+  maxDistanceM: z.number().optional(), siteId: z.number().int().optional(),
+  field: z.string().optional(), location: z.unknown().optional(),
 }).openapi('Problem');
 
-export const problemResponses = {
-  400: { description: 'Invalid request', content: { 'application/problem+json': { schema: Problem } } },
-  401: { description: 'Not signed in', content: { 'application/problem+json': { schema: Problem } } },
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+
+/** The problems answered by status: each operation spreads the ones it can answer. */
+export const problems = {
+  400: problem('Invalid request (`/problems/validation`): `errors` lists every bad field'),
+  401: problem('Not signed in, or the session has ended (`/problems/unauthenticated`)'),
+  403: problem('Not allowed: the caller\'s role may not (`/problems/forbidden`), a read-only token (`/problems/read-only-token`) or a cross-site request (`/problems/cross-site`)'),
+  404: problem('Unknown, or outside the caller\'s scope (`/problems/not-found`)'),
+  409: problem('Conflicting change (`/problems/conflict`: stale `version`, a lock, an existing record; `/problems/illegal-transition`)'),
+  413: problem('Request body too large (`/problems/payload-too-large`)'),
+  415: problem('Unsupported media type (`/problems/unsupported-media-type`)'),
+  422: problem('Well-formed but not acceptable (`/problems/validation`, `/problems/invalid-geometry`, …)'),
+  429: problem('Too many attempts (`/problems/too-many-attempts`); see Retry-After'),
+  503: problem('Not ready (`/problems/not-ready`)'),
 } as const;
-export const notFoundResponse = {
-  404: { description: 'Unknown, or outside the caller\'s scope', content: { 'application/problem+json': { schema: Problem } } },
-} as const;
+
+/** What every operation behind authentication can answer: bad parameters, not signed in. */
+export const problemResponses = { 400: problems[400], 401: problems[401] } as const;
+export const notFoundResponse = { 404: problems[404] } as const;
+/** What every write can answer before its handler runs: the CSRF guard and a read-only token (403), the body limit (413). */
+export const writeResponses = { ...problemResponses, 403: problems[403], 413: problems[413] } as const;
+/** A write with a JSON (or form) body: also a body of another media type (415). */
+export const bodyResponses = { ...writeResponses, 415: problems[415] } as const;
+export const conflictResponse = { 409: problems[409] } as const;
+export const unprocessableResponse = { 422: problems[422] } as const;
 
 export const Geometry = z.object({
   type: z.enum(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon']),
-  coordinates: z.array(z.any()),
+  coordinates: z.array(z.unknown()),
 }).openapi('Geometry', { description: 'GeoJSON geometry (RFC 7946), lon/lat WGS84' });
 
 export function featureCollection<T extends z.ZodTypeAny>(name: string, properties: T) {

@@ -4,7 +4,7 @@ import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Geometry, Id, bodyResponses, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
 import { startImportJob } from './import-jobs.ts';
 import type { JobOwner } from './job-owner.ts';
 import { SYNC_MAX_ROWS, createJob, prepareImport, processImport } from './site-import.ts';
@@ -19,7 +19,12 @@ const Report = z.object({
   reason: z.enum(['row-errors', 'interrupted', 'stopped']).nullable().openapi({
     description: 'why a failed import failed: row-errors (rows that cannot be imported; nothing was), interrupted (the server stopped while it ran; nothing was imported, run it again), stopped (an unexpected error ended it)',
   }),
-  preview: z.any(),
+  preview: z.object({
+    type: z.literal('FeatureCollection'),
+    features: z.array(z.object({ type: z.literal('Feature'), geometry: Geometry.nullable(), properties: z.object({
+      row: z.number().int(), name: z.string(), category: z.string(), villageCode: z.string().nullable(),
+    }) })),
+  }).nullable().openapi({ description: 'the first converted rows, with the village each falls in (null: none of the caller\'s)' }),
 }).openapi('ImportReport');
 
 /** `jobOwner`: this process's job owner (server/imports/job-owner.ts); its number is recorded on every job it runs. */
@@ -39,8 +44,9 @@ export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
     responses: {
       200: { description: 'The import report', content: { 'application/json': { schema: Report } } },
       202: { description: 'A job: poll GET /api/imports/{id} for progress and the report', content: { 'application/json': { schema: Report } } },
-      ...problemResponses,
-      422: { description: 'Rows that cannot be imported (nothing was)', content: { 'application/problem+json': { schema: z.any() } } },
+      ...bodyResponses,
+      403: { ...problems[403], description: 'Only planners and administrators import (also a read-only token or a cross-site request)' },
+      422: { ...problems[422], description: 'Rows that cannot be imported (nothing was): `errors` lists them' },
     },
   }), async (c) => {
     const user = c.get('user')!;

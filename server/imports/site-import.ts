@@ -105,7 +105,7 @@ function flatGeometry(g: any): GeoJsonGeometry | null {
     if (parts.length === 0 || types.size !== 1) return g;
     const type = [...types][0];
     if (type === 'Point') return parts.length === 1 ? parts[0] : { type: 'MultiPoint', coordinates: parts.flatMap((p) => (p.type === 'Point' ? [p.coordinates] : p.coordinates as unknown[])) };
-    return { type: `Multi${type}`, coordinates: parts.flatMap((p) => (p.type === type ? [p.coordinates] : p.coordinates as unknown[])) };
+    return { type: `Multi${type}` as 'MultiLineString' | 'MultiPolygon', coordinates: parts.flatMap((p) => (p.type === type ? [p.coordinates] : p.coordinates as unknown[])) };
   }
   return { type: g.type, coordinates: strip(g.coordinates) };
 }

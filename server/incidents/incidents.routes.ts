@@ -4,7 +4,7 @@ import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionCode, dayOrInstant, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { bodyResponses, dayOrInstant, Geometry, Id, notFoundResponse, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { addPhoto, readPhoto } from './incidents.photos.ts';
 import {
@@ -36,7 +36,7 @@ const Summary = z.object({
 });
 const IncidentList = z.object({
   type: z.literal('FeatureCollection'),
-  features: z.array(z.object({ type: z.literal('Feature'), id: z.number().int(), geometry: z.any(), properties: Summary })),
+  features: z.array(z.object({ type: z.literal('Feature'), id: z.number().int(), geometry: Geometry.nullable(), properties: Summary })),
   total: z.number().int(), limit: z.number().int(), offset: z.number().int(),
 }).openapi('IncidentList');
 const Event = z.object({
@@ -46,7 +46,7 @@ const Event = z.object({
 });
 const Duplicate = z.object({ id: z.number().int(), code: z.string(), title: z.string(), state: z.string(), createdAt: z.string(), distanceM: z.number() });
 const Detail = z.object({
-  type: z.literal('Feature'), id: z.number().int(), geometry: z.any(),
+  type: z.literal('Feature'), id: z.number().int(), geometry: Geometry.nullable(),
   properties: Summary.extend({
     description: z.string(), attrs: z.record(z.string(), z.unknown()), sourceData: z.record(z.string(), z.unknown()).nullable(),
     callerName: z.string().nullable(), callerPhone: z.string().nullable(), reporterName: z.string().nullable(),
@@ -131,7 +131,7 @@ export async function incidentDetail(db: Db, id: number) {
   };
 }
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: z.any() } } });
+const problem = (status: keyof typeof problems, description: string) => ({ ...problems[status], description });
 
 export function incidentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -169,8 +169,8 @@ export function incidentRoutes() {
     method: 'post', path: '/incidents', tags: ['incidents'],
     summary: 'Report an incident at a point: routed to the covering grid (lowest code on edges), its village, township and members; due from the category; duplicate suggestions in the answer',
     request: { body: { required: true, content: { 'application/json': { schema: IncidentBody } } } },
-    responses: { 201: { description: 'The new incident', content: { 'application/json': { schema: Detail } } }, ...problemResponses,
-      403: problem('Not allowed to report here'), 422: problem('Unknown category, bad extra fields, or a point in no grid') },
+    responses: { 201: { description: 'The new incident', content: { 'application/json': { schema: Detail } } }, ...bodyResponses,
+      403: problem(403, 'Not allowed to report here'), 422: problem(422, 'Unknown category, bad extra fields, or a point in no grid') },
   }), async (c) => {
     const body = c.req.valid('json');
     const db = c.get('db');
@@ -189,8 +189,9 @@ export function incidentRoutes() {
       ruleId: z.number().int().positive(), subjectId: z.number().int().positive(), targetId: z.number().int().positive().nullable(),
       distanceM: z.number().nonnegative().nullable().optional(), category: z.string().regex(/^[a-z_]+([.][a-z_]+)?$/).optional(),
     }).openapi('RuleViolationReport') } } } },
-    responses: { 201: { description: 'The new incident', content: { 'application/json': { schema: Detail } } }, ...problemResponses, ...notFoundResponse,
-      403: problem('Not allowed to report here'), 409: problem('Already reported and still open (incidentId)') },
+    responses: { 201: { description: 'The new incident', content: { 'application/json': { schema: Detail } } }, ...bodyResponses, ...notFoundResponse,
+      403: problem(403, 'Not allowed to report here'), 409: problem(409, 'Already reported and still open (incidentId)'),
+      422: problem(422, 'Unknown category, or the violation does not hold') },
   }), async (c) => {
     const { category, ...violation } = c.req.valid('json');
     const db = c.get('db');
@@ -222,10 +223,10 @@ export function incidentRoutes() {
     method: 'post', path: '/incidents/{id}/actions', tags: ['incidents'],
     summary: 'A workflow step: accept, reject (note), duplicate (data.duplicateOf), escalate, dispatch (unitId), start, resolve (note), close, reopen (note), confirm (data.satisfied), supervise (note; notifies the unit)',
     request: { params: z.object({ id: Id }), body: { required: true, content: { 'application/json': { schema: ActionBody } } } },
-    responses: { 200: { description: 'The incident after the step', content: { 'application/json': { schema: Detail } } }, ...problemResponses, ...notFoundResponse,
-      403: problem('The caller may not take this action (allowedActions lists what they may)'),
-      409: problem('Stale version (currentVersion) or an action that does not lead out of the current state (currentState)'),
-      422: problem('Missing reason, result, unit or duplicate') },
+    responses: { 200: { description: 'The incident after the step', content: { 'application/json': { schema: Detail } } }, ...bodyResponses, ...notFoundResponse,
+      403: problem(403, 'The caller may not take this action (allowedActions lists what they may)'),
+      409: problem(409, 'Stale version (currentVersion) or an action that does not lead out of the current state (currentState)'),
+      422: problem(422, 'Missing reason, result, unit or duplicate') },
   }), async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
@@ -241,7 +242,7 @@ export function incidentRoutes() {
       file: z.any().openapi({ type: 'string', format: 'binary' }) }) } } } },
     responses: { 201: { description: 'The stored photo', content: { 'application/json': { schema: z.object({
       id: z.number().int(), mime: z.string(), width: z.number().int(), height: z.number().int(), bytes: z.number().int(), url: z.string(), thumbUrl: z.string() }) } } },
-    ...problemResponses, ...notFoundResponse, 403: problem('Not allowed'), 413: problem('Larger than 10 MB'), 415: problem('Not a JPEG, PNG or WebP image') },
+    ...bodyResponses, ...notFoundResponse, 403: problem(403, 'Not allowed'), 413: problem(413, 'Larger than 10 MB'), 415: problem(415, 'Not a JPEG, PNG or WebP image') },
   }), async (c) => {
     const { id } = c.req.valid('param');
     const file = c.req.valid('form').file as unknown;
@@ -279,7 +280,7 @@ export function incidentRoutes() {
   app.openapi(createRoute({
     method: 'post', path: '/incident-notifications/{id}/read', tags: ['incidents'], summary: 'Mark a notification of my unit as read',
     request: { params: z.object({ id: Id }) },
-    responses: { 204: { description: 'Marked' }, ...problemResponses, ...notFoundResponse },
+    responses: { 204: { description: 'Marked' }, ...writeResponses, ...notFoundResponse },
   }), async (c) => {
     await requireCapability(c, 'handleAsUnit');
     const db = c.get('db');

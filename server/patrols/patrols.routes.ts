@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Day, Id, Instant, RegionOrPrefectureCode, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { bodyResponses, Day, featureCollection, Id, Instant, notFoundResponse, problemResponses, problems, RegionOrPrefectureCode, validationHook } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listPatrols, listRules } from './patrols.repository.ts';
 import { checkIn, compliance, supervisorRoles, updateRule } from './patrols.service.ts';
@@ -47,7 +47,7 @@ export function patrolRoutes() {
   app.openapi(createRoute({
     method: 'get', path: '/patrol-rules', tags: ['patrols'], summary: 'Patrol rules per site category: months, weekdays, time windows, allowed distance',
     responses: { 200: ok('Rules', z.array(PatrolRule)), ...problemResponses },
-  }), async (c) => c.json(await listRules(c.get('db')) as never, 200));
+  }), async (c) => c.json(await listRules(c.get('db')), 200));
 
   const Window = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a local time window HH:MM-HH:MM');
   app.openapi(createRoute({
@@ -61,9 +61,9 @@ export function patrolRoutes() {
       enabled: z.boolean().optional(),
     }).strict() } } } },
     responses: { 200: ok('The rule as changed', PatrolRule), ...problemResponses, ...notFoundResponse,
-      403: { description: 'For administrators', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'A window that ends before it starts', content: { 'application/problem+json': { schema: z.any() } } } },
-  }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')) as never, 200));
+      ...bodyResponses, 403: { ...problems[403], description: 'For administrators (also a read-only token or a cross-site request)' },
+      422: { ...problems[422], description: 'A window that ends before it starts' } },
+  }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')), 200));
 
   app.openapi(createRoute({
     method: 'post', path: '/patrols', tags: ['patrols'],
@@ -74,9 +74,9 @@ export function patrolRoutes() {
       accuracyM: z.number().min(0).max(100_000).optional().openapi({ description: 'the phone\'s reported accuracy, kept for review' }),
     }) } } } },
     responses: { 201: ok('Accepted check-in', CheckIn), ...problemResponses, ...notFoundResponse,
-      403: { description: 'The account is not linked to a person', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'Too far from the site (distanceM, maxDistanceM), or a time out of range', content: { 'application/problem+json': { schema: z.any() } } } },
-  }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
+      ...bodyResponses, 403: { ...problems[403], description: 'The account is not linked to a person (also a read-only token or a cross-site request)' },
+      422: { ...problems[422], description: 'Too far from the site (`/problems/too-far` with distanceM, maxDistanceM), or a time out of range' } },
+  }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')), 201));
 
   app.openapi(createRoute({
     method: 'get', path: '/patrols', tags: ['patrols'],
@@ -94,7 +94,7 @@ export function patrolRoutes() {
     const end = to ?? new Date(Date.now() + 60_000);
     const start = from ?? new Date(end.getTime() - 7 * 86_400_000);
     const rows = await listPatrols(db, { from: start, to: end, prefix, personId: person, siteId: site, limit });
-    return c.json(toFeatureCollection(rows) as never, 200);
+    return c.json(toFeatureCollection(rows), 200);
   });
 
   app.openapi(createRoute({
@@ -106,11 +106,11 @@ export function patrolRoutes() {
       from: Day.optional(), to: Day.optional(),
     }) },
     responses: { 200: ok('Compliance', Compliance), ...problemResponses, ...notFoundResponse,
-      403: { description: 'For supervisors: ' + supervisorRoles.join(', '), content: { 'application/problem+json': { schema: z.any() } } } },
+      403: { ...problems[403], description: 'For supervisors: ' + supervisorRoles.join(', ') } },
   }), async (c) => {
     const user = c.get('user');
     if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');
-    return c.json(await compliance(c.get('db'), user, c.req.valid('query')) as never, 200);
+    return c.json(await compliance(c.get('db'), user, c.req.valid('query')), 200);
   });
 
   return app;

@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, dayOrInstant, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { bodyResponses, dayOrInstant, featureCollection, Id, notFoundResponse, problemResponses, problems, RegionOrPrefectureCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { decodeText } from '../imports/csv.ts';
 import { duties, listUnits, searchPeople } from './people.repository.ts';
@@ -57,16 +57,27 @@ const StaffingReport = z.object({
 const MyArea = z.object({
   person: z.object({ id: z.number().int(), name: z.string(), phone: z.string().nullable() }).nullable(),
   duties: z.array(z.object({ gridId: z.number().int(), gridCode: z.string(), gridName: z.string(), duty: Duty })),
-  grids: z.any(), sitesByCategory: z.array(z.object({ category: z.string(), name: z.string(), nameEn: z.string(), color: z.string(),
+  grids: featureCollection('MyGrids', z.object({
+    id: z.number().int(), code: z.string(), name: z.string(), villageCode: z.string(), villageName: z.string(),
+    households: z.number().int(), population: z.number().int(), duties: z.array(Duty),
+  })),
+  sitesByCategory: z.array(z.object({ category: z.string(), name: z.string(), nameEn: z.string(), color: z.string(),
     count: z.number().int(), siteIds: z.array(z.number().int()) })),
-  sites: z.any(), incidents: z.any(),
+  sites: featureCollection('MyAreaSites', z.object({
+    id: z.number().int(), category: z.string(), categoryName: z.string(), categoryNameEn: z.string(), name: z.string(),
+    gridId: z.number().int(), attrs: z.record(z.string(), z.unknown()),
+  })),
+  incidents: featureCollection('MyAreaIncidents', z.object({
+    id: z.number().int(), code: z.string(), category: z.string(), categoryName: z.string(), title: z.string(), state: z.string(),
+    priority: z.string(), gridId: z.number().int(), createdAt: z.string(), dueAt: z.string().nullable(),
+  })),
 }).openapi('MyArea');
 
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
 const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
-const forbidden = { 403: { description: 'Not allowed for this role or outside the caller\'s scope', content: { 'application/problem+json': { schema: z.any() } } } } as const;
-const conflict = { 409: { description: 'The change conflicts with the current assignments', content: { 'application/problem+json': { schema: z.any() } } } } as const;
-const unprocessable = { 422: { description: 'The data cannot be used (says why)', content: { 'application/problem+json': { schema: z.any() } } } } as const;
+const forbidden = { 403: { ...problems[403], description: 'Not allowed for this role or outside the caller\'s scope, a read-only token or a cross-site request' } } as const;
+const conflict = { 409: { ...problems[409], description: 'The change conflicts with the current assignments' } } as const;
+const unprocessable = { 422: { ...problems[422], description: 'The data cannot be used (says why)' } } as const;
 
 export function peopleRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -85,7 +96,7 @@ export function peopleRoutes() {
     const db = c.get('db');
     const villagePrefix = village ? (await regionForCaller(db, c.get('user')!.scopeCode, village))?.prefix : undefined;
     if (village && !villagePrefix) throw notFound('region');
-    return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }) as never, 200);
+    return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }), 200);
   });
 
   app.openapi(createRoute({
@@ -95,16 +106,17 @@ export function peopleRoutes() {
       gender: z.enum(['M', 'F']).nullable().optional(), unitCode: z.string().max(40).nullable().optional(),
       villageCode: z.string().regex(/^\d{12}$/, 'a 12-digit village code').nullable().optional(),
     }).refine((b) => b.unitCode || b.villageCode, 'give a unitCode, a villageCode, or both')),
-    responses: { 201: ok('The new person', Person), ...problemResponses, ...forbidden, ...unprocessable },
-  }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')) as never, 201));
+    responses: { 201: ok('The new person', Person), ...bodyResponses, ...forbidden, ...unprocessable },
+  }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')), 201));
 
   app.openapi(createRoute({
     method: 'post', path: '/people/import', tags: ['people'],
     summary: 'Import people from CSV (text/csv, or multipart field "file"): name, phone, gender, unit, village; all or nothing, with a row-by-row report',
     request: { query: z.object({ dryRun: z.enum(['true', 'false', '1', '0']).optional() }) },
     responses: { 200: ok('Dry run report', ImportReport), 201: ok('Imported', ImportReport), ...problemResponses, ...forbidden,
-      415: { description: 'Neither text/csv nor multipart/form-data', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'Row errors (nothing imported): the same report, as a problem', content: { 'application/problem+json': { schema: z.any() } } } },
+      413: problems[413],
+      415: { ...problems[415], description: 'Neither text/csv nor multipart/form-data' },
+      422: { ...problems[422], description: 'Row errors (nothing imported): the same report, as a problem' } },
   }), async (c) => {
     const type = c.req.header('content-type') ?? '';
     let text: string;
@@ -121,19 +133,19 @@ export function peopleRoutes() {
       throw new ProblemError(415, 'unsupported-media-type', 'send the CSV as text/csv, or as multipart/form-data with a field "file"');
     }
     const report = await importPeople(c.get('db'), c.get('user')!, text, dryRun);
-    return c.json(report as never, dryRun ? 200 : 201);
+    return c.json(report, dryRun ? 200 : 201);
   });
 
   app.openapi(createRoute({
     method: 'get', path: '/people/{id}', tags: ['people'], summary: 'A person with their current grids and assignment history',
     request: { params: z.object({ id: Id }) },
     responses: { 200: ok('Person', PersonDetail), ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await personDetail(c.get('db'), c.req.valid('param').id) as never, 200));
+  }), async (c) => c.json(await personDetail(c.get('db'), c.req.valid('param').id), 200));
 
   app.openapi(createRoute({
     method: 'get', path: '/units', tags: ['people'], summary: 'Departments and offices (units)',
     responses: { 200: ok('Units', z.array(Unit)), ...problemResponses },
-  }), async (c) => c.json(await listUnits(c.get('db')) as never, 200));
+  }), async (c) => c.json(await listUnits(c.get('db')), 200));
 
   const GridParam = z.object({ id: Id });
   app.openapi(createRoute({
@@ -142,26 +154,26 @@ export function peopleRoutes() {
     responses: { 200: ok('Assignments', z.object({ gridId: z.number().int(), gridCode: z.string(), assignments: z.array(Assignment) })), ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { grid, assignments } = await listGridAssignments(c.get('db'), c.req.valid('param').id, ['true', '1'].includes(c.req.valid('query').history ?? ''));
-    return c.json({ gridId: grid.id, gridCode: grid.code, assignments } as never, 200);
+    return c.json({ gridId: grid.id, gridCode: grid.code, assignments }, 200);
   });
 
   app.openapi(createRoute({
     method: 'post', path: '/grids/{id}/assignments', tags: ['people'], summary: 'Assign a person to the grid with a duty (planners and administrators)',
     request: { params: GridParam, ...json(z.object({ personId: Id, duty: Duty, validFrom: Instant.optional() })) },
     responses: { 201: ok('The grid\'s current assignments', z.object({ id: z.number().int(), assignments: z.array(Assignment) })),
-      ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+      ...bodyResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
   }), async (c) => {
     const db = c.get('db');
     const { id: gridId } = c.req.valid('param');
     const { id } = await assign(db, c.get('user')!, gridId, c.req.valid('json'));
-    return c.json({ id, assignments: (await listGridAssignments(db, gridId, false)).assignments } as never, 201);
+    return c.json({ id, assignments: (await listGridAssignments(db, gridId, false)).assignments }, 201);
   });
 
   app.openapi(createRoute({
     method: 'delete', path: '/grids/{id}/assignments', tags: ['people'],
     summary: 'End a person\'s assignments on the grid (all duties, or one); history is kept',
     request: { params: GridParam, query: z.object({ personId: Id, duty: Duty.optional(), at: Instant.optional() }) },
-    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...problemResponses, ...notFoundResponse, ...forbidden, ...unprocessable },
+    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...writeResponses, ...notFoundResponse, ...forbidden, ...unprocessable },
   }), async (c) => {
     const { personId, duty, at } = c.req.valid('query');
     return c.json({ ended: await unassign(c.get('db'), c.get('user')!, c.req.valid('param').id, { personId, duty }, at) }, 200);
@@ -170,7 +182,7 @@ export function peopleRoutes() {
   app.openapi(createRoute({
     method: 'delete', path: '/grids/{id}/assignments/{assignmentId}', tags: ['people'], summary: 'End one assignment; history is kept',
     request: { params: z.object({ id: Id, assignmentId: Id }), query: z.object({ at: Instant.optional() }) },
-    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+    responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...writeResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
   }), async (c) => {
     const { id, assignmentId } = c.req.valid('param');
     return c.json({ ended: await unassign(c.get('db'), c.get('user')!, id, { assignmentId }, c.req.valid('query').at) }, 200);
@@ -182,12 +194,12 @@ export function peopleRoutes() {
     request: { params: GridParam, ...json(z.object({ fromPersonId: Id, toPersonId: Id, duty: Duty, at: Instant.optional() })) },
     responses: { 200: ok('The handover and the grid\'s current assignments', z.object({
       closed: z.number().int(), opened: z.number().int(), at: z.string(), assignments: z.array(Assignment) })),
-    ...problemResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
+    ...bodyResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
   }), async (c) => {
     const db = c.get('db');
     const { id } = c.req.valid('param');
     const result = await handover(db, c.get('user')!, id, c.req.valid('json'));
-    return c.json({ ...result, assignments: (await listGridAssignments(db, id, false)).assignments } as never, 200);
+    return c.json({ ...result, assignments: (await listGridAssignments(db, id, false)).assignments }, 200);
   });
 
   app.openapi(createRoute({
@@ -203,7 +215,7 @@ export function peopleRoutes() {
     method: 'get', path: '/me/area', tags: ['people'],
     summary: 'A grid member\'s own area: their grids, the key sites in them by category, open incidents, their duties',
     responses: { 200: ok('My area', MyArea), ...problemResponses, ...forbidden },
-  }), async (c) => c.json(await myArea(c.get('db'), c.get('user')!) as never, 200));
+  }), async (c) => c.json(await myArea(c.get('db'), c.get('user')!), 200));
 
   return app;
 }

@@ -45,7 +45,7 @@ function outcomes(planId: number) {
 export async function previewPlan(db: Db, planId: number) {
   const plan = await db.selectFrom('plans').select(['id', 'scopePrefix', 'baseGridIds', 'status']).where('id', '=', planId).executeTakeFirst();
   if (!plan) throw notFound('plan');
-  const grids = await sql<{ planGridId: number | null; gridId: number | null; code: string; name: string; villageCode: string; outcome: string }>`
+  const grids = await sql<{ planGridId: number | null; gridId: number | null; code: string; name: string; villageCode: string; outcome: 'unchanged' | 'changed' | 'added' | 'removed' }>`
     with ${outcomes(planId)}
     select plan_grid_id, grid_id, code, name, village_code, outcome from outcome
     union all select null, grid_id, code, name, village_code, 'removed' from removed
@@ -58,7 +58,7 @@ export async function previewPlan(db: Db, planId: number) {
     from grid_assignments a join grids g on g.id = a.grid_id join people p on p.id = a.person_id
     where a.valid_to is null and a.grid_id = any(${touched}::bigint[]) order by g.code, p.name`.execute(db)).rows
     .map((m) => ({ assignmentId: Number(m.assignmentId), personId: Number(m.personId), name: m.name, duty: m.duty, gridCode: m.gridCode,
-      outcome: removedIds.has(Number(m.gridId)) ? 'ends' : 'carried' }));
+      outcome: removedIds.has(Number(m.gridId)) ? 'ends' as const : 'carried' as const }));
   // sites and open incidents whose grid code would differ after publishing
   const sites = await sql<{ id: number; name: string; category: string; fromCode: string; toCode: string | null }>`
     with ${outcomes(planId)}

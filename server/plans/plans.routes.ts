@@ -1,8 +1,10 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { writesRequire } from '../auth/authorize.ts';
 import type { AppEnv } from '../http/env.ts';
-import { Id, LineInput, PolygonInput, RegionCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { bodyResponses, Id, LineInput, notFoundResponse, PolygonInput, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
+import { ProblemError } from '../http/problem.ts';
 import { readZippedShapefile } from '../imports/shapefile.ts';
+import { PlanGrids, PlanPreview, PlanValidation, PublishResult } from './plans.schema.ts';
 import { previewPlan, publishPlan } from './plans.publish.ts';
 import {
   createPlan, deleteGrid, discardPlan, drawGrid, importGrids, mergeGrids, planView, reshapeGrid, splitGrid, undoRedo,
@@ -16,13 +18,13 @@ const Version = z.number().int().positive().optional()
 const PlanView = z.object({
   id: z.number().int(), scopeCode: z.string(), scopeName: z.string(), name: z.string(), status: z.string(),
   version: z.number().int(), lockedBy: z.object({ id: z.number().int(), name: z.string() }), lockExpiresAt: z.string(),
-  canUndo: z.boolean(), canRedo: z.boolean(), grids: z.any(), validation: z.any(),
+  canUndo: z.boolean(), canRedo: z.boolean(), grids: PlanGrids, validation: PlanValidation,
   norms: z.object({ urban: z.number(), rural: z.number(), tolerance: z.number() }),
 }).openapi('PlanView');
 const planResponse = (description: string) => ({
-  200: { description, content: { 'application/json': { schema: PlanView } } }, ...problemResponses, ...notFoundResponse,
-  409: { description: 'Stale version, or the draft is locked by someone else', content: { 'application/problem+json': { schema: z.any() } } },
-  422: { description: 'The geometry cannot be used (says why and where)', content: { 'application/problem+json': { schema: z.any() } } },
+  200: { description, content: { 'application/json': { schema: PlanView } } }, ...bodyResponses, ...notFoundResponse,
+  409: { ...problems[409], description: 'Stale version, the draft is no longer open, or it is locked by someone else' },
+  422: { ...problems[422], description: 'The geometry cannot be used (says why and where)' },
 });
 const PlanId = z.object({ id: Id });
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
@@ -38,17 +40,19 @@ export function planRoutes() {
   }), async (c) => {
     const { region, name } = c.req.valid('json');
     const id = await createPlan(c.get('db'), c.get('user')!, region, name ?? '');
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 201);
+    return c.json(await planView(c.get('db'), id), 201);
   });
 
   app.openapi(createRoute({
     method: 'get', path: '/{id}', tags: ['planning'], summary: 'The draft: its grids with households and area, and its live validation',
-    request: { params: PlanId }, responses: planResponse('The draft'),
-  }), async (c) => c.json(await planView(c.get('db'), c.req.valid('param').id) as z.infer<typeof PlanView>, 200));
+    request: { params: PlanId },
+    responses: { 200: { description: 'The draft', content: { 'application/json': { schema: PlanView } } }, ...problemResponses, ...notFoundResponse },
+  }), async (c) => c.json(await planView(c.get('db'), c.req.valid('param').id), 200));
 
   app.openapi(createRoute({
     method: 'delete', path: '/{id}', tags: ['planning'], summary: 'Discard a draft',
-    request: { params: PlanId }, responses: { 204: { description: 'Discarded' }, ...problemResponses, ...notFoundResponse },
+    request: { params: PlanId },
+    responses: { 204: { description: 'Discarded' }, ...writeResponses, ...notFoundResponse, 409: { ...problems[409], description: 'The plan is not an open draft, or someone else holds its lock' } },
   }), async (c) => {
     await discardPlan(c.get('db'), c.get('user')!, c.req.valid('param').id);
     return c.body(null, 204);
@@ -62,7 +66,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await drawGrid(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -75,7 +79,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id, gid } = c.req.valid('param');
     await reshapeGrid(c.get('db'), c.get('user')!, id, gid, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -85,7 +89,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id, gid } = c.req.valid('param');
     await deleteGrid(c.get('db'), c.get('user')!, id, gid, c.req.valid('query').version);
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -95,7 +99,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await splitGrid(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -105,7 +109,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await mergeGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -120,7 +124,7 @@ export function planRoutes() {
   }), async (c) => {
     const { id } = c.req.valid('param');
     await importGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   app.openapi(createRoute({
@@ -137,7 +141,7 @@ export function planRoutes() {
     const { replace, version } = c.req.valid('query');
     const features = await readZippedShapefile(await c.req.arrayBuffer());
     await importGrids(c.get('db'), c.get('user')!, id, { features, replace: replace === 'true', version });
-    return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+    return c.json(await planView(c.get('db'), id), 200);
   });
 
   for (const direction of ['undo', 'redo'] as const) {
@@ -149,7 +153,7 @@ export function planRoutes() {
       const { id } = c.req.valid('param');
       const body = c.req.header('content-type')?.includes('json') ? await c.req.json().catch(() => ({})) : {};
       await undoRedo(c.get('db'), c.get('user')!, id, direction, typeof body?.version === 'number' ? body.version : undefined);
-      return c.json(await planView(c.get('db'), id) as z.infer<typeof PlanView>, 200);
+      return c.json(await planView(c.get('db'), id), 200);
     });
   }
 
@@ -157,7 +161,7 @@ export function planRoutes() {
     method: 'get', path: '/{id}/preview', tags: ['planning'],
     summary: 'What publishing would do: grids added, changed and removed, members affected, sites and open incidents that move',
     request: { params: PlanId },
-    responses: { 200: { description: 'Preview', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse },
+    responses: { 200: { description: 'Preview', content: { 'application/json': { schema: PlanPreview } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => c.json(await previewPlan(c.get('db'), c.req.valid('param').id), 200));
 
   app.openapi(createRoute({
@@ -167,9 +171,9 @@ export function planRoutes() {
       endAssignmentIds: z.array(Id).max(10000).optional()
         .openapi({ description: 'assignments of changed grids (from the preview) that end instead of moving to the new version' }),
     }) } } } },
-    responses: { 200: { description: 'Published', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse,
-      409: { description: 'The published grids changed since the draft was opened', content: { 'application/problem+json': { schema: z.any() } } },
-      422: { description: 'The draft has gaps, overlaps or parts outside its villages', content: { 'application/problem+json': { schema: z.any() } } } },
+    responses: { 200: { description: 'Published', content: { 'application/json': { schema: PublishResult } } }, ...bodyResponses, ...notFoundResponse,
+      409: { ...problems[409], description: 'The published grids changed since the draft was opened, or the draft is not open' },
+      422: { ...problems[422], description: 'The draft has gaps, overlaps or parts outside its villages' } },
   }), async (c) => {
     const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : {};
     return c.json(await publishPlan(c.get('db'), c.get('user')!, c.req.valid('param').id, body), 200);

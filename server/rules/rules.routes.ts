@@ -1,9 +1,10 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listRules, ruleSummary, ruleZones, runRule, violationFeatures } from './rules.repository.ts';
+import { RuleViolations } from './rules.schema.ts';
 
 const Rule = z.object({
   id: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string(), subjectCategories: z.array(z.string()),
@@ -21,14 +22,14 @@ export function ruleRoutes() {
   app.openapi(createRoute({
     method: 'get', path: '/', tags: ['rules'], summary: 'Spatial rules (data): subjects, targets, distance, method, legal basis',
     responses: { 200: { description: 'Rules', content: { 'application/json': { schema: z.object({ items: z.array(Rule) }) } } }, ...problemResponses },
-  }), async (c) => c.json({ items: (await listRules(c.get('db'))) as z.infer<typeof Rule>[] }, 200));
+  }), async (c) => c.json({ items: (await listRules(c.get('db'))) }, 200));
 
   app.openapi(createRoute({
     method: 'post', path: '/{id}/run', tags: ['rules'],
     summary: 'Run a rule over a region: violations as GeoJSON (shortest line, or the place lacking a required target) with geodesic distance_m; zones=true adds the buffer around each subject',
     request: { params: z.object({ id: Id }), query: z.object({ region: RegionOrPrefectureCode.openapi({ description: 'a region, or a 4-digit prefecture for accounts whose scope covers it' }), zones: z.enum(['true', 'false']).default('false') }) },
-    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse,
-      422: { description: 'The rule cannot be run here (walking distance needs a road network)', content: { 'application/problem+json': { schema: z.any() } } } },
+    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: RuleViolations } } }, ...writeResponses, ...notFoundResponse,
+      422: { ...problems[422], description: 'The rule cannot be run here (walking distance needs a road network)' } },
   }), async (c) => {
     const db = c.get('db');
     const { id } = c.req.valid('param');
@@ -42,7 +43,7 @@ export function ruleRoutes() {
     const { zones } = c.req.valid('query');
     const violations = await runRule(db, rule, { prefix });
     return c.json({
-      type: 'FeatureCollection',
+      type: 'FeatureCollection' as const,
       rule: ruleSummary(rule),
       features: violationFeatures(violations),
       ...(zones === 'true' ? { zones: await ruleZones(db, rule, { prefix }) } : {}),

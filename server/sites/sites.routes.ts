@@ -2,12 +2,13 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { writesRequire } from '../auth/authorize.ts';
-import { notFound } from '../http/problem.ts';
-import { Bbox, Id, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
+import { notFound, ProblemError } from '../http/problem.ts';
+import { Bbox, bodyResponses, feature, featureCollection, Id, notFoundResponse, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getSite, listSiteCategories, listSites } from './sites.repository.ts';
 import { checkSite, violationFeatures } from '../rules/rules.repository.ts';
+import { RuleViolations } from '../rules/rules.schema.ts';
 
 const SiteProperties = z.object({
   id: z.number().int(), category: z.string(), name: z.string(), regionCode: z.string(), gridId: z.number().int().nullable(),
@@ -20,7 +21,7 @@ const SiteDetail = feature('SiteDetail', SiteProperties.extend({
 }));
 /** An added or changed site, with the violations of the rules concerning it, checked at once (null when only the name changed). */
 const EditedSite = SiteDetail.extend({
-  violations: z.object({ type: z.literal('FeatureCollection'), features: z.array(z.any()) }).nullable(),
+  violations: RuleViolations.nullable(),
 }).openapi('EditedSite');
 const violationsOf = async (db: Parameters<typeof checkSite>[0], id: number, previous: Parameters<typeof checkSite>[2]) =>
   ({ type: 'FeatureCollection' as const, features: violationFeatures(await checkSite(db, id, previous)) });
@@ -65,7 +66,7 @@ export function siteRoutes() {
     const prefix = region ? await regionPrefix(db, region) : undefined;
     if (region && !prefix) throw notFound('region');
     const rows = await listSites(db, { ...rest, categories: category, prefix, gridId: grid });
-    return c.json(toFeatureCollection(rows) as z.infer<typeof SiteCollection>, 200);
+    return c.json(toFeatureCollection(rows), 200);
   });
 
   app.openapi(createRoute({
@@ -75,14 +76,14 @@ export function siteRoutes() {
   }), async (c) => {
     const site = await getSite(c.get('db'), c.req.valid('param').id);
     if (!site) throw notFound('site');
-    return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>, 200);
+    return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }), 200);
   });
 
   app.openapi(createRoute({
     method: 'get', path: '/{id}/violations', tags: ['sites', 'rules'],
     summary: 'The violations of the rules that concern this site (as subject or as target), checked now',
     request: { params: z.object({ id: Id }) },
-    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: z.any() } } }, ...problemResponses, ...notFoundResponse },
+    responses: { 200: { description: 'Violations', content: { 'application/json': { schema: RuleViolations } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { id } = c.req.valid('param');
     if (!(await getSite(c.get('db'), id))) throw notFound('site');
@@ -90,9 +91,9 @@ export function siteRoutes() {
   });
 
   const edited = (description: string) => ({
-    200: { description, content: { 'application/json': { schema: EditedSite } } }, ...problemResponses, ...notFoundResponse,
-    409: { description: 'Stale version', content: { 'application/problem+json': { schema: z.any() } } },
-    422: { description: 'Geometry or attributes do not fit the category', content: { 'application/problem+json': { schema: z.any() } } },
+    200: { description, content: { 'application/json': { schema: EditedSite } } }, ...bodyResponses, ...notFoundResponse,
+    409: { ...problems[409], description: 'Stale version' },
+    422: { ...problems[422], description: 'Geometry or attributes do not fit the category' },
   });
   const detail = async (db: Parameters<typeof getSite>[0], id: number) => {
     const site = (await getSite(db, id))!;
@@ -125,7 +126,8 @@ export function siteRoutes() {
   app.openapi(createRoute({
     method: 'delete', path: '/{id}', tags: ['sites'], summary: 'Delete a site',
     request: { params: z.object({ id: Id }), query: z.object({ version: z.coerce.number().int().positive().optional() }) },
-    responses: { 204: { description: 'Deleted' }, ...problemResponses, ...notFoundResponse },
+    responses: { 204: { description: 'Deleted' }, ...writeResponses, ...notFoundResponse,
+      409: { ...problems[409], description: 'Stale version, or other records (open incidents, patrols) still refer to the site' } },
   }), async (c) => {
     await deleteSite(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('query').version);
     return c.body(null, 204);
@@ -139,6 +141,6 @@ export function siteCategoryRoutes() {
   app.openapi(createRoute({
     method: 'get', path: '/', tags: ['sites'], summary: 'Site categories: geometry kind, attribute schema, map symbol',
     responses: { 200: { description: 'Categories', content: { 'application/json': { schema: z.object({ items: z.array(SiteCategory) }) } } }, ...problemResponses },
-  }), async (c) => c.json({ items: (await listSiteCategories(c.get('db'))) as z.infer<typeof SiteCategory>[] }, 200));
+  }), async (c) => c.json({ items: (await listSiteCategories(c.get('db'))) }, 200));
   return app;
 }

@@ -81,7 +81,7 @@ export function statsRoutes() {
         .openapi({ description: 'a category and its sub-categories; with groupBy=category and a top-level category, groups by sub-category' }),
     }) },
     responses: { 200: ok('Figures', IncidentStats), ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await incidentStats(c.get('db'), c.get('user')!, c.req.valid('query')) as never, 200));
+  }), async (c) => c.json(await incidentStats(c.get('db'), c.get('user')!, c.req.valid('query')), 200));
 
   app.openapi(createRoute({
     method: 'get', path: '/reports/{kind}', tags: ['statistics'],
@@ -110,7 +110,7 @@ export function statsRoutes() {
     const user = c.get('user');
     if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');
     const report = await buildReport(c.get('db'), user, kind, { region, date });
-    if (format === 'json') return c.json(report as never, 200);
+    if (format === 'json') return c.json(report, 200);
     const lang: Lang = langParam ?? (/^\s*en\b/i.test(c.req.header('accept-language') ?? '') ? 'en' : 'zh');
     const base = `${kind}-${report.region.code}-${report.from}${report.to !== report.from ? `_${report.to}` : ''}`;
     const disposition = (ext: string) => `attachment; filename="${base}.${ext}"; filename*=UTF-8''${encodeURIComponent(`${report.title[lang]}-${report.region.name}-${report.from}.${ext}`)}`;

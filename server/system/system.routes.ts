@@ -6,6 +6,7 @@ import { postgisVersion } from '../db/connection.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
+import { problems } from '../http/schemas.ts';
 import { lifecycle } from '../ops/lifecycle.ts';
 
 const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']), postgis: z.string() }).openapi('Health');
@@ -34,7 +35,7 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
     summary: 'Readiness: the database answers within 2 s and the server is not shutting down (else 503)',
     responses: {
       200: { description: 'Ready', content: { 'application/json': { schema: z.object({ ok: z.literal(true), db: z.enum(['pglite', 'postgres']), ms: z.number() }) } } },
-      503: { description: 'Not ready', content: { 'application/problem+json': { schema: z.any() } } },
+      503: { ...problems[503], description: 'Not ready' },
     },
   }), async (c) => {
     if (lifecycle.draining) throw new ProblemError(503, 'not-ready', 'the server is shutting down');
