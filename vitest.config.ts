@@ -15,7 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e', include: ['test/e2e/**/*.e2e.test.ts'], environment: 'node',
-          globalSetup: ['test/support/e2e-setup.ts'], testTimeout: 60_000, hookTimeout: 300_000,
+          globalSetup: ['test/support/e2e-setup.ts'], setupFiles: ['test/support/e2e-hooks.ts'], testTimeout: 60_000, hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -76,7 +76,6 @@ describe('an incident from report to closing', () => {
       locale: 'zh-CN', timezoneId: 'Asia/Shanghai', permissions: ['geolocation'], geolocation: { longitude: lon, latitude: lat, accuracy: 10 },
     });
     const mp = await phone.newPage();
-    mp.on('pageerror', (e) => console.error('[member page error]', e.message));
     let code = '';
     try {
       await signIn(mp, 'member');
@@ -130,10 +129,8 @@ describe('an incident from report to closing', () => {
     // ---- the dispatcher: the queue, accept, dispatch to the suggested unit
     const desk = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const dp = await desk.newPage();
-    dp.on('pageerror', (e) => console.error('[dispatcher page error]', e.message));
     const unitDesk = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const up = await unitDesk.newPage();
-    up.on('pageerror', (e) => console.error('[unit page error]', e.message));
     try {
       await signIn(dp, 'dispatcher');
       await settle(dp);
@@ -242,7 +239,6 @@ describe('an incident from report to closing', () => {
 
     const desk = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const page = await desk.newPage();
-    page.on('pageerror', (e) => console.error('[dispatcher page error]', e.message));
     try {
       await signIn(page, 'dispatcher');
       await page.getByRole('tab', { name: '事件' }).click();

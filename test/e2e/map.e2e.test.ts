@@ -46,7 +46,6 @@ async function open(viewport: { width: number; height: number }, mobile = false)
   const page = await context.newPage();
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
   return { context, page, requests };
 }
 

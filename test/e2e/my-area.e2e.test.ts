@@ -52,7 +52,6 @@ describe('my area on a phone (grid member)', () => {
       locale: 'zh-CN', timezoneId: 'Asia/Shanghai', permissions: ['geolocation'], geolocation: far,
     });
     const page = await context.newPage();
-    page.on('pageerror', (e) => console.error('[page error]', e.message));
     try {
       await signIn(page, 'member');
 

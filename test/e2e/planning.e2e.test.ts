@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { waitFor } from '../support/wait.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
@@ -42,7 +43,6 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
   page = await context.newPage();
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
 });
 
 afterAll(async () => {
@@ -81,13 +81,8 @@ function readPlan(): Promise<Plan> {
 
 /** Waits until the draft's version passed `version` and the panel is idle again. */
 async function waitForEdit(version: number): Promise<Plan> {
-  let plan = await readPlan();
-  const deadline = Date.now() + 30_000;
-  while (plan.version <= version) {
-    if (Date.now() > deadline) throw new Error(`the draft stayed at version ${plan.version}`);
-    await page.waitForTimeout(250);
-    plan = await readPlan();
-  }
+  const plan = await waitFor(async () => { const p = await readPlan(); return p.version > version ? p : undefined; },
+    { what: `the draft to pass version ${version}`, timeoutMs: 45_000, intervalMs: 250 });
   await page.waitForFunction(`document.querySelector('[data-testid="plan-panel"]')?.getAttribute('aria-busy') === 'false'`);
   return plan;
 }

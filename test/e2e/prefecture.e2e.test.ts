@@ -18,7 +18,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { killOnExit } from '../support/children.ts';
 import { DEMO_PASSWORD, signIn } from '../support/e2e-page.ts';
+import { StopWaiting, waitFor } from '../support/wait.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = 'test-results/screenshots';
@@ -37,6 +39,7 @@ function run(args: string[], env: Record<string, string>): Promise<string> {
     let output = '';
     child.stdout!.on('data', (d) => { output += d; });
     child.stderr!.on('data', (d) => { output += d; });
+    killOnExit(child);
     child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`))));
   });
 }
@@ -78,15 +81,14 @@ beforeAll(async () => {
     cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO: '1' }, stdio: 'ignore',
   });
   base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`);
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) throw new Error('the server did not start in time');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  killOnExit(server);
+  const started = server;
+  await waitFor(async () => {
+    if (started.exitCode !== null) throw new StopWaiting(`the server exited (${started.exitCode})`);
+    return (await fetch(`${base}/api/health`)).ok;
+  }, { what: 'the prefecture server to start', timeoutMs: 180_000, intervalMs: 250 });
   browser = await launchChromium();
-}, 400_000);
+}, 480_000);
 
 afterAll(async () => {
   await browser?.close();

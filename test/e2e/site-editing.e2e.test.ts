@@ -23,7 +23,6 @@ beforeAll(async () => {
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   page = await context.newPage();
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
 });
 afterAll(async () => { await browser?.close(); });
 

@@ -25,7 +25,6 @@ describe('staffing and assignments (county planner)', () => {
   test('the report colours problem grids; a grid gets a person, a handover and an end, all in its history', async () => {
     const context = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const page = await context.newPage();
-    page.on('pageerror', (e) => console.error('[page error]', e.message));
     try {
       await signIn(page, 'planner');
 

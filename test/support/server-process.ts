@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { prepareDataDir } from './crash-harness.ts';
 import { withDatabase } from './template.ts';
+import { killOnExit } from './children.ts';
+import { StopWaiting, waitFor } from './wait.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -59,28 +61,30 @@ export async function startServerProcess(template: { pglite?: string; postgres?:
     cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: databaseUrl, DEMO: '1', SKIP_WEB_BUILD: '1', ...env },
   });
+  const forget = killOnExit(child);
   let output = '';
   child.stdout!.on('data', (d) => { output += d; });
   child.stderr!.on('data', (d) => { output += d; });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
-    try {
-      if ((await fetch(`${baseUrl}/api/health/ready`)).ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the server did not start in time:\n${output}`);
-    await new Promise((r) => setTimeout(r, 300));
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () => cleaned ??= (async () => {
+    if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+    forget();
+    rmSync(dir, { recursive: true, force: true });
+    await dropDatabase?.();
+  })();
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new StopWaiting(`the server exited (${child.exitCode})`);
+      return (await fetch(`${baseUrl}/api/health/ready`)).ok;
+    }, { what: `the server on port ${port} to be ready`, timeoutMs: 180_000, intervalMs: 200 });
+  } catch (error) {
+    // a server that did not come up is not left running (it would hold the port and keep the run alive)
+    await cleanup();
+    throw new Error(`${(error as Error).message}\n${output}`);
   }
-  return {
-    baseUrl, child, exited, output: () => output,
-    async cleanup() {
-      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
-      rmSync(dir, { recursive: true, force: true });
-      await dropDatabase?.();
-    },
-  };
+  return { baseUrl, child, exited, output: () => output, cleanup };
 }
 
 export async function loginOver(baseUrl: string, username: string, password = 'demo-2026'): Promise<string> {
