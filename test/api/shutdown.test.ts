@@ -6,9 +6,11 @@ import { waitFor } from '../support/wait.ts';
 /** Operations, against the real server process: structured logs with request ids, graceful shutdown. */
 let server: ServerProcess;
 beforeAll(async () => {
-  // a longer drain than production's 1 s: on a loaded machine PGlite's queries hold the event loop past 1 s
-  server = await startServerProcess({ pglite: inject('pgliteTemplate'), postgres: inject('postgresTemplate') }, { SHUTDOWN_DRAIN_MS: '5000' });
-}, 240_000);
+  // a longer drain than production's 1 s: PGlite's queries hold the event loop (one county validation
+  // takes seconds, several times that on a loaded machine), and a readiness probe still unread when the
+  // drain ends is refused rather than answered 503
+  server = await startServerProcess({ pglite: inject('pgliteTemplate'), postgres: inject('postgresTemplate') }, { SHUTDOWN_DRAIN_MS: '15000' });
+}, 600_000);
 afterAll(async () => { await server?.cleanup(); });
 
 describe('the server process', () => {
@@ -49,7 +51,7 @@ describe('the server process', () => {
     // block it), so a load balancer stops sending; asked until then
     const ready = await waitFor(() => fetch(`${server.baseUrl}/api/health/ready`).then((r) => r.status, () => 'refused')
       .then((s) => (s === 503 || s === 'refused' ? s : undefined)),
-    { what: 'readiness to turn 503 after SIGTERM', timeoutMs: 90_000, intervalMs: 50 });
+    { what: 'readiness to turn 503 after SIGTERM', timeoutMs: 240_000, intervalMs: 50 });
     const results = await Promise.all(slow.map((s) => s.done));
     const exit = await server.exited;
     const late = await fetch(`${server.baseUrl}/api/health/live`).then((r) => r.status, () => 'refused');
@@ -63,5 +65,5 @@ describe('the server process', () => {
     expect(late).toBe('refused');
     expect(exit).toEqual({ code: 0, signal: null });
     expect(server.output()).toMatch(/shutting down: finishing in-flight requests/);
-  }, 120_000);
+  }, 420_000);
 });

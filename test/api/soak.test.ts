@@ -6,7 +6,7 @@ import { soak, soakTargets } from '../support/soak.ts';
 let server: ServerProcess;
 beforeAll(async () => {
   server = await startServerProcess({ pglite: inject('pgliteTemplate'), postgres: inject('postgresTemplate') }, { LOG_LEVEL: 'warn' });
-}, 240_000);
+}, 600_000);
 afterAll(async () => { await server?.cleanup(); });
 
 describe('soak (short)', () => {

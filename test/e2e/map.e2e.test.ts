@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { mapIdle } from '../support/e2e-page.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
@@ -66,8 +67,8 @@ async function waitForMapSettled(page: Page, minZoom = 0): Promise<void> {
     null,
     { timeout: 60_000, polling: 200 },
   );
-  // Labels fade in after placement (MapLibre's fadeDuration, 300 ms): let them finish for the screenshot.
-  await page.waitForTimeout(400);
+  // labels fade in after placement: MapLibre's 'idle' says they are done
+  await mapIdle(page);
 }
 
 /** How many rendered features the given layers have in the current view. */

@@ -13,6 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { mapIdle } from '../support/e2e-page.ts';
 import { waitFor } from '../support/wait.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -56,7 +57,7 @@ async function waitForMapSettled(minZoom = 0): Promise<void> {
     null,
     { timeout: 60_000, polling: 200 },
   );
-  await page.waitForTimeout(400);
+  await mapIdle(page);
 }
 
 async function shot(name: string): Promise<void> {

@@ -19,7 +19,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
 import { killOnExit } from '../support/children.ts';
-import { DEMO_PASSWORD, signIn } from '../support/e2e-page.ts';
+import { DEMO_PASSWORD, mapIdle, signIn } from '../support/e2e-page.ts';
 import { StopWaiting, waitFor } from '../support/wait.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -104,7 +104,7 @@ async function settle(page: Page): Promise<void> {
     '(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()',
     null, { timeout: 60_000, polling: 200 },
   );
-  await page.waitForTimeout(400);
+  await mapIdle(page);
 }
 
 /** Distinct values of a property among the rendered features of some layers. */

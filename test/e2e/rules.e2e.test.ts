@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
-import { e2eBase, signIn } from '../support/e2e-page.ts';
+import { e2eBase, mapIdle, signIn } from '../support/e2e-page.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BASE = e2eBase();
@@ -29,7 +29,7 @@ async function settled(minZoom = 0) {
   await page.waitForFunction(
     `(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded() && m.getZoom() >= ${minZoom}; })()`,
     null, { timeout: 60_000, polling: 200 });
-  await page.waitForTimeout(400);
+  await mapIdle(page);
 }
 const rendered = (layers: string[]) =>
   page.evaluate<any[]>(`window.__map.queryRenderedFeatures({ layers: ${JSON.stringify(layers)} }).map((f) => ({ ...f.properties, type: f.geometry.type }))`);

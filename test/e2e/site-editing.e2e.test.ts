@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
-import { e2eBase, signIn } from '../support/e2e-page.ts';
+import { e2eBase, mapIdle, signIn } from '../support/e2e-page.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BASE = e2eBase();
@@ -30,7 +30,7 @@ async function settled() {
   await page.waitForFunction(
     `(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()`,
     null, { timeout: 60_000, polling: 200 });
-  await page.waitForTimeout(300);
+  await mapIdle(page);
 }
 const api = <T>(path: string, init: Record<string, unknown> = {}) =>
   page.evaluate<T>(`fetch(${JSON.stringify(path)}, ${JSON.stringify(init)}).then(async (r) => ({ status: r.status, body: r.status === 204 ? null : await r.json() }))`);

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
-import { e2eBase, signIn } from '../support/e2e-page.ts';
+import { e2eBase, mapIdle, signIn } from '../support/e2e-page.ts';
 
 const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
@@ -29,7 +29,7 @@ async function settled(page: Page) {
     '(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()',
     null, { timeout: 60_000, polling: 200 },
   );
-  await page.waitForTimeout(400);
+  await mapIdle(page);
 }
 
 /** Rendered choropleth features with their feature-state value, by region code. */

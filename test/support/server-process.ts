@@ -78,7 +78,7 @@ export async function startServerProcess(template: { pglite?: string; postgres?:
     await waitFor(async () => {
       if (child.exitCode !== null) throw new StopWaiting(`the server exited (${child.exitCode})`);
       return (await fetch(`${baseUrl}/api/health/ready`)).ok;
-    }, { what: `the server on port ${port} to be ready`, timeoutMs: 180_000, intervalMs: 200 });
+    }, { what: `the server on port ${port} to be ready`, timeoutMs: 480_000, intervalMs: 200 });
   } catch (error) {
     // a server that did not come up is not left running (it would hold the port and keep the run alive)
     await cleanup();
