@@ -35,8 +35,7 @@ export async function launchChromium(): Promise<Browser> {
 
 /**
  * Errors the watched pages raised since the last `takePageProblems`: uncaught exceptions,
- * unhandled rejections (both 'pageerror') and console.error messages (which include the browser's
- * own "Failed to load resource: … status of 500").
+ * unhandled rejections (both 'pageerror'), console.error messages and 5xx answers to the page.
  */
 const problems: string[] = [];
 const allowed: Array<{ pattern: RegExp; why: string; seen: number }> = [];
@@ -52,8 +51,15 @@ function watchPage(page: Page) {
   });
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
+    // the browser logs every 4xx answer as "Failed to load resource" (e.g. GET /api/auth/me before
+    // signing in is 401): an answered 4xx is the API's documented behaviour, not a page error. A 5xx is
+    // one, and is reported by the 'response' listener below with its URL.
+    if (/^Failed to load resource: the server responded with a status of \d{3}/.test(message.text())) return;
     const where = message.location().url ? ` (${message.location().url}:${message.location().lineNumber})` : '';
     problems.push(`console.error on ${page.url()}: ${message.text()}${where}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 500) problems.push(`${response.status()} answer on ${page.url()}: ${response.request().method()} ${response.url()}`);
   });
 }
 
