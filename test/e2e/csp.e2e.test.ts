@@ -54,5 +54,5 @@ describe('content security policy', () => {
     const violations = messages.filter((m) => /Content Security Policy|Refused to/i.test(m));
     expect(violations).toEqual([]);
     await context.close();
-  }, 120_000);
+  });
 });

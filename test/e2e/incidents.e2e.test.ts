@@ -226,7 +226,7 @@ describe('an incident from report to closing', () => {
       await desk.close();
       await unitDesk.close();
     }
-  }, 240_000);
+  }, 480_000);
 
   test('the dispatcher enters a caller\'s report at a point picked on the map and links it as a duplicate', async () => {
     const dispatcher = await apiSession('dispatcher');
@@ -285,5 +285,5 @@ describe('an incident from report to closing', () => {
     } finally {
       await desk.close();
     }
-  }, 180_000);
+  }, 360_000);
 });

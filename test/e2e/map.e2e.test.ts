@@ -145,7 +145,7 @@ describe('map front end (desktop 1280×800)', () => {
     await waitForMapSettled(page);
     expect(await page.getByText('示范数据').first().isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/overview.png` });
-  }, 150_000);
+  });
 
   test('grids and township/village boundaries are drawn', async () => {
     const { page } = s;
@@ -157,7 +157,7 @@ describe('map front end (desktop 1280×800)', () => {
     expect(await renderedCount(page, ['regions-township-line'])).toBeGreaterThan(0);
     expect(await renderedCount(page, ['regions-village-line'])).toBeGreaterThan(0);
     expect(await renderedCount(page, ['regions-township-label'])).toBeGreaterThan(0);
-  }, 60_000);
+  });
 
   test('zoomed into a village, clicking a grid opens its details beside the map', async () => {
     const { page } = s;
@@ -181,7 +181,7 @@ describe('map front end (desktop 1280×800)', () => {
     expect(mapBox!.width).toBeGreaterThan(400);
     expect(panelBox!.x).toBeGreaterThanOrEqual(mapBox!.x + mapBox!.width - 1);
     await page.screenshot({ path: `${SHOTS}/grid-panel.png` });
-  }, 120_000);
+  });
 
   test('clicking a site symbol opens its details, labelled from its category\'s attribute schema', async () => {
     const { page } = s;
@@ -204,7 +204,7 @@ describe('map front end (desktop 1280×800)', () => {
     const panel = page.getByTestId('detail-panel');
     for (const label of ['出租套数', '租住人数', '房东']) await panel.getByText(label, { exact: true }).first().waitFor();
     await page.screenshot({ path: `${SHOTS}/site-panel.png` });
-  }, 60_000);
+  });
 
   test('the English switch changes the UI strings', async () => {
     const { page } = s;
@@ -220,7 +220,7 @@ describe('map front end (desktop 1280×800)', () => {
     await page.screenshot({ path: `${SHOTS}/english.png` });
     // The choice is remembered.
     expect(await page.evaluate<string | null>(`localStorage.getItem('pingan.lang')`)).toBe('"en"');
-  }, 60_000);
+  });
 
   test('the page requested nothing from any other host', async () => {
     const foreign = s.requests.filter((u) => /^(https?|wss?):/.test(u) && new URL(u).origin !== ORIGIN);
@@ -262,5 +262,5 @@ describe('map front end (phone 360×640)', () => {
     } finally {
       await s.context.close();
     }
-  }, 150_000);
+  });
 });

@@ -110,5 +110,5 @@ describe('my area on a phone (grid member)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 });

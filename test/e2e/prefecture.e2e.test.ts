@@ -177,7 +177,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 
   test('runs the 200 m café rule over the whole prefecture: both counties\' violations listed and drawn', async () => {
     const { context, page, errors } = await newPage();
@@ -201,7 +201,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 
   test('opens the statistics of the prefecture: its figures, the by-county table and choropleth, then a county', async () => {
     const { context, page, errors } = await newPage();
@@ -273,7 +273,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 
   test('the administrator\'s people tab: the prefecture named in the top bar, staffing and patrols by county', async () => {
     const { context, page, errors } = await newPage();
@@ -320,5 +320,5 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 });

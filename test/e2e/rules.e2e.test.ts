@@ -82,7 +82,7 @@ describe('an inspector checks the 200 m rule', () => {
     expect(csv.charCodeAt(0)).toBe(0xfeff);
     expect(csv.trim().split('\r\n')).toHaveLength(run.features.length + 1);
     expect(csv).toContain(nearest.properties.targetName);
-  }, 240_000);
+  }, 480_000);
 });
 
 describe('a dispatcher turns a violation into a rectification incident', () => {
@@ -105,5 +105,5 @@ describe('a dispatcher turns a violation into a rectification incident', () => {
     } finally {
       await context.close();
     }
-  }, 120_000);
+  });
 });

@@ -134,7 +134,7 @@ describe('a planner edits key sites on the map', () => {
     await page.getByRole('button', { name: '确定删除' }).click();
     await page.locator('#site-title').waitFor({ state: 'detached' });
     expect((await api<{ status: number }>(`/api/sites/${id}`)).status).toBe(404);
-  }, 240_000);
+  }, 480_000);
 });
 
 describe('others see no editing', () => {
@@ -161,5 +161,5 @@ describe('others see no editing', () => {
     } finally {
       await context.close();
     }
-  }, 120_000);
+  });
 });

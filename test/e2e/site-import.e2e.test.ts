@@ -64,5 +64,5 @@ describe('importing key sites', () => {
     } finally {
       await context.close();
     }
-  }, 240_000);
+  }, 480_000);
 });

@@ -115,5 +115,5 @@ describe('staffing and assignments (county planner)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 });

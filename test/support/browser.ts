@@ -41,6 +41,9 @@ const problems: string[] = [];
 const allowed: Array<{ pattern: RegExp; why: string; seen: number }> = [];
 
 function watchContext(context: BrowserContext): BrowserContext {
+  // Playwright's 30 s per action is a deadline for a hang; a loaded machine (SwiftShader drawing the
+  // map on a shared CPU) needs more, and a quiet one never waits for it
+  context.setDefaultTimeout(90_000);
   context.on('page', watchPage);
   return context;
 }
