@@ -19,6 +19,8 @@ export default defineConfig({
         test: {
           name: 'e2e', include: ['test/e2e/**/*.e2e.test.ts'], environment: 'node',
           globalSetup: ['test/support/e2e-setup.ts'], setupFiles: ['test/support/e2e-hooks.ts'], testTimeout: 180_000, hookTimeout: 600_000,
+          // expect.poll waits for a condition; its default deadline (1 s) fails on a loaded machine
+          expect: { poll: { timeout: 60_000, interval: 100 } },
           fileParallelism: false,
         },
       },

@@ -42,7 +42,7 @@ async function openFromList(page: Page, code: string) {
   const panel = page.getByTestId('incidents-panel');
   await panel.getByRole('searchbox').fill(code);
   const row = panel.getByTestId('incident-list').locator(`button[data-code="${code}"]`);
-  await row.waitFor({ timeout: 15_000 });
+  await row.waitFor();
   await row.click();
   await page.getByTestId('incident-panel').waitFor();
 }
@@ -82,7 +82,7 @@ describe('an incident from report to closing', () => {
       await mp.getByTestId('report-button').tap();
       const form = mp.getByTestId('incident-report');
       // the form takes a fresh fix: the point is the phone's position
-      await expect.poll(() => form.getByTestId('report-point').textContent(), { timeout: 15_000 }).toContain(lon.toFixed(5));
+      await expect.poll(() => form.getByTestId('report-point').textContent()).toContain(lon.toFixed(5));
       await form.getByTestId('category-group').selectOption({ label: '治安隐患' });
       await form.getByTestId('category-sub').selectOption({ label: '电信网络诈骗' });
       // the category's extra fields, generated from its schema
@@ -100,7 +100,7 @@ describe('an incident from report to closing', () => {
       await form.getByRole('button', { name: '提交上报' }).tap();
 
       const result = mp.getByTestId('report-result');
-      await result.waitFor({ timeout: 20_000 });
+      await result.waitFor();
       code = /编号 (SJ[\d-]+)/.exec((await result.textContent()) ?? '')?.[1] ?? '';
       expect(code).toMatch(/^SJ\d{8}-\d+$/);
       expect(await result.textContent()).toContain(grid.properties.name);
@@ -215,7 +215,7 @@ describe('an incident from report to closing', () => {
       await dp.getByTestId('detail-panel').getByRole('button', { name: '关闭' }).click();
       await dp.getByTestId('stats-toggle').click();
       await dp.getByTestId('stats-period').selectOption('thisMonth');
-      await expect.poll(() => dp.getByTestId('stats-total').textContent(), { timeout: 20_000 })
+      await expect.poll(() => dp.getByTestId('stats-total').textContent())
         .toBe(new Intl.NumberFormat('zh-CN').format(after.total));
       await dp.screenshot({ path: `${SHOTS}/incidents-dashboard-after.png` });
     } catch (e) {
@@ -267,7 +267,7 @@ describe('an incident from report to closing', () => {
       await form.getByRole('button', { name: '提交上报' }).click();
 
       const dups = page.getByTestId('duplicates');
-      await dups.waitFor({ timeout: 20_000 });
+      await dups.waitFor();
       const row = dups.locator('li', { hasText: original.properties.code });
       await row.getByRole('button', { name: '关联为重复' }).click();
       await row.getByText('已关联').waitFor();

@@ -135,7 +135,7 @@ describe('map front end (desktop 1280×800)', () => {
 
     await login(page, 'inspector', 'wrong-password');
     const alert = page.getByRole('alert');
-    await expect.poll(async () => (await alert.innerText()).trim(), { timeout: 15_000 }).not.toBe('');
+    await expect.poll(async () => (await alert.innerText()).trim()).not.toBe('');
     expect(await page.locator('#login-password').isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/login-error.png` });
 
@@ -170,7 +170,7 @@ describe('map front end (desktop 1280×800)', () => {
     await page.mouse.click(target!.x, target!.y);
 
     const code = page.getByTestId('grid-code');
-    await expect.poll(() => code.innerText(), { timeout: 20_000 }).toBe(target!.code);
+    await expect.poll(() => code.innerText()).toBe(target!.code);
     expect(target!.code).toMatch(/^\d{15}$/);
     await expect.poll(() => page.locator('#grid-title').innerText()).toBe(target!.name);
     await waitForMapSettled(page);
@@ -200,7 +200,7 @@ describe('map front end (desktop 1280×800)', () => {
     })()`);
     expect(target, 'a rental housing symbol in view').not.toBeNull();
     await page.mouse.click(target!.x, target!.y);
-    await expect.poll(() => page.locator('#site-title').innerText(), { timeout: 20_000 }).toBe(target!.name);
+    await expect.poll(() => page.locator('#site-title').innerText()).toBe(target!.name);
     const panel = page.getByTestId('detail-panel');
     for (const label of ['出租套数', '租住人数', '房东']) await panel.getByText(label, { exact: true }).first().waitFor();
     await page.screenshot({ path: `${SHOTS}/site-panel.png` });

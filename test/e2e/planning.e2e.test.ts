@@ -353,7 +353,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     await expect.poll(() => carry.first().locator('xpath=following-sibling::span[1]').innerText()).toBe('任职结束');
     await page.screenshot({ path: `${SHOTS}/planning-10-preview.png` });
     await dialog.getByTestId('plan-publish').click();
-    await expect.poll(() => page.getByTestId('toast').last().innerText(), { timeout: 30_000 }).toMatch(/已发布/);
+    await expect.poll(() => page.getByTestId('toast').last().innerText()).toMatch(/已发布/);
     await page.getByTestId('plan-panel').waitFor({ state: 'detached' });
     const grids = await page.evaluate<Array<{ code: string; version: number }>>(
       `fetch('/api/grids?region=${villageCode}&layer=comprehensive').then((r) => r.json()).then((fc) => fc.features.map((f) => f.properties))`,

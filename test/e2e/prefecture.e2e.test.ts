@@ -190,7 +190,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       const ruleId = await page.evaluate<string>(`[...document.querySelectorAll('[data-testid=rule-select] option')].find((o) => o.textContent.includes('网吧')).value`);
       await select.selectOption(ruleId);
       await page.getByTestId('rule-run').click();
-      await page.getByTestId('rule-summary').waitFor({ timeout: 60_000 });
+      await page.getByTestId('rule-summary').waitFor();
       // the API's answer per county is the truth: the list holds both
       const perCounty = await page.evaluate<number[]>(`Promise.all(['990101000000', '990102000000'].map((r) =>
         fetch('/api/rules/${ruleId}/run?region=' + r, { method: 'POST' }).then((x) => x.json()).then((j) => j.features.length)))`);
@@ -211,8 +211,8 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       await page.getByTestId('stats-toggle').click();
       const panel = page.getByTestId('stats-panel');
       await panel.waitFor();
-      await expect.poll(() => page.getByTestId('stats-region').textContent(), { timeout: 30_000 }).toBe('平安示范市');
-      await page.locator('[data-testid="stats-chart-month"] canvas').waitFor({ timeout: 30_000 });
+      await expect.poll(() => page.getByTestId('stats-region').textContent()).toBe('平安示范市');
+      await page.locator('[data-testid="stats-chart-month"] canvas').waitFor();
       await page.locator('[data-testid="stats-chart-category"] canvas').waitFor();
 
       // the figures are the API's: the prefecture's summary, one row per county
@@ -236,7 +236,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
         }
         return out;
       })()`);
-      await expect.poll(async () => Object.keys(await drawn()).sort(), { timeout: 20_000 }).toEqual(['990101000000', '990102000000']);
+      await expect.poll(async () => Object.keys(await drawn()).sort()).toEqual(['990101000000', '990102000000']);
       const counties = await drawn();
       for (const row of api.rows) expect(counties[row.key], row.key).toEqual({ level: 'county', v: row.resolutionRate });
       // and they are painted from it: the fill colour is an expression of the state (MapLibre keeps the
@@ -262,10 +262,10 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
 
       // a county's row opens it: its townships are listed and coloured
       await table.locator('tbody tr', { hasText: '平安示范二县' }).getByRole('button').click();
-      await expect.poll(() => page.getByTestId('stats-region').textContent(), { timeout: 30_000 }).toBe('平安示范二县');
+      await expect.poll(() => page.getByTestId('stats-region').textContent()).toBe('平安示范二县');
       await panel.getByRole('heading', { name: '分乡镇（街道）' }).waitFor();
       await settle(page);
-      await expect.poll(async () => Object.values(await drawn()).filter((f) => f.level === 'township').length, { timeout: 20_000 })
+      await expect.poll(async () => Object.values(await drawn()).filter((f) => f.level === 'township').length)
         .toBeGreaterThan(5);
       expect(Object.keys(await drawn()).every((code) => code.startsWith('990102'))).toBe(true);
       await page.screenshot({ path: `${SHOTS}/prefecture-stats-county.png` });
@@ -284,7 +284,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
 
       await page.getByRole('tab', { name: '人员' }).click();
       const panel = page.getByTestId('people-panel');
-      await panel.getByTestId('staffing-summary').waitFor({ timeout: 30_000 });
+      await panel.getByTestId('staffing-summary').waitFor();
       expect(await panel.locator('.where').innerText()).toBe('平安示范市');
       await panel.getByRole('heading', { name: '按县（市、区）' }).waitFor();
       const api = await page.evaluate<any>(`fetch('/api/staffing?region=9901').then((r) => r.json())`);
@@ -295,26 +295,26 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       expect(grids).toEqual(api.counties.map((c: any) => c.grids.toLocaleString('zh-CN')));
       expect(await panel.getByTestId('staffing-summary').locator('dd').first().innerText()).toBe(api.summary.grids.toLocaleString('zh-CN'));
       // the problem grids of both counties are coloured on the map
-      await expect.poll(async () => (await rendered(page, ['staffing-fill'], 'code')).map((c) => c.slice(0, 6)).filter((c, i, a) => a.indexOf(c) === i).sort(),
-        { timeout: 20_000 }).toEqual(['990101', '990102']);
+      await expect.poll(async () => (await rendered(page, ['staffing-fill'], 'code')).map((c) => c.slice(0, 6)).filter((c, i, a) => a.indexOf(c) === i).sort())
+        .toEqual(['990101', '990102']);
       await settle(page);
       await page.screenshot({ path: `${SHOTS}/prefecture-people.png` });
 
       // patrols: a row per county
       await panel.getByRole('button', { name: '巡查', exact: true }).click();
       const counties = panel.getByTestId('compliance-counties');
-      await counties.waitFor({ timeout: 30_000 });
+      await counties.waitFor();
       expect(await counties.locator('tbody td:first-child').allInnerTexts()).toEqual(['平安示范县', '平安示范二县']);
       await page.screenshot({ path: `${SHOTS}/prefecture-patrols.png` });
 
       // the directory searches the whole prefecture
       await panel.getByRole('button', { name: '名录' }).click();
-      await panel.getByTestId('people-results').locator('li').first().waitFor({ timeout: 30_000 });
+      await panel.getByTestId('people-results').locator('li').first().waitFor();
 
       // a county's row opens the county, and the report follows it (its townships)
       await panel.getByRole('button', { name: '配备' }).click();
       await table.locator('tbody tr', { hasText: '平安示范二县' }).getByRole('button').click();
-      await panel.getByRole('heading', { name: '按乡镇（街道）' }).waitFor({ timeout: 30_000 });
+      await panel.getByRole('heading', { name: '按乡镇（街道）' }).waitFor();
       expect(await panel.locator('.where').innerText()).toBe('平安示范二县');
       expect(errors).toEqual([]);
     } finally {

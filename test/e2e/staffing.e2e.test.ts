@@ -36,7 +36,7 @@ describe('staffing and assignments (county planner)', () => {
       expect(noLeader).toBeGreaterThan(0);
       // townships listed; the problem grids coloured on the map
       expect(await panel.getByTestId('staffing-table').locator('tbody tr').count()).toBeGreaterThan(10);
-      await expect.poll(() => renderedCount(page, ['staffing-fill']), { timeout: 20_000 }).toBeGreaterThan(0);
+      await expect.poll(() => renderedCount(page, ['staffing-fill'])).toBeGreaterThan(0);
       await settle(page);
       await page.screenshot({ path: `${SHOTS}/staffing-county.png` });
       // unticking the map colouring removes it
