@@ -41,7 +41,7 @@ function writeAndKill(target: CrashTarget, start: number, killAfterMs: number): 
     });
     const forget = killOnExit(child);
     // a writer that never gets ready (its database does not open) fails the round instead of hanging it
-    const readyDeadline = setTimeout(() => { child.kill('SIGKILL'); }, 120_000);
+    const readyDeadline = setTimeout(() => { child.kill('SIGKILL'); }, 300_000);
     let ready = false;
     const acked: number[] = [];
     let buffer = '';
@@ -60,7 +60,7 @@ function writeAndKill(target: CrashTarget, start: number, killAfterMs: number): 
     child.on('exit', (code, signal) => {
       clearTimeout(readyDeadline);
       forget();
-      if (signal === 'SIGKILL' && !ready) reject(new Error(`the writer was not ready within 120 s: ${errors.slice(-2000)}`));
+      if (signal === 'SIGKILL' && !ready) reject(new Error(`the writer was not ready within 300 s: ${errors.slice(-2000)}`));
       else if (signal === 'SIGKILL') resolve(acked);
       else reject(new Error(`the writer exited by itself (${code}): ${errors.slice(-2000)}`));
     });
