@@ -71,7 +71,8 @@ describe('staffing and assignments (county planner)', () => {
         throw new Error(`${personName} has no grid to open`);
       }
       const assignments = page.getByTestId('grid-assignments');
-      await assignments.waitFor();
+      // the section shows "no members" until its list has loaded; this grid has at least the person we came from
+      await assignments.locator('.members > li').first().waitFor();
       const before = await assignments.locator('.members > li').count();
 
       await assignments.getByRole('button', { name: '添加人员' }).click();
