@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
+import { waitFor } from '../support/wait.ts';
 
 const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
 if (!BASE) throw new Error('E2E_BASE_URL must name the running server');
@@ -41,15 +42,17 @@ describe('content security policy', () => {
     await page.locator('dialog.audit tr.entry').first().waitFor();
     await page.locator('dialog.audit select[name=entity]').selectOption('plan');
     await page.getByRole('button', { name: '查询' }).click();
-    await page.waitForTimeout(300);
-    const rows = await page.locator('dialog.audit tr.entry').count();
-    expect(rows).toBeGreaterThan(0);
-    for (const text of await page.locator('dialog.audit tr.entry td:nth-child(4)').allTextContents()) expect(text).toMatch(/^网格调整方案/);
+    // the filtered answer replaces the list: wait until every row shown is a plan's
+    const texts = await waitFor(async () => {
+      const all = await page.locator('dialog.audit tr.entry td:nth-child(4)').allTextContents();
+      return all.length > 0 && all.every((t) => /^网格调整方案/.test(t)) ? all : undefined;
+    }, { what: 'the audit list filtered to plans', timeoutMs: 30_000 });
+    expect(texts.length).toBeGreaterThan(0);
     await page.locator('dialog.audit tr.entry').first().click();
     await page.locator('dialog.audit tr.diff').waitFor();
     await page.screenshot({ path: `${SHOTS}/audit-dialog.png` });
     const violations = messages.filter((m) => /Content Security Policy|Refused to/i.test(m));
     expect(violations).toEqual([]);
     await context.close();
-  }, 120_000);
+  });
 });

@@ -42,7 +42,7 @@ async function openFromList(page: Page, code: string) {
   const panel = page.getByTestId('incidents-panel');
   await panel.getByRole('searchbox').fill(code);
   const row = panel.getByTestId('incident-list').locator(`button[data-code="${code}"]`);
-  await row.waitFor({ timeout: 15_000 });
+  await row.waitFor();
   await row.click();
   await page.getByTestId('incident-panel').waitFor();
 }
@@ -76,14 +76,13 @@ describe('an incident from report to closing', () => {
       locale: 'zh-CN', timezoneId: 'Asia/Shanghai', permissions: ['geolocation'], geolocation: { longitude: lon, latitude: lat, accuracy: 10 },
     });
     const mp = await phone.newPage();
-    mp.on('pageerror', (e) => console.error('[member page error]', e.message));
     let code = '';
     try {
       await signIn(mp, 'member');
       await mp.getByTestId('report-button').tap();
       const form = mp.getByTestId('incident-report');
       // the form takes a fresh fix: the point is the phone's position
-      await expect.poll(() => form.getByTestId('report-point').textContent(), { timeout: 15_000 }).toContain(lon.toFixed(5));
+      await expect.poll(() => form.getByTestId('report-point').textContent()).toContain(lon.toFixed(5));
       await form.getByTestId('category-group').selectOption({ label: '治安隐患' });
       await form.getByTestId('category-sub').selectOption({ label: '电信网络诈骗' });
       // the category's extra fields, generated from its schema
@@ -101,7 +100,7 @@ describe('an incident from report to closing', () => {
       await form.getByRole('button', { name: '提交上报' }).tap();
 
       const result = mp.getByTestId('report-result');
-      await result.waitFor({ timeout: 20_000 });
+      await result.waitFor();
       code = /编号 (SJ[\d-]+)/.exec((await result.textContent()) ?? '')?.[1] ?? '';
       expect(code).toMatch(/^SJ\d{8}-\d+$/);
       expect(await result.textContent()).toContain(grid.properties.name);
@@ -130,10 +129,8 @@ describe('an incident from report to closing', () => {
     // ---- the dispatcher: the queue, accept, dispatch to the suggested unit
     const desk = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const dp = await desk.newPage();
-    dp.on('pageerror', (e) => console.error('[dispatcher page error]', e.message));
     const unitDesk = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const up = await unitDesk.newPage();
-    up.on('pageerror', (e) => console.error('[unit page error]', e.message));
     try {
       await signIn(dp, 'dispatcher');
       await settle(dp);
@@ -218,7 +215,7 @@ describe('an incident from report to closing', () => {
       await dp.getByTestId('detail-panel').getByRole('button', { name: '关闭' }).click();
       await dp.getByTestId('stats-toggle').click();
       await dp.getByTestId('stats-period').selectOption('thisMonth');
-      await expect.poll(() => dp.getByTestId('stats-total').textContent(), { timeout: 20_000 })
+      await expect.poll(() => dp.getByTestId('stats-total').textContent())
         .toBe(new Intl.NumberFormat('zh-CN').format(after.total));
       await dp.screenshot({ path: `${SHOTS}/incidents-dashboard-after.png` });
     } catch (e) {
@@ -229,7 +226,7 @@ describe('an incident from report to closing', () => {
       await desk.close();
       await unitDesk.close();
     }
-  }, 240_000);
+  }, 480_000);
 
   test('the dispatcher enters a caller\'s report at a point picked on the map and links it as a duplicate', async () => {
     const dispatcher = await apiSession('dispatcher');
@@ -242,7 +239,6 @@ describe('an incident from report to closing', () => {
 
     const desk = await browser.newContext({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
     const page = await desk.newPage();
-    page.on('pageerror', (e) => console.error('[dispatcher page error]', e.message));
     try {
       await signIn(page, 'dispatcher');
       await page.getByRole('tab', { name: '事件' }).click();
@@ -271,7 +267,7 @@ describe('an incident from report to closing', () => {
       await form.getByRole('button', { name: '提交上报' }).click();
 
       const dups = page.getByTestId('duplicates');
-      await dups.waitFor({ timeout: 20_000 });
+      await dups.waitFor();
       const row = dups.locator('li', { hasText: original.properties.code });
       await row.getByRole('button', { name: '关联为重复' }).click();
       await row.getByText('已关联').waitFor();
@@ -289,5 +285,5 @@ describe('an incident from report to closing', () => {
     } finally {
       await desk.close();
     }
-  }, 180_000);
+  }, 360_000);
 });

@@ -49,5 +49,5 @@ describe('stored injection strings are inert in the UI', () => {
     } finally {
       await context.close();
     }
-  }, 120_000);
+  });
 });

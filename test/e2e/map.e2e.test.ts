@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { mapIdle } from '../support/e2e-page.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
@@ -46,7 +47,6 @@ async function open(viewport: { width: number; height: number }, mobile = false)
   const page = await context.newPage();
   const requests: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
   return { context, page, requests };
 }
 
@@ -67,8 +67,8 @@ async function waitForMapSettled(page: Page, minZoom = 0): Promise<void> {
     null,
     { timeout: 60_000, polling: 200 },
   );
-  // Labels fade in after placement (MapLibre's fadeDuration, 300 ms): let them finish for the screenshot.
-  await page.waitForTimeout(400);
+  // labels fade in after placement: MapLibre's 'idle' says they are done
+  await mapIdle(page);
 }
 
 /** How many rendered features the given layers have in the current view. */
@@ -135,7 +135,7 @@ describe('map front end (desktop 1280×800)', () => {
 
     await login(page, 'inspector', 'wrong-password');
     const alert = page.getByRole('alert');
-    await expect.poll(async () => (await alert.innerText()).trim(), { timeout: 15_000 }).not.toBe('');
+    await expect.poll(async () => (await alert.innerText()).trim()).not.toBe('');
     expect(await page.locator('#login-password').isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/login-error.png` });
 
@@ -145,7 +145,7 @@ describe('map front end (desktop 1280×800)', () => {
     await waitForMapSettled(page);
     expect(await page.getByText('示范数据').first().isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/overview.png` });
-  }, 150_000);
+  });
 
   test('grids and township/village boundaries are drawn', async () => {
     const { page } = s;
@@ -157,7 +157,7 @@ describe('map front end (desktop 1280×800)', () => {
     expect(await renderedCount(page, ['regions-township-line'])).toBeGreaterThan(0);
     expect(await renderedCount(page, ['regions-village-line'])).toBeGreaterThan(0);
     expect(await renderedCount(page, ['regions-township-label'])).toBeGreaterThan(0);
-  }, 60_000);
+  });
 
   test('zoomed into a village, clicking a grid opens its details beside the map', async () => {
     const { page } = s;
@@ -170,7 +170,7 @@ describe('map front end (desktop 1280×800)', () => {
     await page.mouse.click(target!.x, target!.y);
 
     const code = page.getByTestId('grid-code');
-    await expect.poll(() => code.innerText(), { timeout: 20_000 }).toBe(target!.code);
+    await expect.poll(() => code.innerText()).toBe(target!.code);
     expect(target!.code).toMatch(/^\d{15}$/);
     await expect.poll(() => page.locator('#grid-title').innerText()).toBe(target!.name);
     await waitForMapSettled(page);
@@ -181,7 +181,7 @@ describe('map front end (desktop 1280×800)', () => {
     expect(mapBox!.width).toBeGreaterThan(400);
     expect(panelBox!.x).toBeGreaterThanOrEqual(mapBox!.x + mapBox!.width - 1);
     await page.screenshot({ path: `${SHOTS}/grid-panel.png` });
-  }, 120_000);
+  });
 
   test('clicking a site symbol opens its details, labelled from its category\'s attribute schema', async () => {
     const { page } = s;
@@ -200,11 +200,11 @@ describe('map front end (desktop 1280×800)', () => {
     })()`);
     expect(target, 'a rental housing symbol in view').not.toBeNull();
     await page.mouse.click(target!.x, target!.y);
-    await expect.poll(() => page.locator('#site-title').innerText(), { timeout: 20_000 }).toBe(target!.name);
+    await expect.poll(() => page.locator('#site-title').innerText()).toBe(target!.name);
     const panel = page.getByTestId('detail-panel');
     for (const label of ['出租套数', '租住人数', '房东']) await panel.getByText(label, { exact: true }).first().waitFor();
     await page.screenshot({ path: `${SHOTS}/site-panel.png` });
-  }, 60_000);
+  });
 
   test('the English switch changes the UI strings', async () => {
     const { page } = s;
@@ -220,7 +220,7 @@ describe('map front end (desktop 1280×800)', () => {
     await page.screenshot({ path: `${SHOTS}/english.png` });
     // The choice is remembered.
     expect(await page.evaluate<string | null>(`localStorage.getItem('pingan.lang')`)).toBe('"en"');
-  }, 60_000);
+  });
 
   test('the page requested nothing from any other host', async () => {
     const foreign = s.requests.filter((u) => /^(https?|wss?):/.test(u) && new URL(u).origin !== ORIGIN);
@@ -262,5 +262,5 @@ describe('map front end (phone 360×640)', () => {
     } finally {
       await s.context.close();
     }
-  }, 150_000);
+  });
 });

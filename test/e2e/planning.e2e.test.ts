@@ -13,6 +13,8 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
+import { mapIdle } from '../support/e2e-page.ts';
+import { waitFor } from '../support/wait.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BASE = process.env.E2E_BASE_URL?.replace(/\/$/, '');
@@ -42,7 +44,6 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', deviceScaleFactor: 1 });
   page = await context.newPage();
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
 });
 
 afterAll(async () => {
@@ -56,7 +57,7 @@ async function waitForMapSettled(minZoom = 0): Promise<void> {
     null,
     { timeout: 60_000, polling: 200 },
   );
-  await page.waitForTimeout(400);
+  await mapIdle(page);
 }
 
 async function shot(name: string): Promise<void> {
@@ -81,13 +82,8 @@ function readPlan(): Promise<Plan> {
 
 /** Waits until the draft's version passed `version` and the panel is idle again. */
 async function waitForEdit(version: number): Promise<Plan> {
-  let plan = await readPlan();
-  const deadline = Date.now() + 30_000;
-  while (plan.version <= version) {
-    if (Date.now() > deadline) throw new Error(`the draft stayed at version ${plan.version}`);
-    await page.waitForTimeout(250);
-    plan = await readPlan();
-  }
+  const plan = await waitFor(async () => { const p = await readPlan(); return p.version > version ? p : undefined; },
+    { what: `the draft to pass version ${version}`, timeoutMs: 45_000, intervalMs: 250 });
   await page.waitForFunction(`document.querySelector('[data-testid="plan-panel"]')?.getAttribute('aria-busy') === 'false'`);
   return plan;
 }
@@ -202,7 +198,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     expect(headers).toContain('重点场所');
     expect(headers).toContain('近一年事件');
     await shot('1-draft');
-  }, 180_000);
+  }, 360_000);
 
   let gapGrid: Grid;
 
@@ -224,7 +220,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     await waitForMapSettled();
     expect(await page.evaluate<number>(`window.__map.queryRenderedFeatures({ layers: ['plan-problems-fill'] }).length`)).toBeGreaterThan(0);
     await shot('2-gap');
-  }, 60_000);
+  });
 
   test('a grid drawn over the gap and two neighbours comes back clipped to the gap', async () => {
     let plan = await readPlan();
@@ -247,7 +243,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     expect(plan.summary).toMatchObject({ gaps: 0, overlaps: 0, publishable: true });
     await expect.poll(() => page.getByTestId('toast').first().innerText()).toMatch(/裁去/);
     await shot('4-drawn-clipped');
-  }, 60_000);
+  });
 
   test('splits a grid along a line drawn across it', async () => {
     let plan = await readPlan();
@@ -270,7 +266,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     expect(Math.abs(sum - target.areaM2)).toBeLessThan(target.areaM2 * 1e-3);
     expect(plan.summary).toMatchObject({ gaps: 0, overlaps: 0 });
     await shot('5-split');
-  }, 60_000);
+  });
 
   test('merges two neighbouring grids', async () => {
     let plan = await readPlan();
@@ -291,7 +287,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     expect(Math.abs(survivors[0].areaM2 - (a.areaM2 + b.areaM2))).toBeLessThan((a.areaM2 + b.areaM2) * 1e-3);
     expect(plan.summary).toMatchObject({ gaps: 0, overlaps: 0 });
     await shot('7-merged');
-  }, 60_000);
+  });
 
   test('drags a vertex of a shared edge; the neighbours follow', async () => {
     let plan = await readPlan();
@@ -320,7 +316,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     await expect.poll(() => page.getByTestId('toast').last().innerText()).toMatch(/相邻网格随之调整/);
     await shot('8-reshaped');
     await tool('select');
-  }, 60_000);
+  });
 
   test('a deleted grid flags a gap; Ctrl+Z fills it again', async () => {
     let plan = await readPlan();
@@ -336,7 +332,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     plan = await waitForEdit(plan.version);
     expect(plan.summary).toMatchObject({ gaps: 0, publishable: true });
     expect(plan.grids.some((x) => x.id === g.id)).toBe(true);
-  }, 60_000);
+  });
 
   test('previews what publishing moves, publishes, and the map shows the new grids', async () => {
     const final = await readPlan();
@@ -357,7 +353,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     await expect.poll(() => carry.first().locator('xpath=following-sibling::span[1]').innerText()).toBe('任职结束');
     await page.screenshot({ path: `${SHOTS}/planning-10-preview.png` });
     await dialog.getByTestId('plan-publish').click();
-    await expect.poll(() => page.getByTestId('toast').last().innerText(), { timeout: 30_000 }).toMatch(/已发布/);
+    await expect.poll(() => page.getByTestId('toast').last().innerText()).toMatch(/已发布/);
     await page.getByTestId('plan-panel').waitFor({ state: 'detached' });
     const grids = await page.evaluate<Array<{ code: string; version: number }>>(
       `fetch('/api/grids?region=${villageCode}&layer=comprehensive').then((r) => r.json()).then((fc) => fc.features.map((f) => f.properties))`,
@@ -389,7 +385,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     await history.waitFor();
     expect(await history.locator('li').count()).toBeGreaterThanOrEqual(2);
     await shot('12-grid-history');
-  }, 90_000);
+  });
 
   test('grids as of yesterday show the village\'s old grids; "now" shows the published ones', async () => {
     // the demo grids are valid from two years ago; the plan published above made new versions today
@@ -445,7 +441,7 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
       })()`,
       null, { timeout: 30_000, polling: 300 },
     );
-  }, 90_000);
+  });
 
   test('imports a GeoJSON grid layer into a new draft: a bad file lists its features, a good one replaces the grids', async () => {
     await page.getByRole('tab', { name: '区域', exact: true }).click();
@@ -478,5 +474,5 @@ describe('planning: a planner redraws a village\'s grids (desktop 1440×900)', (
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: '放弃草稿', exact: true }).click();
     await page.getByTestId('plan-panel').waitFor({ state: 'detached' });
-  }, 90_000);
+  });
 });

@@ -18,7 +18,9 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
-import { DEMO_PASSWORD, signIn } from '../support/e2e-page.ts';
+import { killOnExit } from '../support/children.ts';
+import { DEMO_PASSWORD, mapIdle, signIn } from '../support/e2e-page.ts';
+import { StopWaiting, waitFor } from '../support/wait.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHOTS = 'test-results/screenshots';
@@ -37,6 +39,7 @@ function run(args: string[], env: Record<string, string>): Promise<string> {
     let output = '';
     child.stdout!.on('data', (d) => { output += d; });
     child.stderr!.on('data', (d) => { output += d; });
+    killOnExit(child);
     child.once('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`${args.join(' ')} exited ${code}:\n${output}`))));
   });
 }
@@ -78,15 +81,14 @@ beforeAll(async () => {
     cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', DEMO: '1' }, stdio: 'ignore',
   });
   base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (server.exitCode !== null) throw new Error(`the server exited (${server.exitCode})`);
-    if (await fetch(`${base}/api/health`).then((r) => r.ok, () => false)) break;
-    if (Date.now() > deadline) throw new Error('the server did not start in time');
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  killOnExit(server);
+  const started = server;
+  await waitFor(async () => {
+    if (started.exitCode !== null) throw new StopWaiting(`the server exited (${started.exitCode})`);
+    return (await fetch(`${base}/api/health`)).ok;
+  }, { what: 'the prefecture server to start', timeoutMs: 180_000, intervalMs: 250 });
   browser = await launchChromium();
-}, 400_000);
+}, 480_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -102,7 +104,7 @@ async function settle(page: Page): Promise<void> {
     '(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()',
     null, { timeout: 60_000, polling: 200 },
   );
-  await page.waitForTimeout(400);
+  await mapIdle(page);
 }
 
 /** Distinct values of a property among the rendered features of some layers. */
@@ -175,7 +177,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 
   test('runs the 200 m café rule over the whole prefecture: both counties\' violations listed and drawn', async () => {
     const { context, page, errors } = await newPage();
@@ -188,7 +190,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       const ruleId = await page.evaluate<string>(`[...document.querySelectorAll('[data-testid=rule-select] option')].find((o) => o.textContent.includes('网吧')).value`);
       await select.selectOption(ruleId);
       await page.getByTestId('rule-run').click();
-      await page.getByTestId('rule-summary').waitFor({ timeout: 60_000 });
+      await page.getByTestId('rule-summary').waitFor();
       // the API's answer per county is the truth: the list holds both
       const perCounty = await page.evaluate<number[]>(`Promise.all(['990101000000', '990102000000'].map((r) =>
         fetch('/api/rules/${ruleId}/run?region=' + r, { method: 'POST' }).then((x) => x.json()).then((j) => j.features.length)))`);
@@ -199,7 +201,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 
   test('opens the statistics of the prefecture: its figures, the by-county table and choropleth, then a county', async () => {
     const { context, page, errors } = await newPage();
@@ -209,8 +211,8 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       await page.getByTestId('stats-toggle').click();
       const panel = page.getByTestId('stats-panel');
       await panel.waitFor();
-      await expect.poll(() => page.getByTestId('stats-region').textContent(), { timeout: 30_000 }).toBe('平安示范市');
-      await page.locator('[data-testid="stats-chart-month"] canvas').waitFor({ timeout: 30_000 });
+      await expect.poll(() => page.getByTestId('stats-region').textContent()).toBe('平安示范市');
+      await page.locator('[data-testid="stats-chart-month"] canvas').waitFor();
       await page.locator('[data-testid="stats-chart-category"] canvas').waitFor();
 
       // the figures are the API's: the prefecture's summary, one row per county
@@ -234,7 +236,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
         }
         return out;
       })()`);
-      await expect.poll(async () => Object.keys(await drawn()).sort(), { timeout: 20_000 }).toEqual(['990101000000', '990102000000']);
+      await expect.poll(async () => Object.keys(await drawn()).sort()).toEqual(['990101000000', '990102000000']);
       const counties = await drawn();
       for (const row of api.rows) expect(counties[row.key], row.key).toEqual({ level: 'county', v: row.resolutionRate });
       // and they are painted from it: the fill colour is an expression of the state (MapLibre keeps the
@@ -260,10 +262,10 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
 
       // a county's row opens it: its townships are listed and coloured
       await table.locator('tbody tr', { hasText: '平安示范二县' }).getByRole('button').click();
-      await expect.poll(() => page.getByTestId('stats-region').textContent(), { timeout: 30_000 }).toBe('平安示范二县');
+      await expect.poll(() => page.getByTestId('stats-region').textContent()).toBe('平安示范二县');
       await panel.getByRole('heading', { name: '分乡镇（街道）' }).waitFor();
       await settle(page);
-      await expect.poll(async () => Object.values(await drawn()).filter((f) => f.level === 'township').length, { timeout: 20_000 })
+      await expect.poll(async () => Object.values(await drawn()).filter((f) => f.level === 'township').length)
         .toBeGreaterThan(5);
       expect(Object.keys(await drawn()).every((code) => code.startsWith('990102'))).toBe(true);
       await page.screenshot({ path: `${SHOTS}/prefecture-stats-county.png` });
@@ -271,7 +273,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 
   test('the administrator\'s people tab: the prefecture named in the top bar, staffing and patrols by county', async () => {
     const { context, page, errors } = await newPage();
@@ -282,7 +284,7 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
 
       await page.getByRole('tab', { name: '人员' }).click();
       const panel = page.getByTestId('people-panel');
-      await panel.getByTestId('staffing-summary').waitFor({ timeout: 30_000 });
+      await panel.getByTestId('staffing-summary').waitFor();
       expect(await panel.locator('.where').innerText()).toBe('平安示范市');
       await panel.getByRole('heading', { name: '按县（市、区）' }).waitFor();
       const api = await page.evaluate<any>(`fetch('/api/staffing?region=9901').then((r) => r.json())`);
@@ -293,30 +295,30 @@ describe.skipIf(skip)('a prefecture-wide account (scope 9901)', () => {
       expect(grids).toEqual(api.counties.map((c: any) => c.grids.toLocaleString('zh-CN')));
       expect(await panel.getByTestId('staffing-summary').locator('dd').first().innerText()).toBe(api.summary.grids.toLocaleString('zh-CN'));
       // the problem grids of both counties are coloured on the map
-      await expect.poll(async () => (await rendered(page, ['staffing-fill'], 'code')).map((c) => c.slice(0, 6)).filter((c, i, a) => a.indexOf(c) === i).sort(),
-        { timeout: 20_000 }).toEqual(['990101', '990102']);
+      await expect.poll(async () => (await rendered(page, ['staffing-fill'], 'code')).map((c) => c.slice(0, 6)).filter((c, i, a) => a.indexOf(c) === i).sort())
+        .toEqual(['990101', '990102']);
       await settle(page);
       await page.screenshot({ path: `${SHOTS}/prefecture-people.png` });
 
       // patrols: a row per county
       await panel.getByRole('button', { name: '巡查', exact: true }).click();
       const counties = panel.getByTestId('compliance-counties');
-      await counties.waitFor({ timeout: 30_000 });
+      await counties.waitFor();
       expect(await counties.locator('tbody td:first-child').allInnerTexts()).toEqual(['平安示范县', '平安示范二县']);
       await page.screenshot({ path: `${SHOTS}/prefecture-patrols.png` });
 
       // the directory searches the whole prefecture
       await panel.getByRole('button', { name: '名录' }).click();
-      await panel.getByTestId('people-results').locator('li').first().waitFor({ timeout: 30_000 });
+      await panel.getByTestId('people-results').locator('li').first().waitFor();
 
       // a county's row opens the county, and the report follows it (its townships)
       await panel.getByRole('button', { name: '配备' }).click();
       await table.locator('tbody tr', { hasText: '平安示范二县' }).getByRole('button').click();
-      await panel.getByRole('heading', { name: '按乡镇（街道）' }).waitFor({ timeout: 30_000 });
+      await panel.getByRole('heading', { name: '按乡镇（街道）' }).waitFor();
       expect(await panel.locator('.where').innerText()).toBe('平安示范二县');
       expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
-  }, 180_000);
+  }, 360_000);
 });

@@ -10,7 +10,7 @@
 import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.ts';
-import { e2eBase, signIn } from '../support/e2e-page.ts';
+import { e2eBase, mapIdle, signIn } from '../support/e2e-page.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BASE = e2eBase();
@@ -23,7 +23,6 @@ beforeAll(async () => {
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   page = await context.newPage();
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
 });
 afterAll(async () => { await browser?.close(); });
 
@@ -31,7 +30,7 @@ async function settled() {
   await page.waitForFunction(
     `(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()`,
     null, { timeout: 60_000, polling: 200 });
-  await page.waitForTimeout(300);
+  await mapIdle(page);
 }
 const api = <T>(path: string, init: Record<string, unknown> = {}) =>
   page.evaluate<T>(`fetch(${JSON.stringify(path)}, ${JSON.stringify(init)}).then(async (r) => ({ status: r.status, body: r.status === 204 ? null : await r.json() }))`);
@@ -135,7 +134,7 @@ describe('a planner edits key sites on the map', () => {
     await page.getByRole('button', { name: '确定删除' }).click();
     await page.locator('#site-title').waitFor({ state: 'detached' });
     expect((await api<{ status: number }>(`/api/sites/${id}`)).status).toBe(404);
-  }, 240_000);
+  }, 480_000);
 });
 
 describe('others see no editing', () => {
@@ -162,5 +161,5 @@ describe('others see no editing', () => {
     } finally {
       await context.close();
     }
-  }, 120_000);
+  });
 });

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium } from '../support/browser.ts';
-import { e2eBase, signIn } from '../support/e2e-page.ts';
+import { e2eBase, mapIdle, signIn } from '../support/e2e-page.ts';
 
 const BASE = e2eBase();
 const SHOTS = 'test-results/screenshots';
@@ -29,7 +29,7 @@ async function settled(page: Page) {
     '(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded(); })()',
     null, { timeout: 60_000, polling: 200 },
   );
-  await page.waitForTimeout(400);
+  await mapIdle(page);
 }
 
 /** Rendered choropleth features with their feature-state value, by region code. */
@@ -55,7 +55,7 @@ describe('statistics panel', () => {
     const panel = page.getByTestId('stats-panel');
     await panel.waitFor();
     // both charts draw on a canvas (ECharts, canvas renderer)
-    await page.locator('[data-testid="stats-chart-month"] canvas').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="stats-chart-month"] canvas').waitFor();
     await page.locator('[data-testid="stats-chart-category"] canvas').waitFor();
     const canvasSize = await page.evaluate<number[]>(`(() => { const c = document.querySelector('[data-testid="stats-chart-month"] canvas'); return [c.width, c.height]; })()`);
     expect(canvasSize[0]).toBeGreaterThan(300);
@@ -68,7 +68,7 @@ describe('statistics panel', () => {
 
     // the choropleth: every township drawn, its feature-state the resolution rate of its row
     await settled(page);
-    await expect.poll(async () => Object.keys(await choropleth(page)).length, { timeout: 20_000 }).toBe(api.rows.length);
+    await expect.poll(async () => Object.keys(await choropleth(page)).length).toBe(api.rows.length);
     const drawn = await choropleth(page);
     for (const row of api.rows) {
       expect(drawn[row.key]?.level).toBe('township');
@@ -84,13 +84,13 @@ describe('statistics panel', () => {
     // a township's row opens it: its villages are coloured
     const township = api.rows.reduce((a: any, b: any) => (b.total > a.total ? b : a));
     await page.locator('[data-testid="stats-table"] tbody tr', { hasText: township.name }).first().getByRole('button').click();
-    await expect.poll(() => page.getByTestId('stats-region').textContent(), { timeout: 20_000 }).toBe(township.name);
+    await expect.poll(() => page.getByTestId('stats-region').textContent()).toBe(township.name);
     await settled(page);
     const villages = await page.evaluate<any>(`fetch('/api/stats/incidents?groupBy=village&region=${township.key}').then((r) => r.json())`);
     await expect.poll(async () => {
       const d = await choropleth(page);
       return Object.values(d).filter((f) => f.level === 'village').length;
-    }, { timeout: 20_000 }).toBeGreaterThan(villages.rows.length / 2);
+    }).toBeGreaterThan(villages.rows.length / 2);
     const d = await choropleth(page);
     const v = villages.rows.find((r: any) => d[r.key]);
     expect(d[v.key].v).toBe(v.overdueOpen);
@@ -105,7 +105,7 @@ describe('statistics panel', () => {
     const [report] = await Promise.all([context.waitForEvent('page'), page.getByTestId('stats-report-monthly').click()]);
     await report.waitForLoadState();
     expect(new URL(report.url()).pathname).toBe('/reports/monthly');
-    await report.getByTestId('report-section-byRegion').waitFor({ timeout: 30_000 });
+    await report.getByTestId('report-section-byRegion').waitFor();
     const villageRows = await report.locator('[data-testid="report-section-byRegion"] tbody tr').count();
     expect(villageRows).toBe(villages.rows.length);
     await report.screenshot({ path: `${SHOTS}/stats-report.png`, fullPage: true });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openDatabase } from '../../server/db/connection.ts';
+import { killOnExit } from './children.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,6 +39,10 @@ function writeAndKill(target: CrashTarget, start: number, killAfterMs: number): 
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DATABASE_URL: target.databaseUrl ?? '', PGLITE_DIR: target.pgliteDir ?? '' },
     });
+    const forget = killOnExit(child);
+    // a writer that never gets ready (its database does not open) fails the round instead of hanging it
+    const readyDeadline = setTimeout(() => { child.kill('SIGKILL'); }, 300_000);
+    let ready = false;
     const acked: number[] = [];
     let buffer = '';
     let errors = '';
@@ -47,12 +52,16 @@ function writeAndKill(target: CrashTarget, start: number, killAfterMs: number): 
       const lines = buffer.split('\n');
       buffer = lines.pop()!;
       for (const line of lines) {
-        if (line === 'ready') setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+        // the kill point of the round (not synchronization: where the writer is when it dies is the experiment)
+        if (line === 'ready') { ready = true; clearTimeout(readyDeadline); setTimeout(() => child.kill('SIGKILL'), killAfterMs); }
         else if (line.startsWith('ack ')) acked.push(Number(line.slice(4)));
       }
     });
     child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(acked);
+      clearTimeout(readyDeadline);
+      forget();
+      if (signal === 'SIGKILL' && !ready) reject(new Error(`the writer was not ready within 300 s: ${errors.slice(-2000)}`));
+      else if (signal === 'SIGKILL') resolve(acked);
       else reject(new Error(`the writer exited by itself (${code}): ${errors.slice(-2000)}`));
     });
   });

@@ -28,7 +28,21 @@ export async function settle(page: Page, minZoom = 0): Promise<void> {
   await page.waitForFunction(
     `(() => { const m = window.__map; return !!m && !m.isMoving() && m.loaded() && m.areTilesLoaded() && m.getZoom() >= ${minZoom}; })()`,
     null, { timeout: 60_000, polling: 200 });
-  await page.waitForTimeout(400);
+  await mapIdle(page);
+}
+
+/**
+ * Waits for MapLibre's next 'idle': no camera move, tile load or fade left (labels fade in after
+ * placement, 300 ms on a quiet machine, longer on a loaded one). A repaint is asked for, so it
+ * also ends when the map was idle already.
+ */
+export async function mapIdle(page: Page, timeoutMs = 120_000): Promise<void> {
+  await page.evaluate(`new Promise((resolve, reject) => {
+    const m = window.__map;
+    const t = setTimeout(() => reject(new Error('the map did not become idle within ${timeoutMs / 1000} s')), ${timeoutMs});
+    m.once('idle', () => { clearTimeout(t); resolve(); });
+    m.triggerRepaint();
+  })`);
 }
 
 /** How many features the given layers draw in the current view. */

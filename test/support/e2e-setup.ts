@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { StopWaiting, waitFor } from './wait.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -38,23 +39,27 @@ export default async function setup(project: TestProject) {
   child.stdout!.on('data', (d) => { output += d; });
   child.stderr!.on('data', (d) => { output += d; });
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
-    try {
-      const res = await fetch(`${baseUrl}/api/health`);
-      if (res.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`the server did not start in time:\n${output}`);
-    await new Promise((r) => setTimeout(r, 500));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new StopWaiting(`the server exited (${child.exitCode})`);
+      return (await fetch(`${baseUrl}/api/health`)).ok;
+    }, { what: 'the e2e server to start (build, migrate, demo load)', timeoutMs: 300_000, intervalMs: 250 });
+  } catch (error) {
+    // a server that did not come up is stopped, not left holding the port
+    await stop();
+    throw new Error(`${(error as Error).message}\n${output}`);
   }
   process.env.E2E_BASE_URL = baseUrl;
   project.provide('e2eBaseUrl', baseUrl);
-  return async () => {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    rmSync(dataDir, { recursive: true, force: true });
-  };
+  return stop;
 }
 
 declare module 'vitest' {

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { prepareDataDir } from './crash-harness.ts';
 import { withDatabase } from './template.ts';
+import { killOnExit } from './children.ts';
+import { StopWaiting, waitFor } from './wait.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -68,34 +70,49 @@ export async function startServerProcess(template: { pglite?: string; postgres?:
   const serverEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, DATABASE_URL: databaseUrl, DEMO: '1', SKIP_WEB_BUILD: '1', ...env };
   const baseUrl = `http://127.0.0.1:${port}`;
   let output = '';
+  let forget = () => {};
   const launch = async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', 'start'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: serverEnv });
+    forget();
+    forget = killOnExit(child);
     child.stdout!.on('data', (d) => { output += d; });
     child.stderr!.on('data', (d) => { output += d; });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
-      try {
-        if ((await fetch(`${baseUrl}/api/health/ready`)).ok) break;
-      } catch { /* not listening yet */ }
-      if (Date.now() > deadline) throw new Error(`the server did not start in time:\n${output}`);
-      await new Promise((r) => setTimeout(r, 300));
+    try {
+      await waitFor(async () => {
+        if (child.exitCode !== null) throw new StopWaiting(`the server exited (${child.exitCode})`);
+        return (await fetch(`${baseUrl}/api/health/ready`)).ok;
+      }, { what: `the server on port ${port} to be ready`, timeoutMs: 480_000, intervalMs: 200 });
+    } catch (error) {
+      // a server that did not come up is not left running (it would hold the port and keep the run alive)
+      if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited; }
+      throw new Error(`${(error as Error).message}\n${output}`);
     }
     return { child, exited };
   };
-  const first = await launch();
+  let cleaned: Promise<void> | undefined;
+  const cleanup = () => cleaned ??= (async () => {
+    if (server.child.exitCode === null && server.child.signalCode === null) { server.child.kill('SIGKILL'); await server.exited; }
+    forget();
+    rmSync(dir, { recursive: true, force: true });
+    await dropDatabase?.();
+  })();
+  let first;
+  try {
+    first = await launch();
+  } catch (error) {
+    forget();
+    rmSync(dir, { recursive: true, force: true });
+    await dropDatabase?.();
+    throw error;
+  }
   const server: ServerProcess = {
     baseUrl, child: first.child, exited: first.exited, output: () => output, dataDir: dir, databaseUrl: databaseUrl || undefined,
     async restart() {
       if (server.child.exitCode === null && server.child.signalCode === null) throw new Error('restart: the server is still running');
       Object.assign(server, await launch());
     },
-    async cleanup() {
-      if (server.child.exitCode === null && server.child.signalCode === null) { server.child.kill('SIGKILL'); await server.exited; }
-      rmSync(dir, { recursive: true, force: true });
-      await dropDatabase?.();
-    },
+    cleanup,
   };
   return server;
 }
