@@ -99,6 +99,10 @@ async function start() {
       for (const [username, role] of Object.entries(demoAccounts)) console.log(`    ${username.padEnd(11)} ${role}`);
     }
   });
+  // idle keep-alive connections stay open longer than a client or proxy keeps them (Node's 5 s
+  // default closes them while a client reuses them: ECONNRESET under load)
+  Object.assign(server, { keepAliveTimeout: 65_000, headersTimeout: 66_000 });
+
   // automatic escalation of overdue incidents (when the setting incidents.autoEscalate is on), every 10 minutes
   const escalation = setInterval(() => {
     escalateOverdue(db.kysely).then((ids) => {

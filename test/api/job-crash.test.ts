@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { waitFor } from '../support/wait.ts';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase } from '../../server/db/connection.ts';
@@ -19,12 +20,12 @@ const ROWS = 40_000;
 
 /** Waits for a condition, polling, until a deadline; returns the last value. */
 async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
+  let last: T | undefined;
+  try {
+    return await waitFor(async () => { last = await probe(); return done(last) ? { value: last } : undefined; }, { what, timeoutMs: ms, intervalMs: 50 })
+      .then((r) => r.value);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: last ${JSON.stringify(last)}`);
   }
 }
 

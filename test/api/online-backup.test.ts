@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { waitFor } from '../support/wait.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -67,13 +68,8 @@ describe.skipIf(postgres)('online backup of the embedded database', () => {
     const sites = await (await fetch(`${server.baseUrl}/api/sites?limit=2000`, { headers: { cookie: planner } })).json() as any;
     const point = sites.features.find((f: any) => f.geometry?.type === 'Point').geometry.coordinates as [number, number];
     const writer = startWriter(server, planner, point);
-    const written = async (n: number) => {
-      const deadline = Date.now() + 120_000;
-      while (writer.statuses.length < n) {
-        if (Date.now() > deadline) throw new Error(`the writer made only ${writer.statuses.length} requests`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
+    const written = (n: number) => waitFor(() => writer.statuses.length >= n,
+      { what: `the writer to make ${n} requests (made ${writer.statuses.length})`, timeoutMs: 120_000, intervalMs: 20 });
     await written(5);
 
     // the admin console's way: the archive is written under DATA_DIR/backups and downloaded
