@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
@@ -133,6 +134,17 @@ export async function incidentDetail(db: Db, id: number) {
 
 const problem = (status: keyof typeof problems, description: string) => ({ ...problems[status], description });
 
+const photoRoute = (thumb: boolean) => createRoute({
+  method: 'get', path: `/incidents/{id}/photos/{photoId}${thumb ? '/thumb' : ''}`, tags: ['incidents'],
+  summary: thumb ? 'A photo\'s thumbnail (JPEG, at most 320 px)' : 'A photo, re-encoded without metadata',
+  request: { params: z.object({ id: Id, photoId: Id }) },
+  responses: { 200: { description: 'Image', content: { 'image/*': { schema: z.any().openapi({ type: 'string', format: 'binary' }) } } }, ...problemResponses, ...notFoundResponse },
+});
+async function photoResponse(c: Context<AppEnv>, { id, photoId }: { id: number; photoId: number }, thumb: boolean) {
+  const photo = await readPhoto(c.get('db'), id, photoId, thumb);
+  return c.body(new Uint8Array(photo.bytes), 200, { 'content-type': photo.mime, 'cache-control': 'private, max-age=86400' }) as never;
+}
+
 export function incidentRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
@@ -251,18 +263,9 @@ export function incidentRoutes() {
     return c.json({ ...photo, url: `/api/incidents/${id}/photos/${photo.id}`, thumbUrl: `/api/incidents/${id}/photos/${photo.id}/thumb` }, 201);
   });
 
-  for (const thumb of [false, true]) {
-    app.openapi(createRoute({
-      method: 'get', path: `/incidents/{id}/photos/{photoId}${thumb ? '/thumb' : ''}`, tags: ['incidents'],
-      summary: thumb ? 'A photo\'s thumbnail (JPEG, at most 320 px)' : 'A photo, re-encoded without metadata',
-      request: { params: z.object({ id: Id, photoId: Id }) },
-      responses: { 200: { description: 'Image', content: { 'image/*': { schema: z.any().openapi({ type: 'string', format: 'binary' }) } } }, ...problemResponses, ...notFoundResponse },
-    }), async (c) => {
-      const { id, photoId } = c.req.valid('param');
-      const photo = await readPhoto(c.get('db'), id, photoId, thumb);
-      return c.body(new Uint8Array(photo.bytes), 200, { 'content-type': photo.mime, 'cache-control': 'private, max-age=86400' }) as never;
-    });
-  }
+  app.openapi(photoRoute(false), async (c) => photoResponse(c, c.req.valid('param'), false));
+
+  app.openapi(photoRoute(true), async (c) => photoResponse(c, c.req.valid('param'), true));
 
   app.openapi(createRoute({
     method: 'get', path: '/incident-notifications', tags: ['incidents'], summary: 'The unit inbox\'s notifications: supervision notes (督办) and automatic escalations',

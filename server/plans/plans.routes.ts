@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { writesRequire } from '../auth/authorize.ts';
 import type { AppEnv } from '../http/env.ts';
 import { bodyResponses, Id, LineInput, notFoundResponse, PolygonInput, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
@@ -28,6 +29,17 @@ const planResponse = (description: string) => ({
 });
 const PlanId = z.object({ id: Id });
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ body: { required: true, content: { 'application/json': { schema } } } });
+
+const undoRedoRoute = (direction: 'undo' | 'redo') => createRoute({
+  method: 'post', path: `/{id}/${direction}`, tags: ['planning'], summary: direction === 'undo' ? 'Undo the latest edit' : 'Redo the latest undone edit',
+  request: { params: PlanId, body: { required: false, content: { 'application/json': { schema: z.object({ version: Version }) } } } },
+  responses: planResponse('The draft after the edit'),
+});
+async function undoRedoView(c: Context<AppEnv>, id: number, direction: 'undo' | 'redo') {
+  const body = c.req.header('content-type')?.includes('json') ? await c.req.json().catch(() => ({})) : {};
+  await undoRedo(c.get('db'), c.get('user')!, id, direction, typeof body?.version === 'number' ? body.version : undefined);
+  return await planView(c.get('db'), id);
+}
 
 export function planRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -144,18 +156,9 @@ export function planRoutes() {
     return c.json(await planView(c.get('db'), id), 200);
   });
 
-  for (const direction of ['undo', 'redo'] as const) {
-    app.openapi(createRoute({
-      method: 'post', path: `/{id}/${direction}`, tags: ['planning'], summary: direction === 'undo' ? 'Undo the latest edit' : 'Redo the latest undone edit',
-      request: { params: PlanId, body: { required: false, content: { 'application/json': { schema: z.object({ version: Version }) } } } },
-      responses: planResponse('The draft after the edit'),
-    }), async (c) => {
-      const { id } = c.req.valid('param');
-      const body = c.req.header('content-type')?.includes('json') ? await c.req.json().catch(() => ({})) : {};
-      await undoRedo(c.get('db'), c.get('user')!, id, direction, typeof body?.version === 'number' ? body.version : undefined);
-      return c.json(await planView(c.get('db'), id), 200);
-    });
-  }
+  app.openapi(undoRedoRoute('undo'), async (c) => c.json(await undoRedoView(c, c.req.valid('param').id, 'undo'), 200));
+
+  app.openapi(undoRedoRoute('redo'), async (c) => c.json(await undoRedoView(c, c.req.valid('param').id, 'redo'), 200));
 
   app.openapi(createRoute({
     method: 'get', path: '/{id}/preview', tags: ['planning'],
