@@ -34,9 +34,9 @@ function requireAdmin(c: Context<AppEnv>) {
  * transaction would hold the one connection the backup needs.
  */
 export function adminRoutes(backups: BackupService) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/backups', tags: ['admin'],
     summary: 'Takes a backup of the whole database now, without stopping the server (administrators only); answers its name and the row counts it holds',
     request: { query: z.object({
@@ -50,9 +50,9 @@ export function adminRoutes(backups: BackupService) {
     const user = requireAdmin(c);
     const taken = await backups.create(user.id, { checksum: c.req.valid('query').checksum === 'true' });
     return c.json({ name: taken.name!, bytes: taken.bytes, takenAt: taken.takenAt, tables: taken.tables, checksum: taken.checksum }, 201);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/backups/{name}', tags: ['admin'], summary: 'Downloads a backup taken by POST /api/admin/backups (administrators only)',
     request: { params: z.object({ name: z.string().max(80) }) },
     responses: {
@@ -68,6 +68,4 @@ export function adminRoutes(backups: BackupService) {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size), 'content-disposition': `attachment; filename="${name}"` },
     }) as never;
   });
-
-  return app;
 }

@@ -12,8 +12,8 @@ const Entry = z.object({
 
 /** The audit log, newest first. Row security shows administrators the entries of their scope only. */
 export function auditRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.openapi(createRoute({
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(createRoute({
     method: 'get', path: '/', tags: ['admin'], summary: 'Every change, by whom: filter by entity, entity id, actor and time',
     request: { query: z.object({
       entity: z.string().regex(/^[a-z_]{2,40}$/).optional(), entityId: z.string().max(100).optional(),
@@ -44,5 +44,4 @@ export function auditRoutes() {
     const items = rows.slice(0, q.limit).map((r) => ({ ...r, id: Number(r.id), at: r.at.toISOString() }));
     return c.json({ items, next: rows.length > q.limit ? items[items.length - 1].id : null }, 200);
   });
-  return app;
 }

@@ -70,10 +70,10 @@ class LoginThrottle {
  * connection: it reads sessions and hashes.
  */
 export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const throttle = new LoginThrottle();
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/login', tags: ['auth'], summary: 'Sign in; sets an HttpOnly session cookie',
     request: { body: { required: true, content: { 'application/json': { schema: z.object({
       username: z.string().min(1).max(40), password: z.string().min(1).max(200),
@@ -107,9 +107,9 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     });
     const user = (await userById(owner, login.id))!;
     return c.json({ user: await describe(owner, user) }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/logout', tags: ['auth'], summary: 'Sign out: ends this session, or with all=1 every session of the user',
     request: { query: z.object({ all: z.enum(['0', '1', 'true', 'false']).optional() }) },
     responses: { 204: { description: 'Signed out' }, ...writeResponses },
@@ -125,9 +125,9 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     } else if (cookie) await deleteSession(owner, secretHash(cookie));
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.body(null, 204);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/password', tags: ['auth'],
     summary: 'Change one\'s password (the rules: 10+ characters, three kinds, not the username); other sessions end',
     request: { body: { required: true, content: { 'application/json': { schema: z.object({
@@ -159,9 +159,9 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     await owner.insertInto('auditLog').values({ actorId: user.id, action: 'password.change', entity: 'user', entityId: String(user.id),
       after: JSON.stringify({ otherSessionsEnded: ended }) }).execute();
     return c.body(null, 204);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/me', tags: ['auth'], summary: 'The signed-in user',
     responses: { 200: { description: 'The caller', content: { 'application/json': { schema: z.object({ user: Me }) } } }, ...problemResponses },
   }), async (c) => {
@@ -169,6 +169,4 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
     return c.json({ user: await describe(owner, user) }, 200);
   });
-
-  return app;
 }

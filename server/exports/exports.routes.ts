@@ -20,9 +20,9 @@ const extensions = { geojson: 'geojson', csv: 'csv', shp: 'zip' } as const;
 const SHP_MAX_FEATURES = 100_000;
 
 export function exportRoutes(owner: Kysely<Database>) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/', tags: ['imports'],
     summary: 'Export sites, grids or a rule\'s violations in the caller\'s scope as GeoJSON, CSV (UTF-8 with BOM; lon/lat for points, WKT otherwise) or a zipped Shapefile (one per geometry type, with .prj and .cpg)',
     request: { query: z.object({
@@ -95,8 +95,6 @@ export function exportRoutes(owner: Kysely<Database>) {
     const columns = q.format === 'csv' ? await csvColumns(db, q.kind, q.category) : [];
     return streamedResponse(new Response(streamPages(readPage, q.format, columns), { headers }));
   });
-
-  return app;
 }
 
 /**

@@ -41,9 +41,9 @@ const serialize = <T extends { validFrom: Date; validTo: Date | null }>(row: T) 
   ({ ...row, validFrom: row.validFrom.toISOString(), validTo: row.validTo?.toISOString() ?? null });
 
 export function gridRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/', tags: ['grids'], summary: 'Grids as a FeatureCollection, filtered by region subtree, bbox, layer and date',
     request: { query: z.object({ region: RegionCode.optional(), bbox: Bbox.optional(), layer: Layer.optional(), at: At.optional() }) },
     responses: { 200: { description: 'Grids', content: { 'application/json': { schema: GridCollection } } }, ...problemResponses, ...notFoundResponse },
@@ -54,9 +54,9 @@ export function gridRoutes() {
     if (region && !prefix) throw notFound('region');
     const rows = await listGrids(db, { ...filter, prefix });
     return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/at', tags: ['grids'], summary: 'The current grids containing a point (lon/lat, WGS84)',
     request: { query: z.object({ lon: Lon, lat: Lat }) },
     responses: { 200: { description: 'Grids containing the point', content: { 'application/json': { schema: GridCollection } } }, ...problemResponses },
@@ -64,9 +64,9 @@ export function gridRoutes() {
     const { lon, lat } = c.req.valid('query');
     const rows = await gridsAt(c.get('db'), lon, lat);
     return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/validate', tags: ['grids'],
     summary: 'Coverage problems of the comprehensive grids in a region: gaps, overlaps, parts outside the village, multi-part grids, slivers',
     request: { query: z.object({ region: RegionCode }) },
@@ -88,9 +88,9 @@ export function gridRoutes() {
     };
     const features = problems.map(({ geometry, ...properties }, i) => ({ type: 'Feature' as const, id: i + 1, geometry, properties }));
     return c.json({ type: 'FeatureCollection' as const, features, summary } as unknown as z.infer<typeof ValidationReport>, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{id}', tags: ['grids'], summary: 'One grid with its members, area and the key sites inside it',
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'Grid', content: { 'application/json': { schema: GridDetail } } }, ...problemResponses, ...notFoundResponse },
@@ -98,9 +98,9 @@ export function gridRoutes() {
     const grid = await getGrid(c.get('db'), c.req.valid('param').id);
     if (!grid) throw notFound('grid');
     return c.json(toFeature(serialize(grid)) as z.infer<typeof GridDetail>, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{id}/history', tags: ['grids'], summary: 'Every version of a grid, newest first',
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'Versions', content: { 'application/json': { schema: GridCollection } } }, ...problemResponses, ...notFoundResponse },
@@ -109,6 +109,4 @@ export function gridRoutes() {
     if (!rows) throw notFound('grid');
     return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
   });
-
-  return app;
 }

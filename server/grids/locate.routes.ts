@@ -25,8 +25,8 @@ const LocateResult = z.object({
 
 /** POST /api/grids/locate: bulk point-in-grid routing (incident imports, phone batches, analyses). */
 export function locateRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.openapi(createRoute({
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(createRoute({
     method: 'post', path: '/locate', tags: ['grids'],
     summary: `The current grid (and its village) containing each of up to ${MAX_LOCATE_POINTS.toLocaleString('en')} lon/lat points, within the caller's scope`,
     description: 'Comprehensive grids by default; a point on an edge shared by two grids goes to the lower grid code. Changes nothing.',
@@ -37,5 +37,4 @@ export function locateRoutes() {
     const results = await locatePoints(c.get('db'), points, layer);
     return c.json({ results, located: results.filter((r) => r !== null).length }, 200);
   });
-  return app;
 }

@@ -29,9 +29,9 @@ const Report = z.object({
 
 /** `jobOwner`: this process's job owner (server/imports/job-owner.ts); its number is recorded on every job it runs. */
 export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/', tags: ['imports'],
     summary: `Import key sites from GeoJSON, CSV (lon/lat columns), KML or a zipped Shapefile; crs converts GCJ-02/BD-09; dryRun only reports. Up to ${SYNC_MAX_ROWS} rows answer at once (200); larger files run as a job (202): poll GET /api/imports/{id}`,
     request: { body: { required: true, content: { 'multipart/form-data': { schema: z.object({
@@ -67,9 +67,9 @@ export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
     startImportJob(owner, user, id, job);
     return c.json({ id, format: job.format, crs: job.input.crs, dryRun: job.input.dryRun, status: 'queued' as const, total: job.source.total,
       processed: 0, valid: 0, imported: 0, errorCount: 0, errors: [], message: null, reason: null, preview: null }, 202);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{id}', tags: ['imports'], summary: 'An import\'s progress (processed of total) and report: counts, row errors, preview of the converted features',
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'The report', content: { 'application/json': { schema: Report } } }, ...problemResponses, ...notFoundResponse },
@@ -80,6 +80,4 @@ export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
     if (!job) throw notFound('import');
     return c.json({ ...job, id: Number(job.id) } as z.infer<typeof Report>, 200);
   });
-
-  return app;
 }

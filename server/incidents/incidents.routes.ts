@@ -146,18 +146,18 @@ async function photoResponse(c: Context<AppEnv>, { id, photoId }: { id: number; 
 }
 
 export function incidentRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/incident-categories', tags: ['incidents'],
     summary: 'Incident taxonomy (data): categories and sub-categories with deadline, default unit and a JSON Schema of extra fields',
     responses: { 200: { description: 'Categories', content: { 'application/json': { schema: z.object({ items: z.array(IncidentCategory) }) } } }, ...problemResponses },
   }), async (c) => {
     const rows = await listCategories(c.get('db'));
     return c.json({ items: rows.map((r) => ({ ...r, defaultUnitId: num(r.defaultUnitId) })) as z.infer<typeof IncidentCategory>[] }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/incidents', tags: ['incidents'],
     summary: 'Incidents in scope with filters and paging; view=queue (reported/escalated the caller takes up), inbox (dispatched to my unit), mine (I reported)',
     request: { query: ListQuery },
@@ -175,9 +175,9 @@ export function incidentRoutes() {
       type: 'FeatureCollection' as const, total, limit: q.limit, offset: q.offset,
       features: rows.map((r) => ({ type: 'Feature' as const, id: Number(r.id), geometry: r.geometry, properties: summary(r) })),
     }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/incidents', tags: ['incidents'],
     summary: 'Report an incident at a point: routed to the covering grid (lowest code on edges), its village, township and members; due from the category; duplicate suggestions in the answer',
     request: { body: { required: true, content: { 'application/json': { schema: IncidentBody } } } },
@@ -192,9 +192,9 @@ export function incidentRoutes() {
     });
     const detail = await incidentDetail(db, created.id);
     return c.json({ ...detail, properties: { ...detail.properties, duplicates: created.duplicates.map((d) => ({ ...d, createdAt: iso(d.createdAt)! })) } }, 201);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/incidents/from-rule', tags: ['incidents'],
     summary: 'Report a spatial rule violation (from POST /api/rules/{id}/run) as an incident at the target site; the same open violation is reported once',
     request: { body: { required: true, content: { 'application/json': { schema: z.object({
@@ -209,15 +209,15 @@ export function incidentRoutes() {
     const db = c.get('db');
     const created = await reportRuleViolation(db, c.get('user')!, violation, category);
     return c.json(await incidentDetail(db, created.id), 201);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/incidents/{id}', tags: ['incidents'], summary: 'One incident with routing, timeline, photos and the actions the caller may take',
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'Incident', content: { 'application/json': { schema: Detail } } }, ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await incidentDetail(c.get('db'), c.req.valid('param').id), 200));
+  }), async (c) => c.json(await incidentDetail(c.get('db'), c.req.valid('param').id), 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/incidents/{id}/duplicates', tags: ['incidents'], summary: 'Possible duplicates: same category within 50 m and 7 days (settings)',
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'Candidates, nearest first', content: { 'application/json': { schema: z.object({ items: z.array(Duplicate) }) } } }, ...problemResponses, ...notFoundResponse },
@@ -229,9 +229,9 @@ export function incidentRoutes() {
     const [radius, days] = await Promise.all([settingValue(db, 'incidents.duplicateRadiusM', 50), settingValue(db, 'incidents.duplicateDays', 7)]);
     const items = await duplicateCandidates(db, id, Number(radius), Number(days));
     return c.json({ items: items.map((d) => ({ ...d, createdAt: iso(d.createdAt)! })) }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/incidents/{id}/actions', tags: ['incidents'],
     summary: 'A workflow step: accept, reject (note), duplicate (data.duplicateOf), escalate, dispatch (unitId), start, resolve (note), close, reopen (note), confirm (data.satisfied), supervise (note; notifies the unit)',
     request: { params: z.object({ id: Id }), body: { required: true, content: { 'application/json': { schema: ActionBody } } } },
@@ -245,9 +245,9 @@ export function incidentRoutes() {
     const db = c.get('db');
     await act(db, c.get('user')!, id, { ...body, unitId: body.unitId ?? undefined });
     return c.json(await incidentDetail(db, id), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/incidents/{id}/photos', tags: ['incidents'],
     summary: 'Add a photo (multipart field "file"): JPEG, PNG or WebP by content, at most 10 MB; served re-encoded without EXIF (location), with a thumbnail',
     request: { params: z.object({ id: Id }), body: { required: true, content: { 'multipart/form-data': { schema: z.object({
@@ -261,13 +261,13 @@ export function incidentRoutes() {
     if (!(file instanceof File)) throw new ProblemError(400, 'validation', 'attach the photo as the multipart field "file"');
     const photo = await addPhoto(c.get('db'), c.get('user')!, id, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
     return c.json({ ...photo, url: `/api/incidents/${id}/photos/${photo.id}`, thumbUrl: `/api/incidents/${id}/photos/${photo.id}/thumb` }, 201);
-  });
+  })
 
-  app.openapi(photoRoute(false), async (c) => photoResponse(c, c.req.valid('param'), false));
+  .openapi(photoRoute(false), async (c) => photoResponse(c, c.req.valid('param'), false))
 
-  app.openapi(photoRoute(true), async (c) => photoResponse(c, c.req.valid('param'), true));
+  .openapi(photoRoute(true), async (c) => photoResponse(c, c.req.valid('param'), true))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/incident-notifications', tags: ['incidents'], summary: 'The unit inbox\'s notifications: supervision notes (督办) and automatic escalations',
     request: { query: z.object({ unread: Bool.optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
     responses: { 200: { description: 'Notifications, newest first', content: { 'application/json': { schema: z.object({ items: z.array(z.object({
@@ -278,9 +278,9 @@ export function incidentRoutes() {
     const q = c.req.valid('query');
     const rows = await notificationsForUnit(c.get('db'), q.unread ?? false, q.limit);
     return c.json({ items: rows.map((n) => ({ ...n, id: Number(n.id), incidentId: Number(n.incidentId), createdAt: iso(n.createdAt)!, readAt: iso(n.readAt) })) }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/incident-notifications/{id}/read', tags: ['incidents'], summary: 'Mark a notification of my unit as read',
     request: { params: z.object({ id: Id }) },
     responses: { 204: { description: 'Marked' }, ...writeResponses, ...notFoundResponse },
@@ -295,6 +295,4 @@ export function incidentRoutes() {
       entityId: String(id), regionCode: null, before: null, after: JSON.stringify({ read: true }) }).execute();
     return c.body(null, 204);
   });
-
-  return app;
 }

@@ -208,9 +208,9 @@ function cell(value: unknown): string {
 
 /** OGC API – Features, Part 1 (core, GeoJSON, HTML, OpenAPI 3.0) over the caller's scoped transaction. */
 export function ogcRoutes() {
-  const app = new OpenAPIHono<AppEnv>();
+  return new OpenAPIHono<AppEnv>()
 
-  app.get('/', (c) => {
+  .get('/', (c) => {
     checkNoParams(c);
     const format = negotiateFormat(c);
     const base = origin(c);
@@ -237,18 +237,18 @@ export function ogcRoutes() {
 并发送请求头 sending the header <code>Authorization: Bearer &lt;token&gt;</code>
 （令牌用 <code>npm run cli -- tokens create</code> 生成 tokens come from the CLI）。</p>
 <p><code>GDAL_HTTP_HEADERS="Authorization: Bearer …" ogrinfo "OAPIF:${esc(base)}"</code></p>`));
-  });
+  })
 
-  app.get('/conformance', (c) => {
+  .get('/conformance', (c) => {
     checkNoParams(c);
     const format = negotiateFormat(c);
     const base = origin(c);
     const body = { conformsTo, links: selfLinks(base, '/conformance', format, types.json) };
     return send(c, format, body, types.json, () => page('符合性声明 Conformance', crumbs(base, ['符合性声明 Conformance', `${base}/conformance?f=html`]),
       jsonHrefOf(body.links), `<ul>${conformsTo.map((u) => `<li><code>${esc(u)}</code></li>`).join('')}</ul>`));
-  });
+  })
 
-  app.get('/api', async (c) => {
+  .get('/api', async (c) => {
     checkNoParams(c);
     const format = negotiateFormat(c);
     const base = origin(c);
@@ -270,9 +270,9 @@ export function ogcRoutes() {
 <h2>参数 Parameters</h2><table><tr><th>名称 Name</th><th>说明 Description</th></tr>${params}</table>
 <h2>数据集合 Collections</h2><p>${ids.map((id) => `<a href="${esc(`${base}/collections/${id}?f=html`)}"><code>${esc(id)}</code></a>`).join(' ')}</p>`);
     });
-  });
+  })
 
-  app.get('/collections', async (c) => {
+  .get('/collections', async (c) => {
     checkNoParams(c);
     const format = negotiateFormat(c);
     const base = origin(c);
@@ -287,9 +287,9 @@ ${collections.map((col) => `<tr><td><a href="${esc(`${base}/collections/${col.id
 <td>${esc(col.title)}</td><td>${esc(col.description)}</td>
 <td><a href="${esc(`${base}/collections/${col.id}/items?f=html`)}">浏览 Browse</a> · <a href="${esc(`${base}/collections/${col.id}/items?f=json`)}">GeoJSON</a></td></tr>`).join('\n')}
 </table>`));
-  });
+  })
 
-  app.get('/collections/:collectionId', async (c) => {
+  .get('/collections/:collectionId', async (c) => {
     checkNoParams(c);
     const format = negotiateFormat(c);
     const base = origin(c);
@@ -308,9 +308,9 @@ ${temporal ? `<tr><th>时间范围 Temporal extent</th><td>${esc(temporal[0])} �
 <tr><th>要素类型 Item type</th><td>feature</td></tr></table>
 <h2>要素 Features</h2>${linkList(body.links.filter((l) => l.rel === 'items'))}`);
     });
-  });
+  })
 
-  app.get('/collections/:collectionId/items', async (c) => {
+  .get('/collections/:collectionId/items', async (c) => {
     const db = c.get('db');
     const def = await resolveCollection(db, c.req.param('collectionId'));
     const q = parseItemsQuery(c);
@@ -352,9 +352,9 @@ ${q.raw.bbox ? `<br>范围 bbox: <code>${esc(q.raw.bbox)}</code>` : ''}${q.raw.d
 ${rows}</table>
 <div class="pager">${pager}</div>`);
     });
-  });
+  })
 
-  app.get('/collections/:collectionId/items/:featureId', async (c) => {
+  .get('/collections/:collectionId/items/:featureId', async (c) => {
     checkNoParams(c);
     const db = c.get('db');
     const def = await resolveCollection(db, c.req.param('collectionId'));
@@ -378,6 +378,4 @@ ${rows}</table>
 <h2>几何 Geometry: ${esc(found.geometry?.type ?? '—')}</h2>${geometrySvg(found.geometry)}`);
     });
   });
-
-  return app;
 }

@@ -42,15 +42,15 @@ const Compliance = z.object({
 const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ description, content: { 'application/json': { schema } } });
 
 export function patrolRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-
-  app.openapi(createRoute({
-    method: 'get', path: '/patrol-rules', tags: ['patrols'], summary: 'Patrol rules per site category: months, weekdays, time windows, allowed distance',
-    responses: { 200: ok('Rules', z.array(PatrolRule)), ...problemResponses },
-  }), async (c) => c.json(await listRules(c.get('db')), 200));
 
   const Window = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$/, 'a local time window HH:MM-HH:MM');
-  app.openapi(createRoute({
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+
+  .openapi(createRoute({
+    method: 'get', path: '/patrol-rules', tags: ['patrols'], summary: 'Patrol rules per site category: months, weekdays, time windows, allowed distance',
+    responses: { 200: ok('Rules', z.array(PatrolRule)), ...problemResponses },
+  }), async (c) => c.json(await listRules(c.get('db')), 200))
+  .openapi(createRoute({
     method: 'patch', path: '/patrol-rules/{id}', tags: ['patrols'],
     summary: 'Change a patrol rule: months, weekdays, time windows, allowed distance, enabled (administrators; audited)',
     request: { params: z.object({ id: Id }), body: { required: true, content: { 'application/json': { schema: z.object({
@@ -63,9 +63,9 @@ export function patrolRoutes() {
     responses: { 200: ok('The rule as changed', PatrolRule), ...problemResponses, ...notFoundResponse,
       ...bodyResponses, 403: { ...problems[403], description: 'For administrators (also a read-only token or a cross-site request)' },
       422: { ...problems[422], description: 'A window that ends before it starts' } },
-  }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')), 200));
+  }), async (c) => c.json(await updateRule(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('json')), 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/patrols', tags: ['patrols'],
     summary: 'Check in at a site of one of your grids; the server measures the geodesic distance and refuses one that is too far',
     request: { body: { required: true, content: { 'application/json': { schema: z.object({
@@ -76,9 +76,9 @@ export function patrolRoutes() {
     responses: { 201: ok('Accepted check-in', CheckIn), ...problemResponses, ...notFoundResponse,
       ...bodyResponses, 403: { ...problems[403], description: 'The account is not linked to a person (also a read-only token or a cross-site request)' },
       422: { ...problems[422], description: 'Too far from the site (`/problems/too-far` with distanceM, maxDistanceM), or a time out of range' } },
-  }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')), 201));
+  }), async (c) => c.json(await checkIn(c.get('db'), c.get('user')!, c.req.valid('json')), 201))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/patrols', tags: ['patrols'],
     summary: 'Check-ins as points: a grid member sees their own, supervisors those of their scope',
     request: { query: z.object({
@@ -95,9 +95,9 @@ export function patrolRoutes() {
     const start = from ?? new Date(end.getTime() - 7 * 86_400_000);
     const rows = await listPatrols(db, { from: start, to: end, prefix, personId: person, siteId: site, limit });
     return c.json(toFeatureCollection(rows), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/patrols/compliance', tags: ['patrols'],
     summary: 'Patrol compliance per grid, per member and per county for a period of local days: due, done, missed, pending (supervisors)',
     request: { query: z.object({
@@ -112,6 +112,4 @@ export function patrolRoutes() {
     if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');
     return c.json(await compliance(c.get('db'), user, c.req.valid('query')), 200);
   });
-
-  return app;
 }

@@ -80,9 +80,11 @@ const conflict = { 409: { ...problems[409], description: 'The change conflicts w
 const unprocessable = { 422: { ...problems[422], description: 'The data cannot be used (says why)' } } as const;
 
 export function peopleRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
-  app.openapi(createRoute({
+  const GridParam = z.object({ id: Id });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+
+  .openapi(createRoute({
     method: 'get', path: '/people', tags: ['people'], summary: 'Search the people directory by name, phone, unit or village (within the caller\'s scope)',
     request: { query: z.object({
       q: z.string().trim().max(50).optional(), unit: z.string().max(40).optional().openapi({ description: 'unit code or id' }),
@@ -97,9 +99,9 @@ export function peopleRoutes() {
     const villagePrefix = village ? (await regionForCaller(db, c.get('user')!.scopeCode, village))?.prefix : undefined;
     if (village && !villagePrefix) throw notFound('region');
     return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/people', tags: ['people'], summary: 'Add a person (planners and administrators, in their scope; audited)',
     request: json(z.object({
       name: z.string().trim().min(1).max(50), phone: z.string().trim().regex(/^[0-9+-]{5,20}$/, '5–20 digits, + or -').nullable().optional(),
@@ -107,9 +109,9 @@ export function peopleRoutes() {
       villageCode: z.string().regex(/^\d{12}$/, 'a 12-digit village code').nullable().optional(),
     }).refine((b) => b.unitCode || b.villageCode, 'give a unitCode, a villageCode, or both')),
     responses: { 201: ok('The new person', Person), ...bodyResponses, ...forbidden, ...unprocessable },
-  }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')), 201));
+  }), async (c) => c.json(await createPerson(c.get('db'), c.get('user')!, c.req.valid('json')), 201))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/people/import', tags: ['people'],
     summary: 'Import people from CSV (text/csv, or multipart field "file"): name, phone, gender, unit, village; all or nothing, with a row-by-row report',
     request: { query: z.object({ dryRun: z.enum(['true', 'false', '1', '0']).optional() }) },
@@ -134,30 +136,28 @@ export function peopleRoutes() {
     }
     const report = await importPeople(c.get('db'), c.get('user')!, text, dryRun);
     return c.json(report, dryRun ? 200 : 201);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/people/{id}', tags: ['people'], summary: 'A person with their current grids and assignment history',
     request: { params: z.object({ id: Id }) },
     responses: { 200: ok('Person', PersonDetail), ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await personDetail(c.get('db'), c.req.valid('param').id), 200));
+  }), async (c) => c.json(await personDetail(c.get('db'), c.req.valid('param').id), 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/units', tags: ['people'], summary: 'Departments and offices (units)',
     responses: { 200: ok('Units', z.array(Unit)), ...problemResponses },
-  }), async (c) => c.json(await listUnits(c.get('db')), 200));
-
-  const GridParam = z.object({ id: Id });
-  app.openapi(createRoute({
+  }), async (c) => c.json(await listUnits(c.get('db')), 200))
+  .openapi(createRoute({
     method: 'get', path: '/grids/{id}/assignments', tags: ['people'], summary: 'Who answers for a grid: current assignments, or the whole history',
     request: { params: GridParam, query: z.object({ history: z.enum(['true', 'false', '1', '0']).optional() }) },
     responses: { 200: ok('Assignments', z.object({ gridId: z.number().int(), gridCode: z.string(), assignments: z.array(Assignment) })), ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { grid, assignments } = await listGridAssignments(c.get('db'), c.req.valid('param').id, ['true', '1'].includes(c.req.valid('query').history ?? ''));
     return c.json({ gridId: grid.id, gridCode: grid.code, assignments }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/grids/{id}/assignments', tags: ['people'], summary: 'Assign a person to the grid with a duty (planners and administrators)',
     request: { params: GridParam, ...json(z.object({ personId: Id, duty: Duty, validFrom: Instant.optional() })) },
     responses: { 201: ok('The grid\'s current assignments', z.object({ id: z.number().int(), assignments: z.array(Assignment) })),
@@ -167,9 +167,9 @@ export function peopleRoutes() {
     const { id: gridId } = c.req.valid('param');
     const { id } = await assign(db, c.get('user')!, gridId, c.req.valid('json'));
     return c.json({ id, assignments: (await listGridAssignments(db, gridId, false)).assignments }, 201);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'delete', path: '/grids/{id}/assignments', tags: ['people'],
     summary: 'End a person\'s assignments on the grid (all duties, or one); history is kept',
     request: { params: GridParam, query: z.object({ personId: Id, duty: Duty.optional(), at: Instant.optional() }) },
@@ -177,18 +177,18 @@ export function peopleRoutes() {
   }), async (c) => {
     const { personId, duty, at } = c.req.valid('query');
     return c.json({ ended: await unassign(c.get('db'), c.get('user')!, c.req.valid('param').id, { personId, duty }, at) }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'delete', path: '/grids/{id}/assignments/{assignmentId}', tags: ['people'], summary: 'End one assignment; history is kept',
     request: { params: z.object({ id: Id, assignmentId: Id }), query: z.object({ at: Instant.optional() }) },
     responses: { 200: ok('Ended assignment ids', z.object({ ended: z.array(z.number().int()) })), ...writeResponses, ...notFoundResponse, ...forbidden, ...conflict, ...unprocessable },
   }), async (c) => {
     const { id, assignmentId } = c.req.valid('param');
     return c.json({ ended: await unassign(c.get('db'), c.get('user')!, id, { assignmentId }, c.req.valid('query').at) }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/grids/{id}/assignments/handover', tags: ['people'],
     summary: 'Hand a duty over from one person to another: one assignment ends and the next begins at the same instant',
     request: { params: GridParam, ...json(z.object({ fromPersonId: Id, toPersonId: Id, duty: Duty, at: Instant.optional() })) },
@@ -200,22 +200,20 @@ export function peopleRoutes() {
     const { id } = c.req.valid('param');
     const result = await handover(db, c.get('user')!, id, c.req.valid('json'));
     return c.json({ ...result, assignments: (await listGridAssignments(db, id, false)).assignments }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/staffing', tags: ['people'],
     summary: 'Staffing of a region\'s grids: no member, no leader, overloaded people; per county, township and village; problem grids as GeoJSON',
     request: { query: z.object({ region: RegionOrPrefectureCode.optional().openapi({ description: 'A 12-digit region code, or a 4-digit '
       + 'prefecture code (its counties are the rows), which only prefecture-wide accounts see: for anyone else it is an unknown region (404). '
       + 'Default: the caller\'s scope (a prefecture for a 4-digit scope).' }) }) },
     responses: { 200: ok('Staffing report', StaffingReport), ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await staffingReport(c.get('db'), c.get('user')!, c.req.valid('query').region) as never, 200));
+  }), async (c) => c.json(await staffingReport(c.get('db'), c.get('user')!, c.req.valid('query').region) as never, 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/me/area', tags: ['people'],
     summary: 'A grid member\'s own area: their grids, the key sites in them by category, open incidents, their duties',
     responses: { 200: ok('My area', MyArea), ...problemResponses, ...forbidden },
   }), async (c) => c.json(await myArea(c.get('db'), c.get('user')!), 200));
-
-  return app;
 }

@@ -44,8 +44,9 @@ async function undoRedoView(c: Context<AppEnv>, id: number, direction: 'undo' | 
 export function planRoutes() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', planners);
+  return app
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/', tags: ['planning'], summary: 'Open a draft plan for a village or a township (one open draft per area)',
     request: json(z.object({ region: RegionCode, name: z.string().max(200).optional() })),
     responses: { ...planResponse('The new draft'), 201: { description: 'The new draft', content: { 'application/json': { schema: PlanView } } } },
@@ -53,24 +54,24 @@ export function planRoutes() {
     const { region, name } = c.req.valid('json');
     const id = await createPlan(c.get('db'), c.get('user')!, region, name ?? '');
     return c.json(await planView(c.get('db'), id), 201);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{id}', tags: ['planning'], summary: 'The draft: its grids with households and area, and its live validation',
     request: { params: PlanId },
     responses: { 200: { description: 'The draft', content: { 'application/json': { schema: PlanView } } }, ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await planView(c.get('db'), c.req.valid('param').id), 200));
+  }), async (c) => c.json(await planView(c.get('db'), c.req.valid('param').id), 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'delete', path: '/{id}', tags: ['planning'], summary: 'Discard a draft',
     request: { params: PlanId },
     responses: { 204: { description: 'Discarded' }, ...writeResponses, ...notFoundResponse, 409: { ...problems[409], description: 'The plan is not an open draft, or someone else holds its lock' } },
   }), async (c) => {
     await discardPlan(c.get('db'), c.get('user')!, c.req.valid('param').id);
     return c.body(null, 204);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/{id}/grids', tags: ['planning'],
     summary: 'Draw a grid: snapped to neighbours and the village boundary, clipped to the village and against neighbours',
     request: { params: PlanId, ...json(z.object({ geometry: PolygonInput, villageCode: RegionCode.optional(), name: z.string().min(1).max(100).optional(), version: Version })) },
@@ -79,9 +80,9 @@ export function planRoutes() {
     const { id } = c.req.valid('param');
     await drawGrid(c.get('db'), c.get('user')!, id, c.req.valid('json'));
     return c.json(await planView(c.get('db'), id), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'patch', path: '/{id}/grids/{gid}', tags: ['planning'],
     summary: 'Reshape or rename a grid; neighbours follow a moved boundary unless follow is false ("disconnect")',
     request: { params: z.object({ id: Id, gid: Id }), ...json(z.object({
@@ -92,9 +93,9 @@ export function planRoutes() {
     const { id, gid } = c.req.valid('param');
     await reshapeGrid(c.get('db'), c.get('user')!, id, gid, c.req.valid('json'));
     return c.json(await planView(c.get('db'), id), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'delete', path: '/{id}/grids/{gid}', tags: ['planning'], summary: 'Delete a grid (its area becomes a gap to fill before publishing)',
     request: { params: z.object({ id: Id, gid: Id }), query: z.object({ version: z.coerce.number().int().positive().optional() }) },
     responses: planResponse('The draft after the edit'),
@@ -102,9 +103,9 @@ export function planRoutes() {
     const { id, gid } = c.req.valid('param');
     await deleteGrid(c.get('db'), c.get('user')!, id, gid, c.req.valid('query').version);
     return c.json(await planView(c.get('db'), id), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/{id}/split', tags: ['planning'], summary: 'Split a grid along a line drawn across it; the parts\' areas sum to the original',
     request: { params: PlanId, ...json(z.object({ gridId: Id, line: LineInput, version: Version })) },
     responses: planResponse('The draft after the edit'),
@@ -112,9 +113,9 @@ export function planRoutes() {
     const { id } = c.req.valid('param');
     await splitGrid(c.get('db'), c.get('user')!, id, c.req.valid('json'));
     return c.json(await planView(c.get('db'), id), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/{id}/merge', tags: ['planning'], summary: 'Merge grids of one village that share a boundary',
     request: { params: PlanId, ...json(z.object({ gridIds: z.array(Id).min(2).max(50), version: Version })) },
     responses: planResponse('The draft after the edit'),
@@ -122,9 +123,9 @@ export function planRoutes() {
     const { id } = c.req.valid('param');
     await mergeGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
     return c.json(await planView(c.get('db'), id), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/{id}/import', tags: ['planning'],
     summary: 'Import a grid layer (GeoJSON FeatureCollection) into the draft, replacing the grids of the villages it covers',
     request: { params: PlanId, ...json(z.object({
@@ -137,9 +138,9 @@ export function planRoutes() {
     const { id } = c.req.valid('param');
     await importGrids(c.get('db'), c.get('user')!, id, c.req.valid('json'));
     return c.json(await planView(c.get('db'), id), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/{id}/import/shapefile', tags: ['planning'],
     summary: 'Import a grid layer from a zipped Shapefile (.prj honoured) into the draft, as the GeoJSON import does',
     request: {
@@ -154,20 +155,20 @@ export function planRoutes() {
     const features = await readZippedShapefile(await c.req.arrayBuffer());
     await importGrids(c.get('db'), c.get('user')!, id, { features, replace: replace === 'true', version });
     return c.json(await planView(c.get('db'), id), 200);
-  });
+  })
 
-  app.openapi(undoRedoRoute('undo'), async (c) => c.json(await undoRedoView(c, c.req.valid('param').id, 'undo'), 200));
+  .openapi(undoRedoRoute('undo'), async (c) => c.json(await undoRedoView(c, c.req.valid('param').id, 'undo'), 200))
 
-  app.openapi(undoRedoRoute('redo'), async (c) => c.json(await undoRedoView(c, c.req.valid('param').id, 'redo'), 200));
+  .openapi(undoRedoRoute('redo'), async (c) => c.json(await undoRedoView(c, c.req.valid('param').id, 'redo'), 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{id}/preview', tags: ['planning'],
     summary: 'What publishing would do: grids added, changed and removed, members affected, sites and open incidents that move',
     request: { params: PlanId },
     responses: { 200: { description: 'Preview', content: { 'application/json': { schema: PlanPreview } } }, ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await previewPlan(c.get('db'), c.req.valid('param').id), 200));
+  }), async (c) => c.json(await previewPlan(c.get('db'), c.req.valid('param').id), 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/{id}/publish', tags: ['planning'],
     summary: 'Publish the draft: new grid versions, re-homed sites and incidents, carried members — atomically',
     request: { params: PlanId, body: { required: false, content: { 'application/json': { schema: z.object({
@@ -181,6 +182,4 @@ export function planRoutes() {
     const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : {};
     return c.json(await publishPlan(c.get('db'), c.get('user')!, c.req.valid('param').id, body), 200);
   });
-
-  return app;
 }

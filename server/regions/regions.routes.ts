@@ -22,9 +22,9 @@ const RegionDetail = feature('RegionDetail', RegionProperties.extend({
 }));
 
 export function regionRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/', tags: ['regions'],
     summary: 'Regions as a FeatureCollection: children of `parent`, a `level` within a subtree, or the caller\'s scope root',
     description: 'The scope root of a prefecture-wide account (4-digit scope) is its counties; `parent` may be a 4-digit prefecture code, whose children are its counties.',
@@ -37,9 +37,9 @@ export function regionRoutes() {
     const rows = await listRegions(c.get('db'), c.req.valid('query'), c.get('user')!.scopeCode);
     if (!rows) throw notFound('region');
     return c.json(toFeatureCollection(rows) as z.infer<typeof RegionCollection>, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{code}', tags: ['regions'], summary: 'One region with its boundary (derived from its grids when it has none), ancestors and totals',
     description: 'A 4-digit prefecture code gives the prefecture (level `prefecture`, no boundary: the bbox of its counties, totals over them).',
     request: { params: z.object({ code: RegionOrPrefectureCode }) },
@@ -52,6 +52,4 @@ export function regionRoutes() {
     if (!region) throw notFound('region');
     return c.json(toFeature(region) as z.infer<typeof RegionDetail>, 200);
   });
-
-  return app;
 }

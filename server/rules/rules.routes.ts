@@ -17,14 +17,14 @@ const Rule = z.object({
 }).openapi('Rule');
 
 export function ruleRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/', tags: ['rules'], summary: 'Spatial rules (data): subjects, targets, distance, method, legal basis',
     responses: { 200: { description: 'Rules', content: { 'application/json': { schema: z.object({ items: z.array(Rule) }) } } }, ...problemResponses },
-  }), async (c) => c.json({ items: (await listRules(c.get('db'))) }, 200));
+  }), async (c) => c.json({ items: (await listRules(c.get('db'))) }, 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/{id}/run', tags: ['rules'],
     summary: 'Run a rule over a region: violations as GeoJSON (shortest line, or the place lacking a required target) with geodesic distance_m; zones=true adds the buffer around each subject',
     request: { params: z.object({ id: Id }), query: z.object({ region: RegionOrPrefectureCode.openapi({ description: 'a region, or a 4-digit prefecture for accounts whose scope covers it' }), zones: z.enum(['true', 'false']).default('false') }) },
@@ -49,6 +49,4 @@ export function ruleRoutes() {
       ...(zones === 'true' ? { zones: await ruleZones(db, rule, { prefix }) } : {}),
     }, 200);
   });
-
-  return app;
 }

@@ -50,10 +50,21 @@ const SiteBody = z.object({
 const editors = writesRequire('editSites');
 
 export function siteRoutes() {
+
+  const edited = (description: string) => ({
+    200: { description, content: { 'application/json': { schema: EditedSite } } }, ...bodyResponses, ...notFoundResponse,
+    409: { ...problems[409], description: 'Stale version' },
+    422: { ...problems[422], description: 'Geometry or attributes do not fit the category' },
+  });
+  const detail = async (db: Parameters<typeof getSite>[0], id: number) => {
+    const site = (await getSite(db, id))!;
+    return toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>;
+  };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use('*', editors);
+  return app
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/', tags: ['sites'], summary: 'Key sites as a FeatureCollection, filtered by category, region, grid and bbox',
     request: { query: z.object({
       category: Categories.optional(), region: RegionCode.optional(), grid: Id.optional(), bbox: Bbox.optional(),
@@ -67,9 +78,9 @@ export function siteRoutes() {
     if (region && !prefix) throw notFound('region');
     const rows = await listSites(db, { ...rest, categories: category, prefix, gridId: grid });
     return c.json(toFeatureCollection(rows), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{id}', tags: ['sites'], summary: 'One key site with its village and grid',
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'Site', content: { 'application/json': { schema: SiteDetail } } }, ...problemResponses, ...notFoundResponse },
@@ -77,9 +88,9 @@ export function siteRoutes() {
     const site = await getSite(c.get('db'), c.req.valid('param').id);
     if (!site) throw notFound('site');
     return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }), 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/{id}/violations', tags: ['sites', 'rules'],
     summary: 'The violations of the rules that concern this site (as subject or as target), checked now',
     request: { params: z.object({ id: Id }) },
@@ -88,19 +99,9 @@ export function siteRoutes() {
     const { id } = c.req.valid('param');
     if (!(await getSite(c.get('db'), id))) throw notFound('site');
     return c.json(await violationsOf(c.get('db'), id, null), 200);
-  });
+  })
 
-  const edited = (description: string) => ({
-    200: { description, content: { 'application/json': { schema: EditedSite } } }, ...bodyResponses, ...notFoundResponse,
-    409: { ...problems[409], description: 'Stale version' },
-    422: { ...problems[422], description: 'Geometry or attributes do not fit the category' },
-  });
-  const detail = async (db: Parameters<typeof getSite>[0], id: number) => {
-    const site = (await getSite(db, id))!;
-    return toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }) as z.infer<typeof SiteDetail>;
-  };
-
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'post', path: '/', tags: ['sites'], summary: 'Add a key site; its village and grid follow from where it lies',
     request: { body: { required: true, content: { 'application/json': { schema: SiteBody } } } },
     responses: { ...edited('The new site'), 201: { description: 'The new site, with the violations of the rules concerning it', content: { 'application/json': { schema: EditedSite } } } },
@@ -108,9 +109,9 @@ export function siteRoutes() {
     const body = c.req.valid('json');
     const id = await createSite(c.get('db'), c.get('user')!, { ...body, entrances: body.entrances as [number, number][] | null | undefined });
     return c.json({ ...await detail(c.get('db'), id), violations: await violationsOf(c.get('db'), id, null) }, 201);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'patch', path: '/{id}', tags: ['sites'], summary: 'Move, reshape or re-describe a site (send `version` to detect concurrent edits)',
     request: { params: z.object({ id: Id }), body: { required: true, content: { 'application/json': {
       schema: SiteBody.partial().extend({ version: z.number().int().positive().optional() }) } } } },
@@ -121,9 +122,9 @@ export function siteRoutes() {
     const { previousGeometry } = await updateSite(c.get('db'), c.get('user')!, id, { ...body, entrances: body.entrances as [number, number][] | null | undefined });
     const moved = body.geometry !== undefined || body.entrances !== undefined || body.category !== undefined || body.attrs !== undefined;
     return c.json({ ...await detail(c.get('db'), id), violations: moved ? await violationsOf(c.get('db'), id, previousGeometry) : null }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'delete', path: '/{id}', tags: ['sites'], summary: 'Delete a site',
     request: { params: z.object({ id: Id }), query: z.object({ version: z.coerce.number().int().positive().optional() }) },
     responses: { 204: { description: 'Deleted' }, ...writeResponses, ...notFoundResponse,
@@ -132,15 +133,12 @@ export function siteRoutes() {
     await deleteSite(c.get('db'), c.get('user')!, c.req.valid('param').id, c.req.valid('query').version);
     return c.body(null, 204);
   });
-
-  return app;
 }
 
 export function siteCategoryRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.openapi(createRoute({
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(createRoute({
     method: 'get', path: '/', tags: ['sites'], summary: 'Site categories: geometry kind, attribute schema, map symbol',
     responses: { 200: { description: 'Categories', content: { 'application/json': { schema: z.object({ items: z.array(SiteCategory) }) } } }, ...problemResponses },
   }), async (c) => c.json({ items: (await listSiteCategories(c.get('db'))) }, 200));
-  return app;
 }

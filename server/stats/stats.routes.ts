@@ -65,9 +65,9 @@ const ok = <T extends z.ZodTypeAny>(description: string, schema: T) => ({ descri
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 export function statsRoutes() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/stats/incidents', tags: ['statistics'],
     summary: 'Incident figures per county, township, village, grid, category or month: counts by state, 化解率, on-time rate, mean handling time, overdue',
     description: definitions,
@@ -81,9 +81,9 @@ export function statsRoutes() {
         .openapi({ description: 'a category and its sub-categories; with groupBy=category and a top-level category, groups by sub-category' }),
     }) },
     responses: { 200: ok('Figures', IncidentStats), ...problemResponses, ...notFoundResponse },
-  }), async (c) => c.json(await incidentStats(c.get('db'), c.get('user')!, c.req.valid('query')), 200));
+  }), async (c) => c.json(await incidentStats(c.get('db'), c.get('user')!, c.req.valid('query')), 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/reports/{kind}', tags: ['statistics'],
     summary: 'Routine reports: daily village screening (村级日排查), weekly township meeting (乡级周例会), monthly county analysis (县级月研判)',
     description: `daily: the local day of \`date\`; weekly: its ISO week, Monday to Sunday; monthly: its calendar month. format=csv is UTF-8 with a byte-order mark (Excel); format=xlsx one sheet per section. ${definitions}`,
@@ -120,6 +120,4 @@ export function statsRoutes() {
     const body = await reportXlsx(report, lang);
     return c.body(new Uint8Array(body), 200, { 'content-type': XLSX, 'content-disposition': disposition('xlsx') }) as never;
   });
-
-  return app;
 }

@@ -18,19 +18,19 @@ const ClientConfig = z.object({
 
 /** Public endpoints: liveness and what the web client needs before sign-in. */
 export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolean, basemap: BasemapConfig) {
-  const app = new OpenAPIHono<AppEnv>();
+  return new OpenAPIHono<AppEnv>()
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/health', tags: ['system'], summary: 'Liveness and database engine',
     responses: { 200: { description: 'Healthy', content: { 'application/json': { schema: Health } } } },
-  }), async (c) => c.json({ ok: true, db: kind, postgis: await postgisVersion(owner) }, 200));
+  }), async (c) => c.json({ ok: true, db: kind, postgis: await postgisVersion(owner) }, 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/health/live', tags: ['system'], summary: 'Liveness: the process answers (no database query)',
     responses: { 200: { description: 'Alive', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
-  }), (c) => c.json({ ok: true as const }, 200));
+  }), (c) => c.json({ ok: true as const }, 200))
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/health/ready', tags: ['system'],
     summary: 'Readiness: the database answers within 2 s and the server is not shutting down (else 503)',
     responses: {
@@ -52,9 +52,9 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
       clearTimeout(timer);
     }
     return c.json({ ok: true as const, db: kind, ms: Math.round((performance.now() - started) * 10) / 10 }, 200);
-  });
+  })
 
-  app.openapi(createRoute({
+  .openapi(createRoute({
     method: 'get', path: '/config', tags: ['system'], summary: 'Client settings: demo flag, the county, the opt-in base map',
     responses: { 200: { description: 'Settings', content: { 'application/json': { schema: ClientConfig } } } },
   }), async (c) => {
@@ -63,6 +63,4 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
       .where('r.level', '=', 'county').orderBy('r.code').executeTakeFirst();
     return c.json({ demo, county: county ? { ...county, bbox: county.bbox.map(Number) } : null, basemap }, 200);
   });
-
-  return app;
 }
