@@ -10,6 +10,7 @@ import { adminRoutes } from './admin/admin.routes.ts';
 import type { BackupService } from './admin/backups.service.ts';
 import { auditRoutes } from './audit/audit.routes.ts';
 import { authRoutes } from './auth/auth.routes.ts';
+import type { SessionPolicy } from './auth/auth.repository.ts';
 import { authenticate, scopedTransaction } from './auth/scope.ts';
 import { contentSecurityPolicy, csrfGuard } from './auth/web-security.ts';
 import { type Logger, requestIdOf, requestLogging, silentLogger } from './ops/logging.ts';
@@ -98,34 +99,16 @@ export function createApp(db: Db, options: AppOptions) {
   // request bodies: after authentication (headers only), so an unknown caller's large body is refused unread
   app.use('*', bodyLimits());
 
-  app.route('/api', systemRoutes(owner, db.kind, options.demo, options.basemap));
-  app.route('/api/auth', authRoutes(owner, sessionPolicy));
   // administration (online backups): outside the scoped transaction, as the backup needs the
-  // embedded engine's one connection between transactions; the handlers check the admin role
+  // embedded engine's one connection between transactions; the handlers check the capability
   if (options.backups) app.route('/api/admin', adminRoutes(options.backups));
 
-  // Every other API route sees the database only through the caller's scoped transaction:
-  // deny by default, so a new route cannot forget its scope.
+  // Every API route but the public ones sees the database only through the caller's scoped
+  // transaction: deny by default, so a new route cannot forget its scope.
   const scoped = scopedTransaction(owner);
   app.use('/api/*', (c, next) => (isPublic(c.req.path) ? next() : scoped(c, next)));
   for (const area of ['/tiles/*', '/ogc/*']) app.use(area, scoped);
-  app.route('/api/regions', regionRoutes());
-  app.route('/api/grids', gridRoutes());
-  app.route('/api/grids', locateRoutes());
-  app.route('/api/sites', siteRoutes());
-  app.route('/api/site-categories', siteCategoryRoutes());
-  app.route('/api/plans', planRoutes());
-  app.route('/api/rules', ruleRoutes());
-  app.route('/api/audit', auditRoutes());
-  app.route('/api/imports', importRoutes(owner, options.jobOwner));
-  app.route('/api/exports', exportRoutes(owner));
-  // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
-  app.route('/api', peopleRoutes());
-  app.route('/api', patrolRoutes());
-  // incidents, incident categories, incident notifications
-  app.route('/api', incidentRoutes());
-  // incident statistics (/api/stats/incidents) and routine reports (/api/reports/{kind})
-  app.route('/api', statsRoutes());
+  app.route('/api', apiRoutes(db, options, sessionPolicy));
   app.route('/tiles', tileRoutes(db.kind));
   app.route('/ogc', ogcRoutes());
   // Open311 GeoReport v2 for hotline systems (its own token check, scope and error format)
@@ -178,9 +161,39 @@ function bodyLimits(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * The JSON API as one chained expression: its type (AppType) carries every route, request and
+ * response schema, and the web app calls it through Hono's typed client (web/src/lib/api.ts).
+ */
+function apiRoutes(db: Db, options: AppOptions, sessionPolicy: SessionPolicy) {
+  const owner = db.kysely;
+  return new OpenAPIHono<AppEnv>()
+    .route('/', systemRoutes(owner, db.kind, options.demo, options.basemap))
+    .route('/auth', authRoutes(owner, sessionPolicy))
+    .route('/regions', regionRoutes())
+    .route('/grids', gridRoutes())
+    .route('/grids', locateRoutes())
+    .route('/sites', siteRoutes())
+    .route('/site-categories', siteCategoryRoutes())
+    .route('/plans', planRoutes())
+    .route('/rules', ruleRoutes())
+    .route('/audit', auditRoutes())
+    .route('/imports', importRoutes(owner, options.jobOwner))
+    .route('/exports', exportRoutes(owner))
+    // people, units, assignments (/api/grids/{id}/assignments), staffing, my area
+    .route('/', peopleRoutes())
+    .route('/', patrolRoutes())
+    // incidents, incident categories, incident notifications
+    .route('/', incidentRoutes())
+    // incident statistics (/api/stats/incidents) and routine reports (/api/reports/{kind})
+    .route('/', statsRoutes());
+}
+
+/** The API's routes, for the web app's typed client (`hc<AppType>('/api')`). */
+export type AppType = ReturnType<typeof apiRoutes>;
+
 const publicPaths = new Set(['/api/health', '/api/health/live', '/api/health/ready', '/api/config', '/api/openapi.json']);
 function isPublic(path: string): boolean {
   return publicPaths.has(path) || path.startsWith('/api/auth/') || path.startsWith('/api/admin/');
 }
 
-export type App = ReturnType<typeof createApp>;
