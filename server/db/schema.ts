@@ -1,3 +1,4 @@
+import type { Duty, IncidentState, SiteGeometryKind } from '../domain/enums.ts';
 import type { ColumnType, Generated } from 'kysely';
 import type { IncidentPermission, Role } from '../auth/capabilities.ts';
 
@@ -118,7 +119,6 @@ export interface ApiTokenTable {
   access: Generated<'read' | 'write'>;
 }
 
-export type Duty = 'leader' | 'full_time' | 'part_time' | 'police' | 'mediator';
 
 export interface GridAssignmentTable {
   id: Generated<number>;
@@ -133,7 +133,7 @@ export interface SiteCategoryTable {
   code: string;
   name: string;
   nameEn: string;
-  geometryKind: 'point' | 'line' | 'polygon' | 'any';
+  geometryKind: SiteGeometryKind;
   hasEntrances: boolean;
   color: string;
   icon: string;
@@ -187,9 +187,6 @@ export interface IncidentCategoryTable {
   attrSchema: ColumnType<unknown, string | undefined, string>;
 }
 
-export type IncidentState =
-  | 'reported' | 'accepted' | 'rejected' | 'dispatched' | 'in_progress'
-  | 'resolved' | 'closed' | 'escalated' | 'reopened';
 
 export interface IncidentTable {
   id: Generated<number>;
@@ -415,3 +412,5 @@ export interface PatrolTable {
   accepted: ColumnType<boolean, boolean | undefined, boolean>;
   refusal: string | null;
 }
+
+export type { Duty, IncidentState } from '../domain/enums.ts';

@@ -64,7 +64,7 @@ const fieldName = (key: string) => ({ regionCode: 'region', villageName: 'villag
  * into one record and lets Polygon and MultiPolygon overwrite each other, so its per-type writer is
  * used directly on MultiLineString / MultiPolygon coordinates.
  */
-export async function shapefileZip(rows: ExportRow[], fields: string[]): Promise<Uint8Array> {
+export async function shapefileZip(rows: ExportRow[], fields: string[]): Promise<Uint8Array<ArrayBuffer>> {
   const zip = new ZipWriter();
   const families: Array<[string, 'POINT' | 'POLYLINE' | 'POLYGON', (t: string) => boolean]> = [
     ['points', 'POINT', (t) => t === 'Point'],
@@ -91,7 +91,7 @@ export async function shapefileZip(rows: ExportRow[], fields: string[]): Promise
       });
   }
   if (!zip.size) zip.file('README.txt', 'No features to export.\r\n');
-  return zip.finish();
+  return new Uint8Array(zip.finish());
 }
 
 /**

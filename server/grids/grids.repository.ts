@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { DUTIES } from '../domain/enums.ts';
 import type { Database } from '../db/schema.ts';
 import { asGeoJson, inCountiesMeeting, inCounty, inSubtree, intersectsBbox } from '../db/geo.ts';
 
@@ -66,7 +67,7 @@ export async function getGrid(db: Kysely<Database>, id: number) {
     .innerJoin('people as p', 'p.id', 'a.personId')
     .select(['p.id as personId', 'p.name', 'a.duty', 'p.phone', 'a.validFrom'])
     .where('a.gridId', '=', id).where('a.validTo', 'is', null)
-    .orderBy(sql`array_position(array['leader','full_time','part_time','police','mediator'], a.duty)`)
+    .orderBy(sql`array_position(${sql.val([...DUTIES])}::text[], a.duty)`)
     .orderBy('p.name')
     .execute();
   // sites touching the grid (a river crossing several grids counts in each)

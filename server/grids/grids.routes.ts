@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { COVERAGE_PROBLEM_KINDS, GRID_LAYER_KINDS } from '../domain/enums.ts';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { notFound } from '../http/problem.ts';
@@ -7,7 +8,7 @@ import { regionPrefix } from '../regions/regions.repository.ts';
 import { getGrid, gridHistory, gridsAt, listGrids } from './grids.repository.ts';
 import { validateCoverage, validationThresholds } from './validation.repository.ts';
 
-const Layer = z.enum(['comprehensive', 'dedicated']);
+const Layer = z.enum(GRID_LAYER_KINDS);
 const GridProperties = z.object({
   id: z.number().int(), code: z.string(), name: z.string(), layer: Layer, villageCode: z.string(), villageName: z.string(),
   households: z.number().int(), population: z.number().int(), version: z.number().int(),
@@ -22,7 +23,7 @@ const GridDetail = feature('GridDetail', GridProperties.extend({
 }));
 
 const ValidationReport = featureCollection('CoverageProblems', z.object({
-  kind: z.enum(['gap', 'overlap', 'outside', 'multipart', 'sliver']), villageCode: z.string(),
+  kind: z.enum(COVERAGE_PROBLEM_KINDS), villageCode: z.string(),
   gridIds: z.array(z.number().int()), gridCodes: z.array(z.string()), areaM2: z.number(), thinness: z.number(), sliver: z.boolean(),
 })).extend({ summary: z.object({
   region: z.string(), gaps: z.number().int(), overlaps: z.number().int(), outside: z.number().int(),

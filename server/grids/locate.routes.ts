@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { GRID_LAYER_KINDS } from '../domain/enums.ts';
 import type { AppEnv } from '../http/env.ts';
 import { bodyResponses, validationHook } from '../http/schemas.ts';
 import { locatePoints } from './locate.repository.ts';
@@ -11,7 +12,7 @@ const Point = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90
 
 const LocateBody = z.object({
   points: z.array(Point).min(1).max(MAX_LOCATE_POINTS),
-  layer: z.enum(['comprehensive', 'dedicated']).default('comprehensive'),
+  layer: z.enum(GRID_LAYER_KINDS).default('comprehensive'),
 }).openapi('LocateRequest');
 
 const Located = z.object({

@@ -39,7 +39,7 @@ export function compression(): MiddlewareHandler {
     }
     if (!acceptsGzip(c.req.header('accept-encoding'))) return;
 
-    let body: ReadableStream<Uint8Array> | Uint8Array;
+    let body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
     if (streamed.has(res)) {
       body = res.body.pipeThrough(new CompressionStream('gzip'));
     } else {

@@ -1,3 +1,4 @@
+/// <reference path="./shpjs.d.ts" />
 import shp from 'shpjs';
 import type { GeoJsonGeometry } from '../db/geo.ts';
 import { ProblemError } from '../http/problem.ts';

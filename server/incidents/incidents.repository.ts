@@ -1,12 +1,11 @@
 import { type Kysely, type SqlBool, sql } from 'kysely';
+import { UNIT_WORK_STATES } from '../domain/enums.ts';
 import { asGeoJson, inCounty, inSubtree } from '../db/geo.ts';
 import type { Database, IncidentState } from '../db/schema.ts';
 
 type Db = Kysely<Database>;
 
-export const openStates: IncidentState[] = ['reported', 'accepted', 'escalated', 'dispatched', 'in_progress', 'reopened'];
-export const levels = ['village', 'township', 'county'] as const;
-export type Level = typeof levels[number];
+export { INCIDENT_LEVELS as levels, OPEN_INCIDENT_STATES as openStates, type IncidentLevel as Level } from '../domain/enums.ts';
 
 export async function settingValue<T>(db: Db, key: string, fallback: T): Promise<T> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
@@ -76,7 +75,7 @@ function listQuery(db: Db, filter: IncidentFilter, nearFraction: number) {
     query = query.where('i.state', 'in', ['reported', 'escalated'])
       .where(sql<SqlBool>`app.incident_relation('scope', i.region_code, i.level, i.grid_id, i.unit_id, i.reporter_id)`);
   } else if (filter.view === 'inbox') {
-    query = query.where(sql<SqlBool>`i.unit_id = app.unit_id()`).where('i.state', 'in', ['dispatched', 'in_progress', 'reopened']);
+    query = query.where(sql<SqlBool>`i.unit_id = app.unit_id()`).where('i.state', 'in', UNIT_WORK_STATES);
   } else if (filter.view === 'mine') {
     query = query.where(sql<SqlBool>`i.reporter_id = app.person_id()`);
   }

@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { INCIDENT_LEVELS, INCIDENT_STATES } from '../domain/enums.ts';
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import { requireCapability } from '../auth/authorize.ts';
@@ -15,7 +16,6 @@ import { act, createIncident, reportRuleViolation } from './incidents.service.ts
 
 type Db = Kysely<Database>;
 
-const states = ['reported', 'accepted', 'rejected', 'dispatched', 'in_progress', 'resolved', 'closed', 'escalated', 'reopened'] as const;
 export const workflowActions = ['accept', 'reject', 'duplicate', 'escalate', 'dispatch', 'start', 'resolve', 'close', 'reopen', 'confirm', 'supervise'] as const;
 
 const iso = (d: Date | string | null | undefined) => (d == null ? null : new Date(d).toISOString());
@@ -29,7 +29,7 @@ const IncidentCategory = z.object({
 
 const Summary = z.object({
   id: z.number().int(), code: z.string(), category: z.string(), categoryName: z.string(), categoryNameEn: z.string(), title: z.string(),
-  state: z.enum(states), level: z.enum(['village', 'township', 'county']), priority: z.string(), regionCode: z.string(),
+  state: z.enum(INCIDENT_STATES), level: z.enum(INCIDENT_LEVELS), priority: z.string(), regionCode: z.string(),
   gridId: z.number().int().nullable(), gridCode: z.string().nullable(), unitId: z.number().int().nullable(), unitName: z.string().nullable(),
   reporterId: z.number().int().nullable(), source: z.string(), dueAt: z.string().nullable(), createdAt: z.string(),
   resolvedAt: z.string().nullable(), closedAt: z.string().nullable(), version: z.number().int(),
@@ -87,7 +87,7 @@ const csv = <T extends string>(values: readonly T[]) => z.string()
   .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 const ListQuery = z.object({
-  state: csv(states).optional(),
+  state: csv(INCIDENT_STATES).optional(),
   category: z.string().regex(/^[a-z_.]+(,[a-z_.]+)*$/).transform((v) => v.split(',')).optional(),
   region: RegionCode.optional(), grid: Id.optional(), unit: Id.optional(),
   from: dayOrInstant('start').optional(), to: dayOrInstant('start').optional(),

@@ -1,4 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
+import { OPEN_INCIDENT_STATES } from '../domain/enums.ts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, IncidentSource, IncidentState } from '../db/schema.ts';
 import { assertCapability, incidentPermissionsFor, missingCapability } from '../auth/authorize.ts';
@@ -299,7 +300,7 @@ export async function escalateOverdue(owner: Db, now: Date = new Date(), options
           case i.level when 'village' then 'township' else 'county' end as to_level,
           case when i.state in ('reported', 'accepted') then 'escalated' else i.state end as to_state
         from incidents i
-        where i.state in ('reported', 'accepted', 'escalated', 'dispatched', 'in_progress', 'reopened')
+        where i.state in (${sql.join(OPEN_INCIDENT_STATES)})
           and i.due_at < ${now}::timestamptz and i.level <> 'county'
           and not exists (select 1 from incident_events e where e.incident_id = i.id and e.action = 'escalate'
             and e.at > ${now}::timestamptz - make_interval(hours => ${everyHours}))

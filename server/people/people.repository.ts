@@ -1,12 +1,13 @@
 import { type Kysely, sql } from 'kysely';
+import { DUTIES } from '../domain/enums.ts';
 import type { Database, Duty } from '../db/schema.ts';
 import { type GeoJsonGeometry, asGeoJson, inCounty, inSubtree } from '../db/geo.ts';
 
 type Db = Kysely<Database>;
 
-export const duties: readonly Duty[] = ['leader', 'full_time', 'part_time', 'police', 'mediator'];
+export { DUTIES as duties } from '../domain/enums.ts';
 /** Leaders first, then the other duties in their usual order. */
-export const dutyOrder = sql`array_position(array['leader','full_time','part_time','police','mediator'], a.duty)`;
+export const dutyOrder = sql`array_position(${sql.val([...DUTIES])}::text[], a.duty)`;
 
 export async function settingValue<T>(db: Db, key: string, fallback: T): Promise<T> {
   const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();

@@ -16,7 +16,7 @@ import {
  * role checks live in the service functions.
  */
 
-const Duty = z.enum(duties as [typeof duties[number], ...typeof duties[number][]])
+const Duty = z.enum(duties)
   .openapi({ description: 'leader 网格长 | full_time 专职 | part_time 兼职 | police 包村民警 | mediator 调解员' });
 /** An ISO 8601 instant or a date (taken as the start of that day, China time). */
 const Instant = dayOrInstant('start');

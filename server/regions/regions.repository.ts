@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type { RegionLevel } from '../domain/enums.ts';
 import type { Database } from '../db/schema.ts';
 import { inCounty, inSubtree } from '../db/geo.ts';
 
@@ -46,7 +47,7 @@ export async function prefectureInfo(db: Kysely<Database>, code: string) {
 export interface RegionRef {
   code: string;
   name: string;
-  level: 'prefecture' | 'county' | 'township' | 'village';
+  level: RegionLevel;
   prefix: string;
 }
 

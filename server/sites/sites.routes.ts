@@ -1,4 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { SITE_GEOMETRY_KINDS } from '../domain/enums.ts';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { writesRequire } from '../auth/authorize.ts';
@@ -26,7 +27,7 @@ const EditedSite = SiteDetail.extend({
 const violationsOf = async (db: Parameters<typeof checkSite>[0], id: number, previous: Parameters<typeof checkSite>[2]) =>
   ({ type: 'FeatureCollection' as const, features: violationFeatures(await checkSite(db, id, previous)) });
 const SiteCategory = z.object({
-  code: z.string(), name: z.string(), nameEn: z.string(), geometryKind: z.enum(['point', 'line', 'polygon', 'any']),
+  code: z.string(), name: z.string(), nameEn: z.string(), geometryKind: z.enum(SITE_GEOMETRY_KINDS),
   hasEntrances: z.boolean(), color: z.string(), icon: z.string(), attrSchema: z.record(z.string(), z.unknown()),
 }).openapi('SiteCategory');
 

@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
+import { INCIDENT_STATES as incidentStates, OPEN_INCIDENT_STATES as openStates } from '../domain/enums.ts';
 import type { Database, IncidentState } from '../db/schema.ts';
 import { inSubtree } from '../db/geo.ts';
 
@@ -7,11 +8,7 @@ type Db = Kysely<Database>;
 export const groupings = ['county', 'township', 'village', 'grid', 'category', 'month'] as const;
 export type GroupBy = (typeof groupings)[number];
 
-export const incidentStates = [
-  'reported', 'accepted', 'rejected', 'dispatched', 'in_progress', 'resolved', 'closed', 'escalated', 'reopened',
-] as const satisfies readonly IncidentState[];
-/** States in which a case still waits for someone: its deadline can pass. */
-export const openStates = ['reported', 'accepted', 'dispatched', 'in_progress', 'escalated', 'reopened'] as const;
+export { INCIDENT_STATES as incidentStates, OPEN_INCIDENT_STATES as openStates } from '../domain/enums.ts';
 /** Finished (化解): resolved by the unit, or resolved and closed (化解销号). */
 export const finishedStates = ['resolved', 'closed'] as const;
 

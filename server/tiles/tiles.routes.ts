@@ -64,7 +64,7 @@ export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(k
       entry = cache.get(key);
     }
     if (!entry) {
-      entry = tileEntry(await encoder.encode(db, tile));
+      entry = tileEntry(new Uint8Array(await encoder.encode(db, tile)));
       if (key) cache.set(key, entry);
     }
     const gzip = entry.gzip !== undefined && /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
@@ -87,13 +87,13 @@ export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(k
 }
 
 interface CachedTile {
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
   /** Gzipped body, for tiles big enough to gain from it. */
-  gzip?: Uint8Array;
+  gzip?: Uint8Array<ArrayBuffer>;
   etag: string;
 }
 
-function tileEntry(body: Uint8Array): CachedTile {
+function tileEntry(body: Uint8Array<ArrayBuffer>): CachedTile {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
   // below ~1 KB gzip's header eats most of the gain
   return { body, etag, gzip: body.length >= 1024 ? new Uint8Array(gzipSync(body, { level: 6 })) : undefined };

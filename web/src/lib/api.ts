@@ -1,26 +1,19 @@
 /**
- * The platform's JSON API (docs/contract.md). Every call goes to the origin that served the page, so the
- * browser never talks to another host. Errors arrive as application/problem+json and become ApiError.
+ * The platform's JSON API, through Hono's typed client over the server's own route declarations
+ * (`AppType` in server/app.ts): request and response shapes come from the server, never from a
+ * hand-written copy. Every call goes through one fetch (`apiFetch`): same origin, the UI's language,
+ * the 401 handler, and problems (RFC 9457) turned into ApiError.
  */
-import type {
-  AppConfig,
-  BBox,
-  GridCollection,
-  GridDetail,
-  GridLayerKind,
-  RegionCollection,
-  RegionDetail,
-  SiteCategory,
-  SiteCollection,
-  SiteDetail,
-  User,
-} from './types';
+import { hc, type ClientResponse, type InferRequestType, type InferResponseType } from 'hono/client';
+import type { SuccessStatusCode } from 'hono/utils/http-status';
+import type { AppType } from '../../../server/app';
 
-/** An RFC 9457 problem, or a network failure (status 0). */
+/** An RFC 9457 problem, or a network failure (status 0, type `network`). */
 export class ApiError extends Error {
   readonly status: number;
   readonly title: string;
   readonly detail: string | undefined;
+  /** The problem's slug (`/problems/conflict` → `conflict`); `network` when the server was not reached. */
   readonly type: string | undefined;
   /** The whole problem document: some carry more members (a conflicting plan's id, a geometry's location). */
   readonly problem: Record<string, unknown>;
@@ -37,44 +30,26 @@ export class ApiError extends Error {
 
 let unauthorizedHandler: (() => void) | null = null;
 
-/** Called when a request other than login/me answers 401 (the session ended). */
+/** Called when a request other than sign-in and `me` answers 401 (the session ended). */
 export function onUnauthorized(handler: () => void): void {
   unauthorizedHandler = handler;
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>;
+/** Sign-in, sign-out and `me` answer 401 as part of their meaning; only other 401s end the session. */
+const quiet401 = (url: string) => /\/api\/auth\/(login|logout|me)\b/.test(url);
 
-function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
-  const s = params.toString();
-  return s ? `${path}?${s}` : path;
-}
-
-export async function request<T>(
-  method: string,
-  path: string,
-  options: { query?: Query; body?: unknown; raw?: { data: Blob; type: string }; signal?: AbortSignal; quiet401?: boolean } = {},
-): Promise<T> {
+/** The one fetch of the web app: every API request, typed or not (uploads), goes through it. */
+export async function apiFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  headers.set('accept', 'application/json, application/problem+json');
+  // Problem titles come back in the UI's language.
+  headers.set('accept-language', document.documentElement.lang === 'en' ? 'en' : 'zh-CN');
   let res: Response;
   try {
-    res = await fetch(withQuery(path, options.query), {
-      method,
-      credentials: 'same-origin',
-      headers: {
-        accept: 'application/json, application/problem+json',
-        // Problem titles come back in the UI's language.
-        'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN',
-        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...(options.raw ? { 'content-type': options.raw.type } : {}),
-      },
-      body: options.raw ? options.raw.data : options.body !== undefined ? JSON.stringify(options.body) : undefined,
-      signal: options.signal,
-    });
+    res = await fetch(input, { ...init, headers, credentials: 'same-origin' });
   } catch (e) {
     if (e instanceof DOMException && e.name === 'AbortError') throw e;
-    throw new ApiError(0, { title: 'network', detail: e instanceof Error ? e.message : String(e) });
+    throw new ApiError(0, { type: 'network', title: 'network', detail: e instanceof Error ? e.message : String(e) });
   }
   if (!res.ok) {
     let problem: { title?: string; detail?: string; type?: string; [k: string]: unknown } = {};
@@ -83,57 +58,29 @@ export async function request<T>(
     } catch {
       // Not JSON (a proxy's error page): the status alone says enough.
     }
-    if (res.status === 401 && !options.quiet401) unauthorizedHandler?.();
+    const url = input instanceof Request ? input.url : String(input);
+    if (res.status === 401 && !quiet401(url)) unauthorizedHandler?.();
     throw new ApiError(res.status, problem);
   }
-  if (res.status === 204) return undefined as T;
-  return (await res.json()) as T;
+  return res;
 }
 
-const bboxParam = (b: BBox | undefined) => (b ? b.map((n) => n.toFixed(6)).join(',') : undefined);
+/** The typed client: `api.grids[':id'].$get({ param: { id: '7' } })`. */
+export const api = hc<AppType>('/api', { fetch: apiFetch });
 
-export const api = {
-  config: () => request<AppConfig>('GET', '/api/config'),
-  login: (username: string, password: string) =>
-    request<{ user: User }>('POST', '/api/auth/login', { body: { username, password }, quiet401: true }),
-  logout: () => request<void>('POST', '/api/auth/logout', { quiet401: true }),
-  me: () => request<{ user: User }>('GET', '/api/auth/me', { quiet401: true }),
+/** What a call answers when it succeeds (apiFetch has already thrown for anything else). */
+export type Ok<R> = R extends ClientResponse<infer T, infer S, infer _F> ? (S extends SuccessStatusCode ? T : never) : never;
 
-  /** Regions: by parent, or by level within a subtree; no parameters gives the caller's scope root. */
-  regions: (q: { parent?: string; level?: string; within?: string; geometry?: boolean } = {}, signal?: AbortSignal) =>
-    request<RegionCollection>('GET', '/api/regions', {
-      query: { parent: q.parent, level: q.level, within: q.within, geometry: q.geometry === false ? 'false' : undefined },
-      signal,
-    }),
-  region: (code: string, signal?: AbortSignal) =>
-    request<RegionDetail>('GET', `/api/regions/${encodeURIComponent(code)}`, { signal }),
+/** Awaits a typed call and gives its successful JSON body (undefined for 204). */
+export async function call<R extends ClientResponse<unknown, number, string>>(request: Promise<R>): Promise<Ok<R>> {
+  const res = await request;
+  if (res.status === 204) return undefined as Ok<R>;
+  return (await res.json()) as Ok<R>;
+}
 
-  grids: (q: { region?: string; bbox?: BBox; layer?: GridLayerKind; at?: string } = {}, signal?: AbortSignal) =>
-    request<GridCollection>('GET', '/api/grids', {
-      query: { region: q.region, bbox: bboxParam(q.bbox), layer: q.layer, at: q.at },
-      signal,
-    }),
-  grid: (id: string | number, signal?: AbortSignal) =>
-    request<GridDetail>('GET', `/api/grids/${encodeURIComponent(String(id))}`, { signal }),
-  /** Every version of the grid's code, newest first. */
-  gridHistory: (id: string | number, signal?: AbortSignal) =>
-    request<GridCollection>('GET', `/api/grids/${encodeURIComponent(String(id))}/history`, { signal }),
-
-  sites: (
-    q: { category?: string[]; region?: string; grid?: string | number; bbox?: BBox; limit?: number } = {},
-    signal?: AbortSignal,
-  ) =>
-    request<SiteCollection>('GET', '/api/sites', {
-      query: {
-        category: q.category?.join(','),
-        region: q.region,
-        grid: q.grid,
-        bbox: bboxParam(q.bbox),
-        limit: q.limit,
-      },
-      signal,
-    }),
-  site: (id: string | number, signal?: AbortSignal) =>
-    request<SiteDetail>('GET', `/api/sites/${encodeURIComponent(String(id))}`, { signal }),
-  siteCategories: () => request<{ items: SiteCategory[] }>('GET', '/api/site-categories'),
-};
+/** The successful JSON body of an endpoint, e.g. `Answer<typeof api.grids[':id']['$get']>`. */
+export type Answer<E> = InferResponseType<E, SuccessStatusCode>;
+/** The arguments of an endpoint (param, query, json, form). */
+export type Args<E> = InferRequestType<E>;
+/** Abort support for any call: `api.x.$get(args, signalled(signal))`. */
+export const signalled = (signal?: AbortSignal) => (signal ? { init: { signal } } : undefined);
