@@ -1,24 +1,13 @@
 /** The audit log API (administrators): GET /api/audit with filters, newest first, paged by id. */
-import { request } from '../lib/api';
+import { api, call, signalled, type Answer } from '../lib/api';
 
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actorId: number | null;
-  actorName: string | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
-  regionCode: string | null;
-  before: unknown;
-  after: unknown;
-}
+export type AuditEntry = Answer<typeof api.audit.$get>['items'][number];
 
+/** The form's filters (ISO instants for from/to). */
 export interface AuditQuery {
   entity?: string;
   entityId?: string;
   actorName?: string;
-  /** ISO instants */
   from?: string;
   to?: string;
   before?: number;
@@ -26,8 +15,8 @@ export interface AuditQuery {
 }
 
 export const auditApi = {
-  search: (q: AuditQuery, signal?: AbortSignal) =>
-    request<{ items: AuditEntry[]; next: number | null }>('GET', '/api/audit', { query: { ...q, limit: q.limit ?? 50 }, signal }),
+  search: ({ before, limit, ...q }: AuditQuery, signal?: AbortSignal) =>
+    call(api.audit.$get({ query: { ...q, before: before === undefined ? undefined : String(before), limit: String(limit ?? 50) } }, signalled(signal))),
 };
 
 /** The fields whose values differ between before and after (all of them for a create or delete). */

@@ -1,6 +1,6 @@
 /** Who is signed in, and the platform's public configuration (county, demo flag, default base map). */
-import { ApiError, api, onUnauthorized } from '../lib/api';
-import type { AppConfig, User } from '../lib/types';
+import { ApiError, api, call, onUnauthorized } from '../lib/api';
+import type { AppConfig, User } from '../lib/shapes';
 
 export type SessionStatus = 'loading' | 'anonymous' | 'ready' | 'unreachable';
 
@@ -20,7 +20,7 @@ class Session {
   async init(): Promise<void> {
     this.status = 'loading';
     try {
-      this.config = await api.config();
+      this.config = await call(api.config.$get());
     } catch {
       this.status = 'unreachable';
       return;
@@ -30,7 +30,7 @@ class Session {
 
   async refreshUser(): Promise<void> {
     try {
-      const { user } = await api.me();
+      const { user } = await call(api.auth.me.$get());
       this.user = user;
       this.status = 'ready';
     } catch (e) {
@@ -42,15 +42,15 @@ class Session {
 
   /** Signs in; GET /api/auth/me then decides the user. Throws ApiError on failure. */
   async login(username: string, password: string): Promise<void> {
-    await api.login(username, password);
-    const { user } = await api.me();
+    await call(api.auth.login.$post({ json: { username, password } }));
+    const { user } = await call(api.auth.me.$get());
     this.user = user;
     this.status = 'ready';
   }
 
   async logout(): Promise<void> {
     try {
-      await api.logout();
+      await call(api.auth.logout.$post({ query: {} }));
     } finally {
       this.user = null;
       this.status = 'anonymous';

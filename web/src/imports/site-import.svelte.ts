@@ -4,17 +4,11 @@
  * GET /api/imports/{id} until it is checked, imported or failed.
  */
 import type { FeatureCollection } from 'geojson';
-import { ApiError, request } from '../lib/api';
+import { ApiError, api, call, type Answer, type Args } from '../lib/api';
 
-export type Crs = 'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09';
-export interface ImportReport {
-  id: number; format: string; crs: string; dryRun: boolean; status: 'queued' | 'running' | 'checked' | 'imported' | 'failed';
-  total: number; processed: number; valid: number; imported: number; errorCount: number;
-  errors: Array<{ row: number; field: string; message: string }>; message: string | null;
-  /** Why a failed import failed (the dialog shows its own words for each). */
-  reason: 'row-errors' | 'interrupted' | 'stopped' | null;
-  preview: FeatureCollection | null;
-}
+export type Crs = NonNullable<Args<typeof api.imports.$post>['form']['crs']>;
+/** The report; its preview (declared open by the route) is the converted features as GeoJSON. */
+export type ImportReport = Omit<Answer<typeof api.imports.$post>, 'preview'> & { preview: FeatureCollection | null };
 
 class SiteImport {
   open = $state(false);
@@ -29,32 +23,25 @@ class SiteImport {
 
   async run(dryRun: boolean): Promise<void> {
     if (!this.file) return;
-    const form = new FormData();
-    form.set('file', this.file);
-    form.set('kind', 'sites');
-    form.set('crs', this.crs);
-    if (this.category) form.set('category', this.category);
-    form.set('dryRun', String(dryRun));
     this.busy = true;
     this.error = null;
     this.errors = [];
     this.report = null;
     try {
-      const res = await fetch('/api/imports', { method: 'POST', body: form, credentials: 'same-origin', headers: { accept: 'application/json, application/problem+json' } });
-      const body = await res.json();
-      if (!res.ok) {
-        if (Array.isArray(body.errors)) this.errors = body.errors;
-        this.error = body.detail ?? body.title ?? `HTTP ${res.status}`;
-        return;
-      }
-      this.report = body;
+      const form = {
+        file: this.file, kind: 'sites' as const, crs: this.crs,
+        ...(this.category ? { category: this.category } : {}), dryRun: dryRun ? ('true' as const) : ('false' as const),
+      };
+      this.report = (await call(api.imports.$post({ form }))) as ImportReport;
       // a job: poll until it is done
       while (this.report && (this.report.status === 'queued' || this.report.status === 'running')) {
         await new Promise((r) => setTimeout(r, 500));
-        this.report = await request<ImportReport>('GET', `/api/imports/${this.report.id}`);
+        this.report = (await call(api.imports[':id'].$get({ param: { id: String(this.report.id) } }))) as ImportReport;
       }
       if (this.report?.errors.length) this.errors = this.report.errors;
     } catch (e) {
+      // a refused file (422) lists its row errors in the problem
+      if (e instanceof ApiError && Array.isArray(e.problem.errors)) this.errors = e.problem.errors as ImportReport['errors'];
       this.error = e instanceof ApiError ? (e.detail ?? e.title) : String(e);
     } finally {
       this.busy = false;

@@ -1,67 +1,31 @@
-/** Incidents: the calls and shapes of server/incidents (GET/POST /api/incidents…, categories, photos). */
-import type { Feature, Point } from 'geojson';
-import { ApiError, request } from '../lib/api';
+/** Incidents: the calls of server/incidents (GET/POST /api/incidents…, categories, photos) through the typed client. */
+import type { Point } from 'geojson';
+import { ApiError, api, call, signalled, type Answer, type Args } from '../lib/api';
 
-export const INCIDENT_STATES = ['reported', 'accepted', 'rejected', 'dispatched', 'in_progress', 'resolved', 'closed', 'escalated', 'reopened'] as const;
-export type IncidentState = (typeof INCIDENT_STATES)[number];
-/** States that still need someone to act. */
-export const OPEN_STATES: IncidentState[] = ['reported', 'accepted', 'escalated', 'dispatched', 'in_progress', 'reopened'];
-export const WORKFLOW_ACTIONS = ['accept', 'reject', 'duplicate', 'escalate', 'dispatch', 'start', 'resolve', 'close', 'reopen', 'confirm', 'supervise'] as const;
-export type WorkflowAction = (typeof WORKFLOW_ACTIONS)[number];
-export type IncidentLevel = 'village' | 'township' | 'county';
-export type IncidentView = 'queue' | 'inbox' | 'mine';
+export { INCIDENT_STATES, OPEN_INCIDENT_STATES as OPEN_STATES } from '../../../server/domain/enums';
+export type { IncidentLevel, IncidentState } from '../../../server/domain/enums';
 
-export interface IncidentCategory {
-  code: string;
-  parentCode: string | null;
-  name: string;
-  nameEn: string;
-  deadlineHours: number;
-  defaultUnitCode: string | null;
-  defaultUnitId: number | null;
-  defaultUnitName: string | null;
-  attrSchema: Record<string, unknown>;
-}
+const incident = api.incidents[':id'];
 
-export interface IncidentSummary {
-  id: number; code: string; category: string; categoryName: string; categoryNameEn: string; title: string;
-  state: IncidentState; level: IncidentLevel; priority: string; regionCode: string;
-  gridId: number | null; gridCode: string | null; unitId: number | null; unitName: string | null;
-  reporterId: number | null; source: string; dueAt: string | null; createdAt: string;
-  resolvedAt: string | null; closedAt: string | null; version: number; overdue: boolean; nearDue: boolean;
-}
+export type IncidentCategory = Answer<(typeof api)['incident-categories']['$get']>['items'][number];
+type ListAnswer = Answer<typeof api.incidents.$get>;
+export type IncidentSummary = ListAnswer['features'][number]['properties'];
+type DetailAnswer = Answer<(typeof incident)['$get']>;
+/** An incident's details; its location is a GeoJSON point (the route's schema leaves the geometry open). */
+export type IncidentDetail = Omit<DetailAnswer, 'geometry'> & { geometry: Point };
+export type IncidentPhoto = DetailAnswer['properties']['photos'][number];
+export type DuplicateCandidate = Answer<(typeof incident)['duplicates']['$get']>['items'][number];
+export type IncidentList = Omit<ListAnswer, 'features'> & { features: Array<Omit<ListAnswer['features'][number], 'geometry'> & { geometry: Point }> };
+export type IncidentView = NonNullable<Args<typeof api.incidents.$get>['query']['view']>;
+export type ActionBody = Args<(typeof incident)['actions']['$post']>['json'];
+export type WorkflowAction = ActionBody['action'];
+export type NewIncident = Args<typeof api.incidents.$post>['json'];
+export type Unit = Answer<typeof api.units.$get>[number];
 
-export interface IncidentEvent {
-  id: number; at: string; action: string; fromState: string | null; toState: string | null;
-  note: string | null; data: Record<string, unknown> | null; actorId: number | null; actorName: string | null;
-}
-export interface DuplicateCandidate { id: number; code: string; title: string; state: string; createdAt: string; distanceM: number }
-export interface IncidentPhoto { id: number; mime: string; width: number; height: number; bytes: number; url: string; thumbUrl: string }
-
-export interface IncidentDetailProps extends IncidentSummary {
-  description: string; attrs: Record<string, unknown>; sourceData: Record<string, unknown> | null;
-  callerName: string | null; callerPhone: string | null; reporterName: string | null;
-  duplicateOf: number | null; duplicateOfCode: string | null; result: string | null;
-  confirmedAt: string | null; satisfied: boolean | null; deadlineHours: number;
-  gridName: string | null; villageName: string | null; townshipCode: string | null; townshipName: string | null;
-  suggestedUnitId: number | null; suggestedUnitName: string | null;
-  members: Array<{ id: number; name: string; phone: string | null; duty: string }>;
-  allowedActions: WorkflowAction[]; mayAddPhotos: boolean;
-  photos: IncidentPhoto[];
-  timeline: IncidentEvent[];
-  /** Only in the answer to a new report. */
-  duplicates?: DuplicateCandidate[];
-}
-export type IncidentDetail = Feature<Point, IncidentDetailProps> & { id: number };
-export interface IncidentList {
-  type: 'FeatureCollection';
-  features: Array<Feature<Point, IncidentSummary> & { id: number }>;
-  total: number; limit: number; offset: number;
-}
-
+/** The list's filters as the panels hold them (arrays and booleans; the query takes strings). */
 export interface IncidentQuery {
   view?: IncidentView;
-  state?: string[];
+  state?: readonly string[];
   category?: string[];
   region?: string;
   overdue?: boolean;
@@ -73,70 +37,30 @@ export interface IncidentQuery {
   offset?: number;
 }
 
-export interface NewIncident {
-  category: string;
-  title: string;
-  description?: string;
-  location: Point;
-  priority?: 'low' | 'normal' | 'high' | 'urgent';
-  attrs?: Record<string, unknown>;
-  caller?: { name: string; phone?: string | null };
-}
-
-export interface ActionBody {
-  action: WorkflowAction;
-  version: number;
-  note?: string | null;
-  unitId?: number | null;
-  data?: Record<string, unknown> | null;
-}
-
-export interface Unit { id: number; code: string; name: string; nameEn: string; kind: string; regionCode: string }
-
-/** Multipart upload (the JSON helper sends JSON or a raw body only); errors become ApiError like everywhere else. */
-async function upload<T>(path: string, file: File): Promise<T> {
-  const form = new FormData();
-  form.append('file', file, file.name);
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method: 'POST', credentials: 'same-origin', body: form,
-      headers: { accept: 'application/json, application/problem+json', 'accept-language': document.documentElement.lang === 'en' ? 'en' : 'zh-CN' },
-    });
-  } catch (e) {
-    throw new ApiError(0, { title: 'network', detail: e instanceof Error ? e.message : String(e) });
-  }
-  if (!res.ok) {
-    let problem: Record<string, unknown> = {};
-    try {
-      problem = await res.json();
-    } catch {
-      // a proxy's error page: the status says enough
-    }
-    throw new ApiError(res.status, problem as { title?: string });
-  }
-  return (await res.json()) as T;
-}
-
-const list = (v: string[] | undefined) => (v && v.length ? v.join(',') : undefined);
+const list = (v: readonly string[] | undefined) => (v && v.length ? v.join(',') : undefined);
+const text = (v: number | boolean | undefined) => (v === undefined ? undefined : String(v));
+const detail = (answer: Promise<DetailAnswer>) => answer as Promise<IncidentDetail>;
 
 export const incidentsApi = {
-  categories: () => request<{ items: IncidentCategory[] }>('GET', '/api/incident-categories'),
-  units: () => request<Unit[]>('GET', '/api/units'),
+  categories: () => call(api['incident-categories'].$get()),
+  units: () => call(api.units.$get()),
   list: (q: IncidentQuery, signal?: AbortSignal) =>
-    request<IncidentList>('GET', '/api/incidents', {
+    call(api.incidents.$get({
       query: {
         view: q.view, state: list(q.state), category: list(q.category), region: q.region,
-        overdue: q.overdue === undefined ? undefined : String(q.overdue), nearDue: q.nearDue === undefined ? undefined : String(q.nearDue),
-        q: q.q?.trim() || undefined, from: q.from, to: q.to, limit: q.limit, offset: q.offset,
+        overdue: q.overdue === undefined ? undefined : q.overdue ? 'true' : 'false',
+        nearDue: q.nearDue === undefined ? undefined : q.nearDue ? 'true' : 'false',
+        q: q.q?.trim() || undefined, from: q.from, to: q.to, limit: text(q.limit), offset: text(q.offset),
       },
-      signal,
-    }),
-  get: (id: number | string, signal?: AbortSignal) => request<IncidentDetail>('GET', `/api/incidents/${id}`, { signal }),
-  create: (body: NewIncident) => request<IncidentDetail>('POST', '/api/incidents', { body }),
-  duplicates: (id: number | string) => request<{ items: DuplicateCandidate[] }>('GET', `/api/incidents/${id}/duplicates`),
-  act: (id: number | string, body: ActionBody) => request<IncidentDetail>('POST', `/api/incidents/${id}/actions`, { body }),
-  addPhoto: (id: number | string, file: File) => upload<IncidentPhoto>(`/api/incidents/${id}/photos`, file),
+    }, signalled(signal))) as Promise<IncidentList>,
+  get: (id: number | string, signal?: AbortSignal) => detail(call(incident.$get({ param: { id: String(id) } }, signalled(signal)))),
+  create: (body: NewIncident) => detail(call(api.incidents.$post({ json: body }))),
+  /** A rule violation reported as a rectification incident (once per open violation). */
+  fromRule: (body: Args<(typeof api.incidents)['from-rule']['$post']>['json']) => detail(call(api.incidents['from-rule'].$post({ json: body }))),
+  duplicates: (id: number | string) => call(incident.duplicates.$get({ param: { id: String(id) } })),
+  act: (id: number | string, body: ActionBody) => detail(call(incident.actions.$post({ param: { id: String(id) }, json: body }))),
+  /** Multipart upload through the same fetch as every call (a 401 ends the session here too). */
+  addPhoto: (id: number | string, file: File) => call(incident.photos.$post({ param: { id: String(id) }, form: { file } })),
 };
 
 /** A problem's readable text. */

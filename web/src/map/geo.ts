@@ -4,7 +4,19 @@
  * degrees, which is enough to rank the parts of one feature.
  */
 import type { Feature, FeatureCollection, Geometry, Point, Position } from 'geojson';
-import type { BBox } from '../lib/types';
+
+/** [west, south, east, north] in degrees (the client's box; the server takes it as `w,s,e,n`). */
+export type BBox = [number, number, number, number];
+
+/**
+ * A geometry as the server's schemas declare it (`{ type, coordinates }`, not yet narrowed to the
+ * GeoJSON union), or one of ours: the geometry answers are RFC 7946 GeoJSON, so the web reads them as such.
+ */
+export type AnyGeometry = Geometry | { type: string; coordinates: unknown[] };
+/** A geometry from an answer, read as GeoJSON. */
+export const asGeometry = <G extends Geometry = Geometry>(g: AnyGeometry | null | undefined): G | null => (g ?? null) as G | null;
+/** `w,s,e,n` as the server's bbox parameter takes it. */
+export const bboxParam = (b: BBox) => b.map((n) => n.toFixed(6)).join(',');
 
 type Ring = Position[];
 
@@ -165,12 +177,12 @@ function forEachPosition(geometry: Geometry | null, fn: (p: Position) => void): 
 }
 
 /** Bounding box of a geometry, or null when it has no coordinates. */
-export function geometryBBox(geometry: Geometry | null): BBox | null {
+export function geometryBBox(geometry: AnyGeometry | null): BBox | null {
   let w = Infinity;
   let s = Infinity;
   let e = -Infinity;
   let n = -Infinity;
-  forEachPosition(geometry, ([x, y]) => {
+  forEachPosition(asGeometry(geometry), ([x, y]) => {
     w = Math.min(w, x);
     s = Math.min(s, y);
     e = Math.max(e, x);

@@ -6,13 +6,14 @@
  */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature, MapMouseEvent, PointLike, VectorTileSource } from 'maplibre-gl';
-import { ApiError, api } from '../lib/api';
-import type { BBox, RegionFeature, RegionLevel, SiteCategory } from '../lib/types';
+import { ApiError, api, call, signalled } from '../lib/api';
+import type { RegionLevel } from '../../../server/domain/enums';
+import type { RegionFeature, SiteCategory } from '../lib/shapes';
 import type { LayerToggles } from '../layers/layer-state.svelte';
 import type { SelectedRef } from '../panels/selection.svelte';
 import { rasterLayers, type BasemapChoice } from '../settings/basemap';
 import { groupOf } from '../sites/site-groups';
-import { bboxContains, geometryBBox, labelPoints } from './geo';
+import { type BBox, bboxContains, bboxParam, geometryBBox, labelPoints } from './geo';
 import { drawSiteIcon } from './icons';
 import {
   FONT_REGULAR,
@@ -134,11 +135,11 @@ class MapController {
         });
         return;
       }
-      const below: RegionLevel[] =
+      const below: Array<Exclude<RegionLevel, 'prefecture' | 'county'>> =
         scope.level === 'county' ? ['township', 'village'] : scope.level === 'township' ? ['village'] : [];
       const [root, ...levels] = await Promise.all([
-        api.regions(),
-        ...below.map((level) => api.regions({ level, within: scope.code })),
+        call(api.regions.$get({ query: {} })),
+        ...below.map((level) => call(api.regions.$get({ query: { level, within: scope.code } }))),
       ]);
       if (this.map !== map) return;
       const regions = [root, ...levels].flatMap((fc) => fc.features);
@@ -384,7 +385,10 @@ class MapController {
     this.asOfLoading = true;
     const b = map.getBounds();
     try {
-      const fc = await api.grids({ layer: 'comprehensive', at, bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()] }, abort.signal);
+      const fc = await call(api.grids.$get(
+        { query: { layer: 'comprehensive', at, bbox: bboxParam([b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]) } },
+        signalled(abort.signal),
+      ));
       if (abort.signal.aborted || this.map !== map || this.asOf !== at) return;
       this.#source(AS_OF_SOURCE)?.setData(fc as FeatureCollection);
       this.asOfError = null;

@@ -9,7 +9,7 @@
  */
 import type { FeatureCollection } from 'geojson';
 import type { MapOptions } from 'maplibre-gl';
-import type { SiteCategory } from '../lib/types';
+import type { SiteCategory } from '../lib/shapes';
 
 export type StyleSpecification = Exclude<MapOptions['style'], string | undefined>;
 export type LayerSpecification = StyleSpecification['layers'][number];

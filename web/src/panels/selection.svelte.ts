@@ -1,7 +1,7 @@
 /** The grid, site, person or incident whose details are open beside the map (and highlighted on it). */
 import { incidentsApi, type IncidentDetail } from '../incidents/incidents-api';
-import { ApiError, api } from '../lib/api';
-import type { GridDetail, SiteDetail } from '../lib/types';
+import { ApiError, api, call, signalled } from '../lib/api';
+import type { GridDetail, SiteDetail } from '../lib/shapes';
 import { peopleApi, type PersonDetail } from '../people/people-api';
 
 export type SelectedKind = 'grid' | 'site' | 'person' | 'incident';
@@ -27,11 +27,11 @@ class Selection {
     this.error = null;
     try {
       if (kind === 'grid') {
-        const grid = await api.grid(ref.id, abort.signal);
+        const grid = await call(api.grids[':id'].$get({ param: { id: ref.id } }, signalled(abort.signal)));
         if (abort.signal.aborted) return;
         [this.grid, this.site, this.person, this.incident] = [grid, null, null, null];
       } else if (kind === 'site') {
-        const site = await api.site(ref.id, abort.signal);
+        const site = await call(api.sites[':id'].$get({ param: { id: ref.id } }, signalled(abort.signal)));
         if (abort.signal.aborted) return;
         [this.grid, this.site, this.person, this.incident] = [null, site, null, null];
       } else if (kind === 'incident') {

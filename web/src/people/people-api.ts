@@ -1,99 +1,65 @@
-/** People, assignments, staffing, "my area" and patrols: the calls and shapes of server/people and server/patrols. */
+/** People, assignments, staffing, "my area" and patrols: the calls of server/people and server/patrols through the typed client. */
 import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
-import { request } from '../lib/api';
-import type { Duty } from '../lib/types';
+import type { Duty } from '../../../server/domain/enums';
+import type { myArea } from '../../../server/people/people.service';
+import { api, call, signalled, type Answer } from '../lib/api';
 
-export const DUTIES: Duty[] = ['leader', 'full_time', 'part_time', 'police', 'mediator'];
+export { DUTIES } from '../../../server/domain/enums';
 
-export interface Person {
-  id: number; name: string; gender: 'M' | 'F' | null; phone: string | null;
-  unitId: number | null; unitCode: string | null; unitName: string | null;
-  villageCode: string | null; villageName: string | null; regionCode: string;
-}
-export interface Assignment {
-  id: number; gridId: number; gridCode: string; gridName: string; villageCode: string; households: number;
-  personId: number; personName: string; phone: string | null; duty: Duty;
-  validFrom: string; validTo: string | null; current: boolean;
-}
-export interface PersonDetail extends Person { createdAt: string; currentGrids: Assignment[]; history: Assignment[] }
-export interface Unit { id: number; code: string; name: string; nameEn: string; kind: string; regionCode: string }
-export interface ImportReport {
-  dryRun: boolean; ok: boolean; rows: number; valid: number; inserted: number; ids: number[];
-  errors: Array<{ row: number; column: string | null; message: string }>;
-}
+const person = api.people[':id'];
+const assignments = api.grids[':id'].assignments;
 
-export type StaffingProblem = 'no_member' | 'no_leader' | 'overloaded_member';
-export interface StaffingCounts { code: string; name: string; grids: number; noMember: number; noLeader: number; withOverloadedMember: number; ok: boolean }
-export type ReportLevel = 'prefecture' | 'county' | 'township' | 'village';
-export interface StaffingReport {
-  /** the region's code (4 digits for a prefecture), name and level */
-  region: string; name: string; level: ReportLevel;
-  thresholds: { maxGrids: number; maxHouseholds: number; memberDuties: string[] };
-  summary: { grids: number; noMember: number; noLeader: number; withOverloadedMember: number; overloadedPeople: number };
-  counties: StaffingCounts[];
-  townships: Array<StaffingCounts & { countyCode: string }>;
-  villages: Array<StaffingCounts & { townshipCode: string }>;
-  overloaded: Array<{ personId: number; name: string; phone: string | null; grids: number; households: number; gridCodes: string[]; over: Array<'grids' | 'households'> }>;
-  problemGrids: FeatureCollection<Polygon | MultiPolygon, {
-    id: number; code: string; name: string; villageCode: string; villageName: string; townshipCode: string; countyCode: string; layer: string;
-    households: number; members: number; leaders: number; overloadedMembers: number; problems: StaffingProblem[];
-  }>;
-}
+export type Person = Answer<typeof api.people.$get>['items'][number];
+export type PersonDetail = Answer<(typeof person)['$get']>;
+export type Assignment = Answer<(typeof assignments)['$get']>['assignments'][number];
+export type Unit = Answer<typeof api.units.$get>[number];
+export type ImportReport = Answer<(typeof api.people)['import']['$post']>;
+export type StaffingReport = Answer<typeof api.staffing.$get>;
+export type PatrolRule = Answer<(typeof api)['patrol-rules']['$get']>[number];
+export type CheckIn = Answer<typeof api.patrols.$post>;
+export type Compliance = Answer<(typeof api.patrols)['compliance']['$get']>;
+type Patrols = Answer<typeof api.patrols.$get>;
+export type PatrolFeature = Feature<Geometry, Patrols['features'][number]['properties']>;
 
-export interface MyAreaSite { id: number; category: string; categoryName: string; categoryNameEn: string; name: string; gridId: number; attrs: Record<string, unknown> }
-export interface MyAreaIncident { id: number; code: string; category: string; categoryName: string; title: string; state: string; priority: string; gridId: number; createdAt: string; dueAt: string | null }
-export interface MyArea {
-  person: { id: number; name: string; phone: string | null } | null;
-  duties: Array<{ gridId: number; gridCode: string; gridName: string; duty: Duty }>;
-  grids: FeatureCollection<Polygon | MultiPolygon, { id: number; code: string; name: string; villageCode: string; villageName: string; households: number; population: number; duties: Duty[] }>;
-  sitesByCategory: Array<{ category: string; name: string; nameEn: string; color: string; count: number; siteIds: number[] }>;
+// The route declares "my area"'s grids, sites and incidents as `z.any()` for now: the web reads them as
+// the service builds them, with the geometries as GeoJSON.
+type ServerMyArea = Awaited<ReturnType<typeof myArea>>;
+type PropsOf<C extends { features: Array<{ properties: unknown }> }> = C['features'][number]['properties'];
+export type MyAreaSite = PropsOf<ServerMyArea['sites']>;
+export type MyAreaIncident = PropsOf<ServerMyArea['incidents']>;
+export type MyArea = Omit<Answer<typeof api.me.area.$get>, 'grids' | 'sites' | 'incidents'> & {
+  grids: FeatureCollection<Polygon | MultiPolygon, PropsOf<ServerMyArea['grids']>>;
   sites: FeatureCollection<Geometry, MyAreaSite>;
   incidents: FeatureCollection<Geometry, MyAreaIncident>;
-}
+};
 
-export interface PatrolRule {
-  id: number; code: string; category: string; categoryName: string; categoryNameEn: string; name: string; nameEn: string;
-  months: number[] | null; weekdays: number[] | null; windows: string[]; timesPerDay: number; maxDistanceM: number; basis: string; enabled: boolean;
-}
-export interface CheckIn {
-  id: number; siteId: number; siteName: string; gridId: number; ruleId: number | null; window: string | null;
-  at: string; recordedAt: string; distanceM: number; maxDistanceM: number; accepted: boolean;
-}
-export interface ComplianceCounts { due: number; done: number; missed: number; pending: number }
-export interface Compliance {
-  region: string; name: string; level: ReportLevel; from: string; to: string; timeZone: string;
-  summary: { grids: number } & ComplianceCounts;
-  /** the region's counties: a prefecture's rows, a county's own one */
-  counties: Array<{ code: string; name: string; grids: number } & ComplianceCounts>;
-  grids: Array<{ gridId: number; gridCode: string; gridName: string; villageCode: string; sites: number } & ComplianceCounts>;
-  members: Array<{ personId: number; name: string; regionCode: string; grids: number; coveredByOthers: number } & ComplianceCounts>;
-}
-
-export type PatrolFeature = Feature<Geometry, { id: number; siteId: number; siteName: string; at: string; distanceM: number; accepted: boolean }>;
+const id = (v: number | string) => String(v);
 
 export const peopleApi = {
   search: (q: { q?: string; unit?: string; village?: string; limit?: number }, signal?: AbortSignal) =>
-    request<{ items: Person[]; total?: number }>('GET', '/api/people', { query: q, signal }),
-  person: (id: number | string, signal?: AbortSignal) => request<PersonDetail>('GET', `/api/people/${id}`, { signal }),
-  units: () => request<{ items: Unit[] } | Unit[]>('GET', '/api/units'),
+    call(api.people.$get({ query: { ...q, limit: q.limit === undefined ? undefined : String(q.limit) } }, signalled(signal))),
+  person: (pid: number | string, signal?: AbortSignal) => call(person.$get({ param: { id: id(pid) } }, signalled(signal))),
+  units: () => call(api.units.$get()),
+  /** The CSV as the raw body (text/csv; the typed client passes it on to fetch). */
   importCsv: (file: File, dryRun: boolean) =>
-    request<ImportReport>('POST', '/api/people/import', { query: { dryRun }, raw: { data: file, type: 'text/csv' } }),
+    call(api.people.import.$post({ query: { dryRun: dryRun ? 'true' : 'false' } }, { headers: { 'content-type': 'text/csv' }, init: { body: file } })),
 
   assignments: (gridId: number | string, history = false, signal?: AbortSignal) =>
-    request<{ assignments: Assignment[] }>('GET', `/api/grids/${gridId}/assignments`, { query: { history: history || undefined }, signal }),
+    call(assignments.$get({ param: { id: id(gridId) }, query: { history: history ? 'true' : undefined } }, signalled(signal))),
   assign: (gridId: number | string, body: { personId: number; duty: Duty }) =>
-    request<{ assignments: Assignment[] }>('POST', `/api/grids/${gridId}/assignments`, { body }),
+    call(assignments.$post({ param: { id: id(gridId) }, json: body })),
   unassign: (gridId: number | string, assignmentId: number) =>
-    request<unknown>('DELETE', `/api/grids/${gridId}/assignments/${assignmentId}`),
-  handover: (gridId: number | string, body: { fromPersonId: number; toPersonId: number; duty?: Duty }) =>
-    request<{ assignments: Assignment[] }>('POST', `/api/grids/${gridId}/assignments/handover`, { body }),
+    call(assignments[':assignmentId'].$delete({ param: { id: id(gridId), assignmentId: id(assignmentId) }, query: {} })),
+  handover: (gridId: number | string, body: { fromPersonId: number; toPersonId: number; duty: Duty }) =>
+    call(assignments.handover.$post({ param: { id: id(gridId) }, json: body })),
 
-  staffing: (region?: string, signal?: AbortSignal) => request<StaffingReport>('GET', '/api/staffing', { query: { region }, signal }),
-  myArea: (signal?: AbortSignal) => request<MyArea>('GET', '/api/me/area', { signal }),
+  staffing: (region?: string, signal?: AbortSignal) => call(api.staffing.$get({ query: { region } }, signalled(signal))),
+  myArea: (signal?: AbortSignal) => call(api.me.area.$get(undefined, signalled(signal))) as Promise<unknown> as Promise<MyArea>,
 
-  patrolRules: () => request<PatrolRule[]>('GET', '/api/patrol-rules'),
-  checkIn: (body: { siteId: number; lon: number; lat: number; accuracyM?: number }) => request<CheckIn>('POST', '/api/patrols', { body }),
-  myPatrols: (siteId?: number) => request<FeatureCollection<Geometry, PatrolFeature['properties']>>('GET', '/api/patrols', { query: { site: siteId } }),
+  patrolRules: () => call(api['patrol-rules'].$get()),
+  checkIn: (body: { siteId: number; lon: number; lat: number; accuracyM?: number }) => call(api.patrols.$post({ json: body })),
+  myPatrols: (siteId?: number) =>
+    call(api.patrols.$get({ query: { site: siteId === undefined ? undefined : String(siteId) } })),
   compliance: (q: { region?: string; from?: string; to?: string }, signal?: AbortSignal) =>
-    request<Compliance>('GET', '/api/patrols/compliance', { query: q, signal }),
+    call(api.patrols.compliance.$get({ query: q }, signalled(signal))),
 };

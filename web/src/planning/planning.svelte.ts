@@ -5,10 +5,10 @@
 import type { Feature, LineString, MultiPolygon, Point, Polygon } from 'geojson';
 import { tick } from 'svelte';
 import { t } from '../i18n/i18n.svelte';
-import { ApiError, api } from '../lib/api';
+import { ApiError, api, call } from '../lib/api';
 import { loadJson, saveJson } from '../lib/storage';
 import { toasts } from '../lib/toast.svelte';
-import type { BBox } from '../lib/types';
+import type { BBox } from '../map/geo';
 import { geometryBBox } from '../map/geo';
 import { mapController } from '../map/map-controller.svelte';
 import { selection } from '../panels/selection.svelte';
@@ -198,10 +198,10 @@ class Planning {
   async #loadVillages(scope: string): Promise<Map<string, { name: string; urban: boolean }>> {
     try {
       if (levelOfCode(scope) === 'village') {
-        const r = await api.region(scope);
+        const r = await call(api.regions[':code'].$get({ param: { code: scope } }));
         return new Map([[scope, { name: r.properties.name, urban: r.properties.urban }]]);
       }
-      const fc = await api.regions({ parent: scope, geometry: false });
+      const fc = await call(api.regions.$get({ query: { parent: scope, geometry: 'false' } }));
       return new Map(fc.features.map((f) => [f.properties.code, { name: f.properties.name, urban: f.properties.urban }]));
     } catch {
       // Without region facts the grids still show; the norm falls back to rural.

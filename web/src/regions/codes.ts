@@ -1,4 +1,4 @@
-import type { RegionLevel } from '../lib/types';
+import type { RegionLevel } from '../../../server/domain/enums';
 
 /**
  * The 12-digit statistical division code of a scope (a 6-digit county code is padded), and its level:

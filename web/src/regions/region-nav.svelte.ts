@@ -2,8 +2,9 @@
  * The region navigator: where we are (county → township → village), that region's children, and for
  * a village its grids. Opening a region moves the map to it.
  */
-import { ApiError, api } from '../lib/api';
-import type { BBox, GridProps, RegionDetail, RegionProps } from '../lib/types';
+import { ApiError, api, call, signalled } from '../lib/api';
+import type { GridProps, RegionDetail, RegionProps } from '../lib/shapes';
+import type { BBox } from '../map/geo';
 import { geometryBBox } from '../map/geo';
 import { mapController } from '../map/map-controller.svelte';
 
@@ -24,11 +25,11 @@ class RegionNav {
     this.loading = true;
     this.error = null;
     try {
-      const region = await api.region(code, abort.signal);
+      const region = await call(api.regions[':code'].$get({ param: { code } }, signalled(abort.signal)));
       const isVillage = region.properties.level === 'village';
       const [children, grids] = await Promise.all([
-        isVillage ? null : api.regions({ parent: code, geometry: false }, abort.signal),
-        isVillage ? api.grids({ region: code }, abort.signal) : null,
+        isVillage ? null : call(api.regions.$get({ query: { parent: code, geometry: 'false' } }, signalled(abort.signal))),
+        isVillage ? call(api.grids.$get({ query: { region: code } }, signalled(abort.signal))) : null,
       ]);
       if (abort.signal.aborted) return;
       this.current = region;
@@ -39,7 +40,7 @@ class RegionNav {
         .sort((a, b) => (a.layer === b.layer ? a.code.localeCompare(b.code) : a.layer === 'comprehensive' ? -1 : 1));
       mapController.setCurrentRegion(code);
       if (options.fit !== false) {
-        const bbox = region.properties.bbox ?? geometryBBox(region.geometry) ?? mapController.regionBBox(code);
+        const bbox = (region.properties.bbox as BBox | null) ?? geometryBBox(region.geometry) ?? mapController.regionBBox(code);
         if (bbox) mapController.fitBBox(bbox);
       }
     } catch (e) {

@@ -1,6 +1,6 @@
 /** The user's base map choice (localStorage), falling back to the server's default from /api/config. */
 import { loadJson, saveJson } from '../lib/storage';
-import type { BasemapConfig } from '../lib/types';
+import type { BasemapConfig } from '../lib/shapes';
 import { choiceFromConfig, type BasemapChoice } from './basemap';
 
 const STORAGE_KEY = 'pingan.basemap';

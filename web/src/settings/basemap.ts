@@ -3,7 +3,7 @@
  * CGCS2000 tiles in Web Mercator (the "_w" tile matrix set), which line up with our WGS84 data
  * without any datum shift; it needs the user's key `tk`.
  */
-import type { BasemapConfig } from '../lib/types';
+import type { BasemapConfig } from '../lib/shapes';
 
 export interface BasemapChoice {
   kind: 'none' | 'tianditu' | 'xyz';

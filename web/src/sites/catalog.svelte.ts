@@ -1,6 +1,6 @@
 /** Site categories from the server (names in both languages, colours, icons, attribute schemas). */
-import { api } from '../lib/api';
-import type { SiteCategory } from '../lib/types';
+import { api, call } from '../lib/api';
+import type { SiteCategory } from '../lib/shapes';
 import { siteIconUrl } from '../map/icons';
 
 class SiteCatalog {
@@ -10,7 +10,7 @@ class SiteCatalog {
 
   async load(): Promise<void> {
     try {
-      this.categories = (await api.siteCategories()).items;
+      this.categories = (await call(api['site-categories'].$get())).items;
     } catch {
       // The map still works without categories: sites are drawn with a neutral symbol.
       this.categories = [];

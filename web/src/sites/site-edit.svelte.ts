@@ -5,29 +5,31 @@
  */
 import type { Geometry } from 'geojson';
 import { session } from '../auth/session.svelte';
-import { ApiError, request } from '../lib/api';
-import type { SiteDetail } from '../lib/types';
+import type { SiteGeometryKind as AnySiteGeometryKind } from '../../../server/domain/enums';
+import { ApiError, api, call, type Answer, type Args } from '../lib/api';
 import type { RuleRun } from '../rules/rules-api';
 
-export type SiteGeometryKind = 'point' | 'line' | 'polygon';
+/** The kinds a site is drawn as (a category of kind `any` offers all three). */
+export type SiteGeometryKind = Exclude<AnySiteGeometryKind, 'any'>;
 /** What the map's Terra Draw layer is doing for the site editor. */
 export type SiteDrawTask =
   | { kind: 'draw'; geometryKind: SiteGeometryKind }
   | { kind: 'reshape'; siteId: number; geometry: Geometry };
 
-export type EditedSite = SiteDetail & { properties: SiteDetail['properties'] & { version: number; updatedAt: string }; violations: { features: RuleRun['features'] } | null };
+export type EditedSite = Answer<typeof api.sites.$post>;
 
-export interface SiteInput {
-  category: string;
-  name: string;
-  geometry: Geometry;
-  attrs?: Record<string, unknown>;
-}
+type SiteBody = Args<typeof api.sites.$post>['json'];
+/** A site as the form sends it: the drawn geometry is GeoJSON, which the server validates against the category. */
+export type SiteInput = Omit<SiteBody, 'geometry'> & { geometry: Geometry };
 
 export const sitesApi = {
-  create: (body: SiteInput) => request<EditedSite>('POST', '/api/sites', { body }),
-  update: (id: number, body: Partial<SiteInput> & { version?: number }) => request<EditedSite>('PATCH', `/api/sites/${id}`, { body }),
-  remove: (id: number, version?: number) => request<void>('DELETE', `/api/sites/${id}`, { query: { version } }),
+  /** The rules this site breaks right now (declared open by the route: read as a rule run's features). */
+  violations: (id: number) => call(api.sites[':id'].violations.$get({ param: { id: String(id) } })) as Promise<Pick<RuleRun, 'features'>>,
+  create: (body: SiteInput) => call(api.sites.$post({ json: body as SiteBody })),
+  update: (id: number, body: Partial<SiteInput> & { version?: number }) =>
+    call(api.sites[':id'].$patch({ param: { id: String(id) }, json: body as Args<(typeof api.sites)[':id']['$patch']>['json'] })),
+  remove: (id: number, version?: number) =>
+    call(api.sites[':id'].$delete({ param: { id: String(id) }, query: { version: version === undefined ? undefined : String(version) } })),
 };
 
 export const isConflict = (e: unknown) => e instanceof ApiError && e.status === 409;

@@ -1,66 +1,20 @@
-/** The statistics and report endpoints (server/stats): typed calls over lib/api's request(). */
-import { request } from '../lib/api';
+/** The statistics and report endpoints (server/stats) through the typed client. */
+import type { ReportKind } from '../../../server/stats/reports';
+import { api, call, signalled, type Answer } from '../lib/api';
 
-export type GroupBy = 'county' | 'township' | 'village' | 'grid' | 'category' | 'month';
-export type IncidentState =
-  | 'reported' | 'accepted' | 'rejected' | 'dispatched' | 'in_progress' | 'resolved' | 'closed' | 'escalated' | 'reopened';
-
-export interface Figures {
-  total: number;
-  states: Record<IncidentState, number>;
-  acceptedTotal: number;
-  resolvedTotal: number;
-  onTime: number;
-  overdueOpen: number;
-  resolutionRate: number | null;
-  onTimeRate: number | null;
-  meanHandlingHours: number | null;
-}
-
-export interface StatsRow extends Figures {
-  key: string | null;
-  code: string | null;
-  name: string;
-  nameEn: string | null;
-}
-
-export interface IncidentStats {
-  region: { code: string; name: string; level: string };
-  groupBy: GroupBy;
-  from: string;
-  to: string;
-  timeZone: string;
-  category: string | null;
-  summary: Figures;
-  rows: StatsRow[];
-}
-
-export type ReportKind = 'daily' | 'weekly' | 'monthly';
-export interface Label { zh: string; en: string }
-export type ColumnType = 'text' | 'label' | 'int' | 'rate' | 'hours' | 'datetime' | 'state' | 'value';
-export interface ReportSection {
-  key: string;
-  title: Label;
-  columns: Array<{ key: string; label: Label; type: ColumnType }>;
-  rows: Array<Record<string, unknown>>;
-}
-export interface Report {
-  kind: ReportKind;
-  title: Label;
-  region: { code: string; name: string; level: string };
-  from: string;
-  to: string;
-  timeZone: string;
-  generatedAt: string;
-  summary: Figures;
-  sections: ReportSection[];
-}
+export type { ColumnType, Label, ReportKind } from '../../../server/stats/reports';
+export type IncidentStats = Answer<(typeof api.stats)['incidents']['$get']>;
+export type GroupBy = IncidentStats['groupBy'];
+export type Figures = IncidentStats['summary'];
+export type StatsRow = IncidentStats['rows'][number];
+/** The report as JSON (the same route answers CSV and XLSX files for `format`). */
+export type Report = Extract<Answer<(typeof api.reports)[':kind']['$get']>, { sections: unknown }>;
 
 export const statsApi = {
   incidents: (q: { region?: string; groupBy: GroupBy; from?: string; to?: string; category?: string }, signal?: AbortSignal) =>
-    request<IncidentStats>('GET', '/api/stats/incidents', { query: q, signal }),
+    call(api.stats.incidents.$get({ query: q }, signalled(signal))),
   report: (kind: ReportKind, q: { region?: string; date?: string }, signal?: AbortSignal) =>
-    request<Report>('GET', `/api/reports/${kind}`, { query: q, signal }),
+    call(api.reports[':kind'].$get({ param: { kind }, query: q }, signalled(signal))) as Promise<Report>,
 };
 
 /** Where the CSV or XLSX of a report downloads from. */
