@@ -1,18 +1,11 @@
 /** The audit log API (administrators): GET /api/audit with filters, newest first, paged by id. */
-import { api, call, signalled, type Answer } from '../lib/api';
+import { api, call, signalled, type Answer, type Args } from '../lib/api';
 
 export type AuditEntry = Answer<typeof api.audit.$get>['items'][number];
 
-/** The form's filters (ISO instants for from/to). */
-export interface AuditQuery {
-  entity?: string;
-  entityId?: string;
-  actorName?: string;
-  from?: string;
-  to?: string;
-  before?: number;
-  limit?: number;
-}
+type Query = Args<typeof api.audit.$get>['query'];
+/** The form's filters (ISO instants for from/to), with the paging numbers as numbers. */
+export type AuditQuery = Omit<Query, 'before' | 'limit'> & { before?: number; limit?: number };
 
 export const auditApi = {
   search: ({ before, limit, ...q }: AuditQuery, signal?: AbortSignal) =>

@@ -2,7 +2,7 @@
 import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
 import type { Duty } from '../../../server/domain/enums';
 import type { myArea } from '../../../server/people/people.service';
-import { api, call, signalled, type Answer } from '../lib/api';
+import { api, call, signalled, type Answer, type Args } from '../lib/api';
 
 export { DUTIES } from '../../../server/domain/enums';
 
@@ -36,7 +36,7 @@ export type MyArea = Omit<Answer<typeof api.me.area.$get>, 'grids' | 'sites' | '
 const id = (v: number | string) => String(v);
 
 export const peopleApi = {
-  search: (q: { q?: string; unit?: string; village?: string; limit?: number }, signal?: AbortSignal) =>
+  search: (q: Omit<Args<typeof api.people.$get>['query'], 'limit'> & { limit?: number }, signal?: AbortSignal) =>
     call(api.people.$get({ query: { ...q, limit: q.limit === undefined ? undefined : String(q.limit) } }, signalled(signal))),
   person: (pid: number | string, signal?: AbortSignal) => call(person.$get({ param: { id: id(pid) } }, signalled(signal))),
   units: () => call(api.units.$get()),
@@ -57,7 +57,7 @@ export const peopleApi = {
   myArea: (signal?: AbortSignal) => call(api.me.area.$get(undefined, signalled(signal))) as Promise<unknown> as Promise<MyArea>,
 
   patrolRules: () => call(api['patrol-rules'].$get()),
-  checkIn: (body: { siteId: number; lon: number; lat: number; accuracyM?: number }) => call(api.patrols.$post({ json: body })),
+  checkIn: (body: Args<typeof api.patrols.$post>['json']) => call(api.patrols.$post({ json: body })),
   myPatrols: (siteId?: number) =>
     call(api.patrols.$get({ query: { site: siteId === undefined ? undefined : String(siteId) } })),
   compliance: (q: { region?: string; from?: string; to?: string }, signal?: AbortSignal) =>

@@ -1,6 +1,6 @@
 /** The statistics and report endpoints (server/stats) through the typed client. */
 import type { ReportKind } from '../../../server/stats/reports';
-import { api, call, signalled, type Answer } from '../lib/api';
+import { api, call, signalled, type Answer, type Args } from '../lib/api';
 
 export type { ColumnType, Label, ReportKind } from '../../../server/stats/reports';
 export type IncidentStats = Answer<(typeof api.stats)['incidents']['$get']>;
@@ -11,7 +11,7 @@ export type StatsRow = IncidentStats['rows'][number];
 export type Report = Extract<Answer<(typeof api.reports)[':kind']['$get']>, { sections: unknown }>;
 
 export const statsApi = {
-  incidents: (q: { region?: string; groupBy: GroupBy; from?: string; to?: string; category?: string }, signal?: AbortSignal) =>
+  incidents: (q: Args<typeof api.stats.incidents.$get>['query'], signal?: AbortSignal) =>
     call(api.stats.incidents.$get({ query: q }, signalled(signal))),
   report: (kind: ReportKind, q: { region?: string; date?: string }, signal?: AbortSignal) =>
     call(api.reports[':kind'].$get({ param: { kind }, query: q }, signalled(signal))) as Promise<Report>,
