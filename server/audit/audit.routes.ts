@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import type { AppEnv } from '../http/env.ts';
 import { requireCapability } from '../auth/authorize.ts';
 import { Instant, problemResponses, problems, validationHook } from '../http/schemas.ts';
-import { ProblemError } from '../http/problem.ts';
 
 const Entry = z.object({
   id: z.number().int(), at: z.string(), actorId: z.number().int().nullable(), actorName: z.string().nullable(), action: z.string(),

@@ -3,7 +3,6 @@ import type { Context } from 'hono';
 import { writesRequire } from '../auth/authorize.ts';
 import type { AppEnv } from '../http/env.ts';
 import { bodyResponses, Id, LineInput, notFoundResponse, PolygonInput, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
-import { ProblemError } from '../http/problem.ts';
 import { readZippedShapefile } from '../imports/shapefile.ts';
 import { PlanGrids, PlanPreview, PlanValidation, PublishResult } from './plans.schema.ts';
 import { previewPlan, publishPlan } from './plans.publish.ts';

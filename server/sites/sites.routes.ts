@@ -3,7 +3,7 @@ import { SITE_GEOMETRY_KINDS } from '../domain/enums.ts';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { writesRequire } from '../auth/authorize.ts';
-import { notFound, ProblemError } from '../http/problem.ts';
+import { notFound } from '../http/problem.ts';
 import { Bbox, bodyResponses, feature, featureCollection, Id, notFoundResponse, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';

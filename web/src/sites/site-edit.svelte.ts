@@ -7,7 +7,7 @@ import type { Geometry } from 'geojson';
 import { session } from '../auth/session.svelte';
 import type { SiteGeometryKind as AnySiteGeometryKind } from '../../../server/domain/enums';
 import { ApiError, api, call, type Answer, type Args } from '../lib/api';
-import type { RuleRun } from '../rules/rules-api';
+import { asRuleRun } from '../rules/rules-api';
 
 /** The kinds a site is drawn as (a category of kind `any` offers all three). */
 export type SiteGeometryKind = Exclude<AnySiteGeometryKind, 'any'>;
@@ -24,7 +24,7 @@ export type SiteInput = Omit<SiteBody, 'geometry'> & { geometry: Geometry };
 
 export const sitesApi = {
   /** The rules this site breaks right now (declared open by the route: read as a rule run's features). */
-  violations: (id: number) => call(api.sites[':id'].violations.$get({ param: { id: String(id) } })) as Promise<Pick<RuleRun, 'features'>>,
+  violations: (id: number) => call(api.sites[':id'].violations.$get({ param: { id: String(id) } })).then(asRuleRun),
   create: (body: SiteInput) => call(api.sites.$post({ json: body as SiteBody })),
   update: (id: number, body: Partial<SiteInput> & { version?: number }) =>
     call(api.sites[':id'].$patch({ param: { id: String(id) }, json: body as Args<(typeof api.sites)[':id']['$patch']>['json'] })),
