@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { INCIDENT_STATES } from '../domain/enums.ts';
 import type { Database, IncidentState } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { badRequest, notFound } from '../http/problem.ts';
@@ -50,7 +51,8 @@ export function figures(c: StatsCounts): StatsFigures {
 
 /** Sums raw counts (a report's totals from its groups, exactly as if counted at once). */
 export function addCounts(rows: StatsCounts[]): StatsCounts {
-  const states = Object.fromEntries(Object.keys(rows[0]?.states ?? {}).map((s) => [s, 0])) as Record<IncidentState, number>;
+  // every state, even when no group has a row (an empty region or period)
+  const states = Object.fromEntries(INCIDENT_STATES.map((s) => [s, 0])) as Record<IncidentState, number>;
   const sum: StatsCounts = { total: 0, states, onTime: 0, timed: 0, handlingHoursSum: 0, overdueOpen: 0 };
   for (const r of rows) {
     sum.total += r.total; sum.onTime += r.onTime; sum.timed += r.timed; sum.handlingHoursSum += r.handlingHoursSum; sum.overdueOpen += r.overdueOpen;

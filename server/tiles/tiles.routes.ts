@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { DbKind } from '../db/connection.ts';
 import type { AppEnv } from '../http/env.ts';
 import { ProblemError, badRequest } from '../http/problem.ts';
-import { problemResponses } from '../http/schemas.ts';
+import { notFoundResponse, problemResponses } from '../http/schemas.ts';
 import { type TileEncoder, defaultEncoder } from './tiles.encoders.ts';
 import { MAX_ZOOM, TILE_LAYERS, type TileAddress, type TileLayer, ZOOMS } from './tiles.layers.ts';
 
@@ -48,6 +48,7 @@ export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(k
       204: { description: 'No feature in this tile' },
       304: { description: 'Not modified (If-None-Match matched the ETag)' },
       ...problemResponses,
+      ...notFoundResponse,
     },
   });
 

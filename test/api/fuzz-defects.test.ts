@@ -221,3 +221,22 @@ describe('defects found by the fuzzer', () => {
     expect(await plans()).toBe(before);
   });
 });
+
+describe('found by the fuzzer at 12,000 requests', () => {
+  it('statistics of a period without incidents list every state at 0 (the summary had no states at all)', async () => {
+    const res = await t.get('/api/stats/incidents?region=990101001000&groupBy=county&from=2025-01-01&to=2025-01-01', planner);
+    expect(res.status).toBe(200);
+    expect(res.body.summary.total).toBe(0);
+    for (const state of ['reported', 'accepted', 'rejected', 'dispatched', 'in_progress', 'resolved', 'closed', 'escalated', 'reopened']) {
+      expect(res.body.summary.states[state], state).toBe(0);
+    }
+  });
+
+  it('the description says that a site change may answer violations: null', async () => {
+    const doc = (await t.get('/api/openapi.json')).body;
+    // EditedSite is SiteDetail plus violations (allOf): the violations part must admit null
+    const parts = doc.components.schemas.EditedSite.allOf ?? [doc.components.schemas.EditedSite];
+    const violations = parts.find((p: any) => p.properties?.violations).properties.violations;
+    expect(violations.anyOf ?? [violations]).toContainEqual({ type: 'null' });
+  });
+});
