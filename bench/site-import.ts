@@ -8,12 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createApp } from '../server/app.ts';
 import { openDatabase } from '../server/db/connection.ts';
 import { DEMO_PASSWORD } from '../server/demo/demo.seed.ts';
 import { importsSettled } from '../server/imports/import-jobs.ts';
-import { ensurePgliteTemplate, ensurePostgresTemplate, withDatabase } from '../test/support/template.ts';
+import { cloneTemplateDatabase, ensurePgliteTemplate, ensurePostgresTemplate } from '../test/support/template.ts';
 import { waitFor } from '../test/support/wait.ts';
 
 const rows = Number(process.argv[2] ?? 100_000);
@@ -21,18 +20,9 @@ const base = process.env.DATABASE_URL;
 let dropDatabase = async () => {};
 let db;
 if (base) {
-  const name = `pingan_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`create database ${name} template ${await ensurePostgresTemplate(base)}`);
-  await admin.end();
-  db = await openDatabase({ databaseUrl: withDatabase(base, name) });
-  dropDatabase = async () => {
-    const c = new pg.Client({ connectionString: base });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
+  const copy = await cloneTemplateDatabase(base, await ensurePostgresTemplate(base), `pingan_bench_${randomBytes(4).toString('hex')}`);
+  db = await openDatabase({ databaseUrl: copy.databaseUrl });
+  dropDatabase = copy.drop;
 } else {
   db = await openDatabase({ loadDataDir: new Blob([readFileSync(await ensurePgliteTemplate())]) });
 }

@@ -8,7 +8,7 @@ import { insertUser } from '../../server/auth/auth.repository.ts';
 import { issueApiToken } from '../../server/cli/users.ts';
 import { hashPassword } from '../../server/auth/secrets.ts';
 import { insertPlan } from '../../server/plans/plans.repository.ts';
-import { type Call, type MatrixFixture, type MatrixRole, TPLANNER_PASSWORD, UNKNOWN_ID, authzMatrix, matrixRoles, scopedRoles } from '../support/authz.ts';
+import { type Call, type MatrixFixture, type MatrixRole, TPLANNER_PASSWORD, UNKNOWN_ID, authzMatrix, matrixRoles, scopedRoles, sendCall } from '../support/authz.ts';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
 /**
@@ -140,22 +140,8 @@ afterAll(async () => {
   rmSync(photoDir, { recursive: true, force: true });
 });
 
-async function send(method: string, call: Call, role: MatrixRole) {
-  const headers: Record<string, string> = {};
-  if (cookies[role] && !call.anonymous) headers.cookie = cookies[role]!;
-  let body: RequestInit["body"];
-  if (call.raw) {
-    body = call.raw.data;
-    if (call.raw.type) headers['content-type'] = call.raw.type;
-  } else if (call.body !== undefined) {
-    body = JSON.stringify(call.body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await t.app.request(call.path, { method, headers, body });
-  const text = await res.text();
-  let parsed: any = text;
-  try { parsed = JSON.parse(text); } catch { /* a tile, say */ }
-  return { status: res.status, body: parsed };
+function send(method: string, call: Call, role: MatrixRole) {
+  return sendCall(t.app, method, call, cookies[role]);
 }
 
 /** What a refusal says, without the path it was asked for. */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CAPABILITIES, type Capability, INCIDENT_CAPABILITY_NAMES, ROLES } from '../../server/auth/capabilities.ts';
+import { type Call, sendCall } from '../support/authz.ts';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
 /**
@@ -17,7 +18,8 @@ import { type TestContext, createTestContext } from '../support/test-app.ts';
 const accounts = ['admin', 'planner', 'dispatcher', 'inspector', 'member', 'unit'] as const;
 type Account = (typeof accounts)[number];
 
-interface Call { method: string; path: string; body?: unknown; raw?: { data: NonNullable<RequestInit['body']>; type?: string } }
+/** A call of test/support/authz.ts with its method. */
+type Probe = Call & { method: string };
 
 let t: TestContext;
 const cookies = {} as Record<Account, string>;
@@ -47,7 +49,7 @@ let serial = 0;
  * The representative request of each capability, made fresh for every call (a call that succeeds
  * may consume what it acts on). The web control that sends it is named beside it.
  */
-const probes: Record<Capability, () => Promise<Call>> = {
+const probes: Record<Capability, () => Promise<Probe>> = {
   // PlanStart's "调整网格" (open a draft): one open draft per area, so earlier drafts are discarded first
   editPlans: async () => {
     await sql`update plans set status = 'discarded' where status = 'draft'`.execute(t.db.kysely);
@@ -105,21 +107,8 @@ const probes: Record<Capability, () => Promise<Call>> = {
   },
 };
 
-async function send(call: Call, account: Account) {
-  const headers: Record<string, string> = { cookie: cookies[account] };
-  let body: RequestInit['body'];
-  if (call.raw) {
-    body = call.raw.data;
-    if (call.raw.type) headers['content-type'] = call.raw.type;
-  } else if (call.body !== undefined) {
-    body = JSON.stringify(call.body);
-    headers['content-type'] = 'application/json';
-  }
-  const res = await t.app.request(call.path, { method: call.method, headers, body });
-  const text = await res.text();
-  let parsed: any = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, body: parsed };
+function send(call: Probe, account: Account) {
+  return sendCall(t.app, call.method, call, cookies[account]);
 }
 
 beforeAll(async () => {

@@ -4,6 +4,7 @@
  * area, and how to call it on something that does not exist. test/api/authz-matrix.test.ts runs
  * it over HTTP; a route missing here fails that test, so every new route must be classified.
  */
+import type { TestContext } from './test-app.ts';
 
 export type MatrixRole = 'anon' | 'admin' | 'planner' | 'dispatcher' | 'inspector' | 'member' | 'unit' | 'tplanner';
 export const matrixRoles: MatrixRole[] = ['anon', 'admin', 'planner', 'dispatcher', 'inspector', 'member', 'unit', 'tplanner'];
@@ -17,6 +18,28 @@ export interface Call {
   anonymous?: boolean;
   /** A non-JSON body (zip, multipart). */
   raw?: { data: NonNullable<RequestInit["body"]>; type?: string };
+}
+
+/**
+ * Makes a call to the app (no port needed) as the account whose session `cookie` is given (none:
+ * unauthenticated, as is an `anonymous` call). The answer's body is parsed when it is JSON, else text.
+ */
+export async function sendCall(app: TestContext['app'], method: string, call: Call, cookie: string | undefined): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (cookie && !call.anonymous) headers.cookie = cookie;
+  let body: RequestInit["body"];
+  if (call.raw) {
+    body = call.raw.data;
+    if (call.raw.type) headers['content-type'] = call.raw.type;
+  } else if (call.body !== undefined) {
+    body = JSON.stringify(call.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await app.request(call.path, { method, headers, body });
+  const text = await res.text();
+  let parsed: any = text;
+  try { parsed = JSON.parse(text); } catch { /* a tile, say */ }
+  return { status: res.status, body: parsed };
 }
 
 /** Ids and codes the matrix refers to, resolved once per test file (see the test's fixture). */

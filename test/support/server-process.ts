@@ -4,9 +4,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { prepareDataDir } from './crash-harness.ts';
-import { withDatabase } from './template.ts';
+import { cloneTemplateDatabase } from './template.ts';
 import { killOnExit } from './children.ts';
 import { StopWaiting, waitFor } from './wait.ts';
 
@@ -52,18 +51,9 @@ export async function startServerProcess(template: { pglite?: string; postgres?:
     // a second server process on another one's PostgreSQL database (the first one's cleanup drops it)
     databaseUrl = template.sharedDatabaseUrl;
   } else if (template.postgres) {
-    const name = `pingan_srv_${process.pid}_${port}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database ${name} template ${template.postgres}`);
-    await admin.end();
-    databaseUrl = withDatabase(process.env.DATABASE_URL!, name);
-    dropDatabase = async () => {
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
+    const copy = await cloneTemplateDatabase(process.env.DATABASE_URL!, template.postgres, `pingan_srv_${process.pid}_${port}`);
+    databaseUrl = copy.databaseUrl;
+    dropDatabase = copy.drop;
   } else {
     await prepareDataDir(path.join(dir, 'pglite'), template.pglite!);
   }

@@ -60,6 +60,32 @@ export async function ensurePostgresTemplate(databaseUrl: string): Promise<strin
   return name;
 }
 
+/**
+ * PostgreSQL: a new database `name` created from the template database `template` (see
+ * ensurePostgresTemplate) on the server of `baseUrl`; its URL, and how to drop it when done.
+ */
+export async function cloneTemplateDatabase(baseUrl: string, template: string, name: string): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${template}`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    databaseUrl: withDatabase(baseUrl, name),
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
 export function withDatabase(databaseUrl: string, database: string): string {
   const url = new URL(databaseUrl);
   url.pathname = `/${database}`;

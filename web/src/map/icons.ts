@@ -2,6 +2,7 @@
  * Site symbols drawn on a canvas at run time (no sprite sheet, no icon font, nothing fetched):
  * a disc in the category's colour with a white pictogram. Pictograms are 24×24 SVG path data.
  */
+import type { Map as MlMap } from 'maplibre-gl';
 
 interface Pictogram {
   d: string;
@@ -107,4 +108,16 @@ export function siteIconUrl(category: { code: string; icon?: string | null; colo
   canvas.height = height;
   canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(data), width, height), 0, 0);
   return canvas.toDataURL('image/png');
+}
+
+/**
+ * Gives the map a symbol (`site-<code>`) for each category, and a grey one for any category the
+ * style asks for that was not loaded.
+ */
+export function addSiteIcons(map: MlMap, categories: Array<{ code: string; icon?: string | null; color?: string | null }>): void {
+  for (const c of categories) map.addImage(`site-${c.code}`, drawSiteIcon(c), { pixelRatio: 2 });
+  map.on('styleimagemissing', (e) => {
+    if (!e.id.startsWith('site-') || map.hasImage(e.id)) return;
+    map.addImage(e.id, drawSiteIcon({ code: e.id.slice(5), color: '#667085' }), { pixelRatio: 2 });
+  });
 }

@@ -4,7 +4,7 @@
  * category and by the level below the region (counties, townships, villages or grids).
  */
 import { ApiError } from '../lib/api';
-import { todayInChina } from '../map/map-controller.svelte';
+import { todayInChina } from '../map/as-of-layer.svelte';
 import type { Measure } from './format';
 import { monthStart, monthEnd } from './format';
 import { type GroupBy, type IncidentStats, statsApi } from './stats-api';
