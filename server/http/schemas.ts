@@ -87,12 +87,21 @@ export function feature<T extends z.ZodTypeAny>(name: string, properties: T) {
   }).openapi(name);
 }
 
-/** 12-digit statistical division code, or a 6/9/12-digit prefix where a subtree is meant. */
-export const RegionCode = z.string().regex(/^\d{12}$/, 'a 12-digit region code')
+/**
+ * A statistical division code (统计用区划代码) as people write it: 12 digits, or the 6-digit county and
+ * 9-digit township forms, which name the same region (`410482` = `410482000000`); always read as 12 digits.
+ */
+export const RegionCode = z.string().regex(/^(\d{6}|\d{9}|\d{12})$/, 'a 6-, 9- or 12-digit region code')
+  .transform((code) => code.padEnd(12, '0'))
   .openapi({ example: '990101001000' });
 
-/** A 12-digit region code, or a 4-digit prefecture code (a prefecture has no region row: its children are its counties). */
-export const RegionOrPrefectureCode = z.string().regex(/^(\d{4}|\d{12})$/, 'a 12-digit region code or a 4-digit prefecture code')
+/**
+ * A region code as above, or a prefecture: 4 digits, or its 6-digit form ending in `00` (`410400` = `4104`).
+ * A prefecture has no region row: its children are its counties.
+ */
+export const RegionOrPrefectureCode = z.string()
+  .regex(/^(\d{4}|\d{6}|\d{9}|\d{12})$/, 'a 6-, 9- or 12-digit region code or a 4-digit prefecture code')
+  .transform((code) => (code.length === 6 && code.endsWith('00') ? code.slice(0, 4) : code.length === 4 ? code : code.padEnd(12, '0')))
   .openapi({ example: '990101001000' });
 
 /** `w,s,e,n` in degrees, validated as a real lon/lat box. */

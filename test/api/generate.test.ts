@@ -130,6 +130,8 @@ describe('generate --scale prefecture', () => {
     expect(status).toBe(200);
     expect(body.geometry).toBeNull();
     expect(body.properties).toMatchObject({ code: '9901', name: '平安示范市', level: 'prefecture', parentCode: null, childCount: 2, ancestors: [] });
+    // the prefecture's 6-digit form (its code followed by 00) names it too
+    expect((await t.get('/api/regions/990100', cookie)).body.properties).toEqual(body.properties);
     const county = (await t.get('/api/regions/990101000000', cookie)).body.properties;
     expect(body.properties.stats.townships).toBe(2 * county.stats.townships);
     expect(body.properties.stats.grids).toBe(2 * county.stats.grids);

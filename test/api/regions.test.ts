@@ -27,6 +27,21 @@ describe('regions', () => {
     expect(townships.some((r: any) => /[镇乡]$/.test(r.name))).toBe(true);
   });
 
+  it('reads a code as people write it: the 6-digit county and 9-digit township forms name the same region', async () => {
+    const twelve = (await t.get('/api/regions/990101000000', cookie)).body;
+    const six = await t.get('/api/regions/990101', cookie);
+    expect(six.status).toBe(200);
+    expect(six.body.properties).toEqual(twelve.properties);
+    const township = (await t.get('/api/regions?parent=990101000000&geometry=false', cookie)).body.features[0].properties.code as string;
+    const nine = await t.get(`/api/regions/${township.slice(0, 9)}`, cookie);
+    expect(nine.body.properties.code).toBe(township);
+    const children = (await t.get(`/api/regions?parent=${township.slice(0, 9)}&geometry=false`, cookie)).body.features;
+    expect(children.length).toBeGreaterThan(0);
+    expect(children.every((f: any) => f.properties.parentCode === township)).toBe(true);
+    // other lengths stay malformed
+    for (const bad of ['99010', '9901010', '99010100100']) expect((await t.get(`/api/regions/${bad}`, cookie)).status).toBe(400);
+  });
+
   it('lists every village of the county by level', async () => {
     const { body } = await t.get('/api/regions?level=village&within=990101000000&geometry=false', cookie);
     expect(body.features.length).toBeGreaterThanOrEqual(400);
