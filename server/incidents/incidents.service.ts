@@ -62,7 +62,7 @@ export interface Routing {
  */
 export async function createIncident(db: Db, user: AuthUser, input: IncidentInput) {
   const category = await getCategory(db, input.category);
-  if (!category) throw problem('incident.unknown-category', { category: input.category }, { errors: [{ path: 'category', message: 'unknown category' }] });
+  if (!category) throw problem('incident.unknown-category', { category: input.category }, { errors: [{ path: 'category', message: 'unknown category', rule: 'choice' }] });
   const attrs = input.attrs ?? {};
   const validate = validatorFor(category.attrSchema);
   if (!validate(attrs)) {
@@ -205,7 +205,7 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
       { currentState: incident.state, allowedActions });
   }
   const note = input.note?.trim() || null;
-  if (noteRequired[input.action] && !note) throw problem('incident.note-required', { action: input.action }, { errors: [{ path: 'note', message: 'required' }] });
+  if (noteRequired[input.action] && !note) throw problem('incident.note-required', { action: input.action }, { errors: [{ path: 'note', message: 'required', rule: 'required' }] });
 
   const toState = (step.toState ?? incident.state) as IncidentState;
   const set: Record<string, unknown> = { state: toState };
@@ -214,9 +214,9 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
   switch (input.action) {
     case 'dispatch': {
       const unitId = input.unitId ?? (await getCategory(db, incident.category))?.defaultUnitId ?? null;
-      if (unitId == null) throw problem('incident.unit-required', {}, { errors: [{ path: 'unitId', message: 'required' }] });
+      if (unitId == null) throw problem('incident.unit-required', {}, { errors: [{ path: 'unitId', message: 'required', rule: 'required' }] });
       const unit = await db.selectFrom('units').select(['id', 'name']).where('id', '=', unitId).executeTakeFirst();
-      if (!unit) throw problem('incident.unknown-unit', { unitId }, { errors: [{ path: 'unitId', message: 'unknown unit' }] });
+      if (!unit) throw problem('incident.unknown-unit', { unitId }, { errors: [{ path: 'unitId', message: 'unknown unit', rule: 'choice' }] });
       if (incident.state === 'dispatched' && incident.unitId === unit.id) {
         throw problem('incident.already-dispatched', { unitName: unit.name }, { currentState: incident.state, allowedActions });
       }
@@ -236,7 +236,7 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
     case 'reopen': set.closedAt = null; set.confirmedAt = null; set.satisfied = null; break;
     case 'confirm': {
       if (typeof data.satisfied !== 'boolean') {
-        throw problem('incident.satisfied-required', {}, { errors: [{ path: 'data.satisfied', message: 'required boolean' }] });
+        throw problem('incident.satisfied-required', {}, { errors: [{ path: 'data.satisfied', message: 'required boolean', rule: 'required' }] });
       }
       set.confirmedAt = sql`now()`;
       set.satisfied = data.satisfied;
@@ -247,10 +247,10 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
       break;
     case 'duplicate': {
       const of = Number(data.duplicateOf);
-      if (!Number.isInteger(of) || of <= 0) throw problem('incident.original-required', {}, { errors: [{ path: 'data.duplicateOf', message: 'required id' }] });
+      if (!Number.isInteger(of) || of <= 0) throw problem('incident.original-required', {}, { errors: [{ path: 'data.duplicateOf', message: 'required id', rule: 'required' }] });
       if (of === id) throw problem('incident.duplicate-of-itself');
       const original = await db.selectFrom('incidents').select(['id', 'code', 'duplicateOf']).where('id', '=', of).executeTakeFirst();
-      if (!original) throw problem('incident.unknown-original', { original: of }, { errors: [{ path: 'data.duplicateOf', message: 'unknown incident' }] });
+      if (!original) throw problem('incident.unknown-original', { original: of }, { errors: [{ path: 'data.duplicateOf', message: 'unknown incident', rule: 'choice' }] });
       // link to the original of a chain, never to another duplicate
       const target = original.duplicateOf ?? Number(original.id);
       if (target === id) throw problem('incident.duplicate-cycle');

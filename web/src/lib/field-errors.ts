@@ -1,9 +1,10 @@
 /**
  * The server's field errors (problem+json `errors[]`: path, English message, and the rule that
  * failed with its parameters) as texts in the interface's language, keyed by path, for forms to
- * show under the fields they name. A rule the interface does not know keeps the server's message.
+ * show under the fields they name. A rule the interface does not know says "invalid" (in English,
+ * the server's message).
  */
-import { type MessageKey, t } from '../i18n/i18n.svelte';
+import { type MessageKey, i18n, t } from '../i18n/i18n.svelte';
 import { ApiError } from './api';
 
 interface FieldError {
@@ -17,7 +18,8 @@ const rules = new Set(['required', 'type', 'minimum', 'maximum', 'minLength', 'm
 const typeNames = new Set(['integer', 'number', 'string', 'boolean']);
 
 export function fieldErrorText(e: FieldError): string {
-  if (!e.rule || !rules.has(e.rule)) return e.message;
+  // the server's message is English: shown as it is only to an English interface
+  if (!e.rule || !rules.has(e.rule)) return i18n.lang === 'en' ? e.message : t('fieldError.invalid');
   if (e.rule === 'type') {
     const type = typeNames.has(String(e.params?.type)) ? t(`fieldError.type.${e.params!.type}` as MessageKey) : String(e.params?.type ?? '');
     return t('fieldError.type', { type });

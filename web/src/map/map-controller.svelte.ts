@@ -6,7 +6,8 @@
  */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import type { GeoJSONSource, Map as MlMap, MapGeoJSONFeature, MapMouseEvent, PointLike, VectorTileSource } from 'maplibre-gl';
-import { ApiError, api, call, signalled } from '../lib/api';
+import { api, call, signalled } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import type { RegionLevel } from '../../../server/domain/enums';
 import type { RegionFeature, SiteCategory } from '../lib/shapes';
 import type { LayerToggles } from '../layers/layer-state.svelte';
@@ -149,7 +150,7 @@ class MapController {
         document.body.dataset.mapIdle = '1';
       });
     } catch (e) {
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     } finally {
       this.loading = false;
     }
@@ -394,7 +395,7 @@ class MapController {
       this.asOfError = null;
     } catch (e) {
       if (abort.signal.aborted) return;
-      this.asOfError = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.asOfError = problemText(e);
     } finally {
       if (this.#asOfAbort === abort) {
         this.asOfLoading = false;

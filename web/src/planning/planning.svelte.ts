@@ -6,6 +6,7 @@ import type { Feature, LineString, MultiPolygon, Point, Polygon } from 'geojson'
 import { tick } from 'svelte';
 import { t } from '../i18n/i18n.svelte';
 import { ApiError, api, call } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import { loadJson, saveJson } from '../lib/storage';
 import { toasts } from '../lib/toast.svelte';
 import type { BBox } from '../map/geo';
@@ -68,13 +69,9 @@ function problemPoint(e: ApiError): Point | null {
   return loc && loc.type === 'Point' && Array.isArray(loc.coordinates) ? loc : null;
 }
 
-/** A message for an error answer: the server's detail (in the UI language) or its title. */
+/** A message for an error answer, in the UI language (lib/problem-text.ts). */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 0) return t('error.network');
-    return e.detail && e.detail !== e.title ? t('error.withDetail', { title: e.title, detail: e.detail }) : e.title;
-  }
-  return String(e);
+  return problemText(e);
 }
 
 class Planning {
