@@ -74,6 +74,18 @@ export function problem<C extends ProblemCode>(
   return new ProblemError(code, params ?? {}, extensions, headers);
 }
 
+/**
+ * A catalogued code as one entry of a list (a bad row of an import): its English `message` with
+ * the `code` and `params` clients translate.
+ */
+export function described<C extends ProblemCode>(
+  code: C,
+  ...rest: Placeholders<(typeof problemCodes)[C]['detail']> extends never ? [params?: Record<string, ParamValue>] : [params: ParamsOf<C>]
+): { message: string; code: C; params: Record<string, ParamValue> } {
+  const params = rest[0] ?? {};
+  return { message: renderDetail(problemCodes[code].detail, params), code, params };
+}
+
 function prefersEnglish(c: Context): boolean {
   const accept = c.req.header('accept-language') ?? '';
   return /^\s*en\b/i.test(accept);

@@ -18,6 +18,7 @@ export const ProblemFieldError = z.object({
   rule: z.enum(['required', 'type', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format', 'choice', 'unknownField']).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   row: z.number().int().optional(), column: z.string().nullable().optional(), field: z.string().optional(),
+  code: z.string().optional().openapi({ description: 'a bad row: its code (server/http/problem-codes.ts), with `params`' }),
 }).openapi('ProblemFieldError');
 
 /**

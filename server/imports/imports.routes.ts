@@ -14,7 +14,8 @@ const Report = z.object({
   id: z.number().int(), format: z.string(), crs: z.string(), dryRun: z.boolean(), status: Status,
   total: z.number().int(), processed: z.number().int(), valid: z.number().int(), imported: z.number().int(),
   errorCount: z.number().int().openapi({ description: 'all row errors; `errors` lists the first 1,000' }),
-  errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
+  errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string(),
+    code: z.string().optional(), rule: z.string().optional(), params: z.record(z.string(), z.unknown()).optional() })),
   message: z.string().nullable(),
   reason: z.enum(['row-errors', 'interrupted', 'stopped']).nullable().openapi({
     description: 'why a failed import failed: row-errors (rows that cannot be imported; nothing was), interrupted (the server stopped while it ran; nothing was imported, run it again), stopped (an unexpected error ended it)',

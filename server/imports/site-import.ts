@@ -5,7 +5,7 @@ import { type Kysely, sql } from 'kysely';
 import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
 import type { Database, ImportFailure } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
-import { problem } from '../http/problem.ts';
+import { described, problem } from '../http/problem.ts';
 import { SiteGeometry } from '../sites/sites.routes.ts';
 import { type SiteCategories, categoryErrors, siteCategories } from '../sites/sites.service.ts';
 import { CsvError, type CsvRecord, decodeText, iterateCsv } from './csv.ts';
@@ -17,7 +17,8 @@ export type Crs = 'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09';
 export type Format = 'geojson' | 'csv' | 'shapefile' | 'kml';
 
 interface Row { row: number; geometry: GeoJsonGeometry; properties: Record<string, unknown> }
-export interface RowError { row: number; field: string; message: string }
+/** A bad row: English `message`, with a `code` and `params` (or a field `rule`) clients translate. */
+export interface RowError { row: number; field: string; message: string; code?: string; rule?: string; params?: Record<string, unknown> }
 type Item = Row | RowError;
 
 /** Rows per batch: one placement query and one progress update each. */
@@ -81,7 +82,7 @@ function csvSource(bytes: Uint8Array): Source {
         const lon = Number(lonText);
         const lat = Number(latText);
         if (!Number.isFinite(lon) || !Number.isFinite(lat) || lonText.trim() === '' || latText.trim() === '') {
-          yield { row: record.line, field: 'lon/lat', message: 'longitude and latitude must be numbers' };
+          yield { row: record.line, field: 'lon/lat', ...described('row.coordinates-not-numbers') };
           continue;
         }
         const properties: Record<string, unknown> = {};
@@ -266,11 +267,11 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
     for (const f of [cat, name, pick(p, ['id', 'fid'])]) if (f) delete p[f.key];
     const category = String(cat?.value ?? input.category ?? '');
     const rowErrors: RowError[] = [];
-    if (!shape.success) rowErrors.push({ row: r.row, field: 'geometry', message: shape.error.issues[0]?.message ?? 'not a GeoJSON geometry' });
-    if (!name?.value) rowErrors.push({ row: r.row, field: 'name', message: 'every site needs a name (column name or 名称)' });
+    if (!shape.success) rowErrors.push({ row: r.row, field: 'geometry', ...described('row.not-a-geometry', { reason: shape.error.issues[0]?.message ?? 'unreadable' }) });
+    if (!name?.value) rowErrors.push({ row: r.row, field: 'name', ...described('row.site-name-required') });
     if (shape.success) {
       const geometry = input.crs in fromCrs ? gcoord.transform(r.geometry as never, fromCrs[input.crs as 'gcj02' | 'bd09'], gcoord.WGS84) as GeoJsonGeometry : r.geometry;
-      rowErrors.push(...categoryErrors(categories, category, geometry, null, p).map((e) => ({ row: r.row, field: e.path, message: e.message })));
+      rowErrors.push(...categoryErrors(categories, category, geometry, null, p).map((e) => ({ row: r.row, field: e.path, message: e.message, rule: e.rule, params: e.params })));
       if (!rowErrors.length) checked.push({ row: r.row, category, name: String(name!.value).slice(0, 200), attrs: p, geometry });
     }
     errors.push(...rowErrors);
@@ -292,7 +293,7 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
         select ${jobId}, row, category, name, attrs, geom, village_code, grid_id from placed returning row)
       select row, valid, reason from placed where not valid or village_code is null`.execute(db);
     for (const p of misplaced) {
-      errors.push({ row: p.row, field: 'geometry', message: p.valid ? 'lies in no grid of your area' : `not valid: ${p.reason}` });
+      errors.push({ row: p.row, field: 'geometry', ...(p.valid ? described('row.site-outside-area') : described('row.site-invalid-geometry', { reason: p.reason })) });
     }
   }
   return errors.sort((a, b) => a.row - b.row);

@@ -35,7 +35,8 @@ const PersonDetail = Person.extend({ createdAt: z.string(), currentGrids: z.arra
 const Unit = z.object({ id: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string(), kind: z.string(), regionCode: z.string() }).openapi('Unit');
 const ImportReport = z.object({
   dryRun: z.boolean(), ok: z.boolean(), rows: z.number().int(), valid: z.number().int(), inserted: z.number().int(), ids: z.array(z.number().int()),
-  errors: z.array(z.object({ row: z.number().int(), column: z.string().nullable(), message: z.string() })),
+  errors: z.array(z.object({ row: z.number().int(), column: z.string().nullable(), message: z.string(),
+    code: z.string().optional(), params: z.record(z.string(), z.unknown()).optional() })),
 }).openapi('PeopleImportReport');
 const Counts = z.object({ code: z.string(), name: z.string(), grids: z.number().int(), noMember: z.number().int(),
   noLeader: z.number().int(), withOverloadedMember: z.number().int(), ok: z.boolean() });

@@ -3,7 +3,7 @@ import type { Database, Duty } from '../db/schema.ts';
 import { toFeatureCollection } from '../db/geo.ts';
 import { assertCapability, missingCapability } from '../auth/authorize.ts';
 import type { AuthUser } from '../http/env.ts';
-import { problem } from '../http/problem.ts';
+import { described, problem, type ParamValue } from '../http/problem.ts';
 import { regionCodeOfScope, regionForCaller } from '../regions/regions.repository.ts';
 import { CsvError, parseCsv } from '../imports/csv.ts';
 import {
@@ -39,7 +39,7 @@ export interface PersonInput {
   villageCode?: string | null;
 }
 
-interface RowError { row: number; column: string | null; message: string; scope?: boolean }
+interface RowError { row: number; column: string | null; message: string; code?: string; params?: Record<string, ParamValue>; scope?: boolean }
 
 /**
  * Resolves and checks new people as a batch: unit and village must exist and be visible, the
@@ -58,23 +58,23 @@ async function resolvePeople(db: Db, inputs: Array<PersonInput & { row: number }
   const people: Array<NewPerson & { row: number }> = [];
   const seen = new Map<string, number>();
   for (const input of inputs) {
-    const err = (column: string | null, message: string) => errors.push({ row: input.row, column, message });
+    const err = (column: string | null, what: ReturnType<typeof described>) => errors.push({ row: input.row, column, ...what });
     const before = errors.length;
-    if (input.unitCode && !units.has(input.unitCode)) err('unit', `unknown unit code "${input.unitCode}"`);
+    if (input.unitCode && !units.has(input.unitCode)) err('unit', described('row.unknown-unit', { unit: input.unitCode }));
     if (input.villageCode) {
       const v = villages.get(input.villageCode);
-      if (!v) err('village', `unknown village code "${input.villageCode}" (or outside your scope)`);
-      else if (v.level !== 'village') err('village', `${input.villageCode} is a ${v.level}, not a village`);
+      if (!v) err('village', described('row.unknown-village', { village: input.villageCode }));
+      else if (v.level !== 'village') err('village', described('row.not-a-village', { village: input.villageCode, level: v.level }));
     }
-    if (!input.unitCode && !input.villageCode) err(null, 'give a unit, a village, or both');
+    if (!input.unitCode && !input.villageCode) err(null, described('row.unit-or-village-required'));
     const region = regionOf(input);
     if (errors.length === before && region && !allowed.has(region)) {
-      errors.push({ row: input.row, column: input.villageCode ? 'village' : 'unit', message: `${region} is outside your scope`, scope: true });
+      errors.push({ row: input.row, column: input.villageCode ? 'village' : 'unit', ...described('row.outside-scope', { region }), scope: true });
     }
     if (input.phone) {
       const key = `${input.name}|${input.phone}`;
-      if (existing.has(key)) err('phone', `${input.name} with phone ${input.phone} is already in the directory`);
-      else if (seen.has(key)) err('phone', `same name and phone as row ${seen.get(key)}`);
+      if (existing.has(key)) err('phone', described('row.person-exists', { name: input.name, phone: input.phone }));
+      else if (seen.has(key)) err('phone', described('row.same-as-row', { row: seen.get(key)! }));
       else seen.set(key, input.row);
     }
     if (errors.length === before) {
@@ -139,9 +139,9 @@ export async function importPeople(db: Db, user: AuthUser, text: string, dryRun:
   const errors: RowError[] = [];
   const inputs: Array<PersonInput & { row: number }> = [];
   for (const record of rows) {
-    const err = (column: string | null, message: string) => errors.push({ row: record.line, column, message });
+    const err = (column: string | null, what: ReturnType<typeof described>) => errors.push({ row: record.line, column, ...what });
     if (record.fields.length !== header.length) {
-      err(null, `${record.fields.length} fields, the header has ${header.length}`);
+      err(null, described('row.field-count', { fields: record.fields.length, header: header.length }));
       continue;
     }
     const get = (column: string) => {
@@ -150,16 +150,16 @@ export async function importPeople(db: Db, user: AuthUser, text: string, dryRun:
     };
     const before = errors.length;
     const name = get('name');
-    if (!name) err('name', 'name is required');
-    else if (name.length > 50) err('name', 'name is longer than 50 characters');
+    if (!name) err('name', described('row.name-required'));
+    else if (name.length > 50) err('name', described('row.name-too-long', { max: 50 }));
     const phone = get('phone').replace(/\s+/g, '');
-    if (phone && !phonePattern.test(phone)) err('phone', `"${phone}" is not a phone number (5–20 digits, + or -)`);
+    if (phone && !phonePattern.test(phone)) err('phone', described('row.not-a-phone', { phone }));
     const genderText = get('gender');
     const gender = genderText ? genders[genderText.toLowerCase()] : null;
-    if (gender === undefined) err('gender', `"${genderText}" is not a gender (M/F, 男/女)`);
+    if (gender === undefined) err('gender', described('row.not-a-gender', { gender: genderText }));
     const unitCode = get('unit') || null;
     const villageCode = get('village') || null;
-    if (villageCode && !/^\d{12}$/.test(villageCode)) err('village', `"${villageCode}" is not a 12-digit village code`);
+    if (villageCode && !/^\d{12}$/.test(villageCode)) err('village', described('row.not-a-village-code', { village: villageCode }));
     // rows with format errors are still resolved, so that the report lists all of a row's errors at once
     const validVillage = villageCode && /^\d{12}$/.test(villageCode) ? villageCode : null;
     if (name && name.length <= 50 && (validVillage || unitCode || errors.length === before)) {

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { GeoJsonGeometry } from '../db/geo.ts';
-import { problem } from '../http/problem.ts';
+import { described, problem } from '../http/problem.ts';
 
 /**
  * The geometry of each planning operation, computed by PostGIS. Input is rounded to 1e-7°, snapped
@@ -147,7 +147,8 @@ export interface ImportRow {
   index: number;
   villageCode: string | null;
   geometry: GeoJsonGeometry | null;
-  error: string | null;
+  /** Why the feature cannot be imported: English message, code and params. */
+  error: ReturnType<typeof described> | null;
 }
 
 /**
@@ -178,7 +179,7 @@ export async function importedGeometries(db: Kysely<Database>, planId: number, p
     index: r.index,
     villageCode: r.villageCode,
     geometry: r.geometry,
-    error: !r.valid ? `invalid polygon: ${r.reason}` : !r.villageCode ? 'lies in no village of this plan'
-      : !r.geometry ? 'nothing is left after clipping it to its village' : null,
+    error: !r.valid ? described('row.feature-invalid-polygon', { reason: r.reason }) : !r.villageCode ? described('row.feature-outside-plan')
+      : !r.geometry ? described('row.feature-empty-after-clip') : null,
   }));
 }

@@ -215,7 +215,7 @@ export async function importGrids(db: Db, user: AuthUser, id: number,
   input: { features: Array<{ geometry: GeoJsonGeometry; properties?: Record<string, unknown> | null }>; replace?: boolean; version?: number }) {
   await operate(db, user, id, input.version, 'import', async (plan) => {
     const rows = await importedGeometries(db, id, plan.scopePrefix, input.features.map((f) => f.geometry));
-    const errors = rows.filter((r) => r.error).map((r) => ({ feature: r.index, message: r.error }));
+    const errors = rows.filter((r) => r.error).map((r) => ({ feature: r.index, ...r.error! }));
     if (errors.length) {
       throw problem('plan.import-invalid-features', { invalid: errors.length, total: rows.length }, { errors });
     }

@@ -6,6 +6,7 @@
  */
 import { type MessageKey, i18n, t } from '../i18n/i18n.svelte';
 import { ApiError } from './api';
+import { fieldErrorText } from './field-errors';
 
 const MiB = 1024 * 1024;
 
@@ -50,4 +51,11 @@ export function problemText(e: unknown): string {
   const slug = e.type?.replace(/^\/problems\//, '');
   if (slug && i18n.has(`problemType.${slug}`)) return t(`problemType.${slug}` as MessageKey);
   return `${t('error.generic')} (HTTP ${e.status})`;
+}
+
+/** One bad row of an import report: by its code, else by its field rule, else (English only) the server's message. */
+export function rowErrorText(e: { message: string; code?: string; rule?: string; params?: unknown }): string {
+  return codeText(e.code, e.params)
+    ?? (e.rule ? fieldErrorText({ path: '', message: e.message, rule: e.rule, params: e.params as { limit?: number } })
+      : i18n.lang === 'en' ? e.message : t('fieldError.invalid'));
 }
