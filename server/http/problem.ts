@@ -33,7 +33,6 @@ type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Re
 /** The params a code's template names are required; more may be given for clients that say more. */
 export type ParamsOf<C extends ProblemCode> = { [K in Placeholders<(typeof problemCodes)[C]['detail']>]: ParamValue } & Record<string, ParamValue>;
 
-
 /** An error that the API answers as application/problem+json: a catalogued `code` with its `params`. */
 export class ProblemError extends Error {
   readonly status: number;
