@@ -93,7 +93,7 @@ export async function createPerson(db: Db, user: AuthUser, input: PersonInput) {
   if (errors.length) {
     const status = errors.some((e) => e.scope) ? 403 : 422;
     throw problem(status === 403 ? 'person.outside-scope' : 'fields.invalid', { summary: errors.map((e) => e.message).join('; '), fields: errors.map((e) => e.column).join(', ') },
-      { errors: errors.map(({ column, message }) => ({ path: column, message })) });
+      { errors: errors.map(({ column, message, code, params }) => ({ path: column, message, code, params })) });
   }
   const { row: _, ...person } = people[0];
   const [id] = await insertPeople(db, [person]);

@@ -6,10 +6,13 @@
  */
 import { type MessageKey, i18n, t } from '../i18n/i18n.svelte';
 import { ApiError } from './api';
+import { codeText } from './problem-text';
 
 interface FieldError {
   path: string;
   message: string;
+  /** A field refused for a reason of its own (e.g. an unknown unit code): problem.<code> with params. */
+  code?: string;
   rule?: string;
   params?: { limit?: number | string; type?: string };
 }
@@ -18,6 +21,8 @@ const rules = new Set(['required', 'type', 'minimum', 'maximum', 'minLength', 'm
 const typeNames = new Set(['integer', 'number', 'string', 'boolean']);
 
 export function fieldErrorText(e: FieldError): string {
+  const byCode = codeText(e.code, e.params);
+  if (byCode) return byCode;
   // the server's message is English: shown as it is only to an English interface
   if (!e.rule || !rules.has(e.rule)) return i18n.lang === 'en' ? e.message : t('fieldError.invalid');
   if (e.rule === 'type') {
