@@ -30,7 +30,7 @@ import { planRoutes } from './plans/plans.routes.ts';
 import { tileRoutes } from './tiles/tiles.routes.ts';
 import type { AppEnv } from './http/env.ts';
 import { compression } from './http/compression.ts';
-import { ProblemError, problemResponse } from './http/problem.ts';
+import { ProblemError, problem, problemResponse } from './http/problem.ts';
 import { regionRoutes } from './regions/regions.routes.ts';
 import { ruleRoutes } from './rules/rules.routes.ts';
 import { siteCategoryRoutes, siteRoutes } from './sites/sites.routes.ts';
@@ -59,28 +59,29 @@ export function createApp(db: Db, options: AppOptions) {
     if (error instanceof ProblemError) return problemResponse(c, error);
     // GEOS gives up on nearly degenerate input (e.g. edges a hair's breadth apart): the geometry's fault
     if (/TopologyException|GEOS\w+: /.test(error.message)) {
-      return problemResponse(c, new ProblemError(422, 'invalid-geometry', `the geometry operation failed on this input: ${error.message}`));
+      logger.info({ err: error, reqId: requestIdOf(c) }, 'geometry operation failed on the input');
+      return problemResponse(c, problem('geometry.operation-failed'));
     }
     // a database constraint that catches what validation did not is the caller's conflict, not a crash
     const sqlState = (error as { code?: unknown }).code;
     if (typeof sqlState === 'string' && /^23[0-9A-Z]{3}$/.test(sqlState)) {
-      const detail = (error as { detail?: string }).detail ?? error.message;
-      return problemResponse(c, sqlState === '23514'
-        ? new ProblemError(422, 'validation', `the change breaks a rule of the data: ${error.message}`)
-        : new ProblemError(409, 'conflict', sqlState === '23503'
-          ? `other records still refer to this one (${detail})` : `the change conflicts with existing data (${detail})`));
+      // the constraint's name says which rule; the database's message (with values) is only logged
+      const constraint = (error as { constraint?: string }).constraint ?? sqlState;
+      logger.info({ err: error, reqId: requestIdOf(c) }, 'a database constraint refused the change');
+      return problemResponse(c, problem(sqlState === '23514' ? 'data.rule-broken' : sqlState === '23503' ? 'data.still-referenced' : 'data.conflict', { constraint }));
     }
     // a value the database cannot hold (a NUL character, a number out of range…) is bad input
     if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
-      return problemResponse(c, new ProblemError(400, 'validation', `a value cannot be stored: ${error.message}`));
+      logger.info({ err: error, reqId: requestIdOf(c) }, 'a value cannot be stored');
+      return problemResponse(c, problem('data.value-not-storable', { sqlState }));
     }
     // Hono's own HTTP errors (e.g. malformed JSON bodies) are client errors too
     const status = (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return problemResponse(c, new ProblemError(status, status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : 'validation', error.message));
+      return problemResponse(c, status === 413 ? problem('request.body-too-large') : status === 415 ? problem('request.unsupported-media-type') : problem('request.malformed'));
     }
     logger.error({ err: error, reqId: requestIdOf(c), method: c.req.method, path: c.req.path }, 'unexpected error');
-    return problemResponse(c, new ProblemError(500, 'internal', 'unexpected error; it has been logged'));
+    return problemResponse(c, problem('internal'));
   });
 
   // request ids (X-Request-Id in and out) and one structured log line per request
@@ -118,7 +119,7 @@ export function createApp(db: Db, options: AppOptions) {
     openapi: '3.1.0',
     info: { title: 'Pingan Grid (平安网格) API', version: '0.1.0', description: 'Grid management GIS: regions, grids, key sites, grid planning. GeoJSON in and out; errors are RFC 9457 problem+json.' },
   });
-  app.all('/api/*', () => { throw new ProblemError(404, 'not-found', 'no such API endpoint'); });
+  app.all('/api/*', () => { throw problem('api.no-such-endpoint'); });
 
   if (existsSync(webDist)) {
     app.use('/*', serveStatic({ root: webDist }));
@@ -151,7 +152,7 @@ function bodyLimits(): MiddlewareHandler<AppEnv> {
     maxSize: bytes,
     onError: () => {
       const size = bytes >= MiB ? `${bytes / MiB} MiB` : `${bytes / KiB} KiB`;
-      throw new ProblemError(413, 'payload-too-large', `request bodies here are limited to ${size}`);
+      throw problem('request.too-large', { limit: size });
     },
   });
   const rows = bodyLimitTable.map((row) => ({ ...row, signedInLimit: sized(row.signedIn), anonymousLimit: sized(row.anonymous) }));

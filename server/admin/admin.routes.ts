@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import { missingCapability } from '../auth/authorize.ts';
 import { roleMay } from '../auth/capabilities.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { Problem, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import type { BackupService } from './backups.service.ts';
 
@@ -21,7 +21,7 @@ const forbiddenResponse = { 403: { description: 'Only administrators take backup
 
 function requireAdmin(c: Context<AppEnv>) {
   const user = c.get('user');
-  if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in first');
+  if (!user) throw problem('auth.unauthenticated');
   // a role capability needs no query: these routes run outside the scoped transaction
   if (!roleMay(user.role, 'manageBackups')) throw missingCapability('manageBackups');
   return user;
@@ -63,7 +63,7 @@ export function adminRoutes(backups: BackupService) {
     requireAdmin(c);
     const { name } = c.req.valid('param');
     const file = backups.fileOf(name);
-    if (!file) throw notFound('backup');
+    if (!file) throw problem('backup.not-found');
     return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream, {
       headers: { 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size), 'content-disposition': `attachment; filename="${name}"` },
     }) as never;

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { bodyResponses, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
 import { isPrefectureCode, prefectureNameOf, regionCodeOfScope } from '../regions/regions.repository.ts';
 import {
@@ -11,7 +11,7 @@ import {
 } from './auth.repository.ts';
 import { capabilitiesFor } from './authorize.ts';
 import { CAPABILITIES, type Capability, ROLES } from './capabilities.ts';
-import { passwordProblem } from './password-rules.ts';
+import { passwordRuleBroken } from './password-rules.ts';
 import { SESSION_COOKIE } from './scope.ts';
 import { hashPassword, newSecret, secretHash, verifyPassword } from './secrets.ts';
 
@@ -86,13 +86,13 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     const key = username.toLowerCase();
     const wait = throttle.retryAfter(key);
     if (wait > 0) {
-      throw new ProblemError(429, 'too-many-attempts', `too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60_000)} minutes`,
+      throw problem('auth.too-many-sign-ins', { minutes: Math.ceil(wait / 60_000) },
         {}, { 'retry-after': String(Math.ceil(wait / 1000)) });
     }
     const login = await findLogin(owner, username);
     if (!(await verifyPassword(login?.passwordHash ?? null, password)) || !login) {
       throttle.fail(key);
-      throw new ProblemError(401, 'bad-credentials', 'wrong username or password');
+      throw problem('auth.bad-credentials');
     }
     throttle.succeed(key);
     // rotation: whatever session the browser held before (perhaps one planted by someone else) ends;
@@ -118,7 +118,7 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     const all = ['1', 'true'].includes(c.req.valid('query').all ?? '');
     const user = c.get('user');
     if (all) {
-      if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+      if (!user) throw problem('auth.unauthenticated');
       const ended = await deleteUserSessions(owner, user.id);
       await owner.insertInto('auditLog').values({ actorId: user.id, action: 'logout.all', entity: 'user', entityId: String(user.id),
         after: JSON.stringify({ sessionsEnded: ended }) }).execute();
@@ -139,20 +139,20 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
       429: { ...problems[429], description: 'Too many wrong current passwords (`/problems/too-many-attempts`); see Retry-After' } },
   }), async (c) => {
     const user = c.get('user');
-    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+    if (!user) throw problem('auth.unauthenticated');
     const { currentPassword, newPassword } = c.req.valid('json');
     const key = user.username.toLowerCase();
     const wait = throttle.retryAfter(key);
     if (wait > 0) {
-      throw new ProblemError(429, 'too-many-attempts', `too many failed attempts for this account; try again in ${Math.ceil(wait / 60_000)} minutes`,
+      throw problem('auth.too-many-attempts', { minutes: Math.ceil(wait / 60_000) },
         {}, { 'retry-after': String(Math.ceil(wait / 1000)) });
     }
     if (!(await verifyPassword(await passwordHashOf(owner, user.id), currentPassword))) {
       throttle.fail(key);
-      throw new ProblemError(403, 'bad-credentials', 'the current password is wrong');
+      throw problem('auth.wrong-current-password');
     }
-    const problem = passwordProblem(newPassword, user.username);
-    if (problem) throw new ProblemError(422, 'weak-password', problem);
+    const broken = passwordRuleBroken(newPassword, user.username);
+    if (broken) throw problem(broken.code, broken.params as never);
     await setPasswordHash(owner, user.id, await hashPassword(newPassword));
     const cookie = getCookie(c, SESSION_COOKIE);
     const ended = await deleteUserSessions(owner, user.id, cookie ? secretHash(cookie) : undefined);
@@ -166,7 +166,7 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     responses: { 200: { description: 'The caller', content: { 'application/json': { schema: z.object({ user: Me }) } } }, ...problemResponses },
   }), async (c) => {
     const user = c.get('user');
-    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+    if (!user) throw problem('auth.unauthenticated');
     return c.json({ user: await describe(owner, user) }, 200);
   });
 }

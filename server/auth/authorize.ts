@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import {
   type Capabilities, type Capability, type IncidentPermission, capabilitiesOf, isIncidentCapability, permissionsGrant, roleMay,
 } from './capabilities.ts';
@@ -16,29 +16,9 @@ import { incidentPermissionsOf } from './capabilities.repository.ts';
 
 type Db = Kysely<Database>;
 
-const details: Record<Capability, string> = {
-  editPlans: 'only planners and administrators edit grid plans',
-  editSites: 'only planners and administrators edit key sites',
-  importSites: 'only planners and administrators import data',
-  editPeople: 'only planners and administrators add people',
-  importPeople: 'only planners and administrators import people',
-  assignMembers: 'only planners and administrators assign people to grids',
-  viewCompliance: 'the compliance report is for supervisors; grid members see their own check-ins at /api/patrols',
-  viewAudit: 'the audit log is for administrators',
-  editPatrolRules: 'patrol rules are changed by administrators',
-  myArea: '"my area" is for grid members (网格员): it shows the grids they answer for',
-  checkIn: 'check-ins are made by grid members at the sites of their grids',
-  export: 'your role may not export data',
-  manageBackups: 'only administrators take and download backups',
-  report: 'your role does not report incidents',
-  dispatch: 'your role does not dispatch incidents',
-  close: 'your role does not close incidents',
-  handleAsUnit: 'only a unit\'s staff handle the incidents and notices of their unit',
-};
-
-/** The 403 for a missing capability. */
+/** The 403 for a missing capability (its sentence: `capability.<name>` in server/http/problem-codes.ts). */
 export const missingCapability = (capability: Capability) =>
-  new ProblemError(403, 'forbidden', details[capability], { capability });
+  problem(`capability.${capability}`, { capability }, { capability });
 
 /** Everything the caller's role may do (for /api/auth/me). */
 export async function capabilitiesFor(db: Db, user: Pick<AuthUser, 'role'>): Promise<Capabilities> {
@@ -63,7 +43,7 @@ export async function assertCapability(db: Db, user: Pick<AuthUser, 'role'>, cap
 /** The route guard: the request's caller (signed in) must have the capability. */
 export async function requireCapability(c: Context<AppEnv>, capability: Capability): Promise<void> {
   const user = c.get('user');
-  if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+  if (!user) throw problem('auth.unauthenticated');
   await assertCapability(c.get('db'), user, capability);
 }
 

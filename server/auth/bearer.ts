@@ -1,4 +1,4 @@
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 
 /** RFC 6750 `b64token`: what a bearer token may look like. */
 const bearerPattern = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -13,7 +13,7 @@ export function bearerToken(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
   const token = bearerPattern.exec(header)?.[1];
   if (!token) {
-    throw new ProblemError(401, 'unauthenticated', 'a malformed Authorization header: send "Authorization: Bearer <token>" with one token, or none at all');
+    throw problem('auth.malformed-authorization');
   }
   return token;
 }

@@ -1,3 +1,8 @@
+import { problemCodes, type ProblemCode } from '../http/problem-codes.ts';
+import { renderDetail } from '../http/problem.ts';
+
+type PasswordCode = Extract<ProblemCode, `password.${string}`>;
+
 /**
  * Password rules for accounts made with the CLI and for password changes: at least 10 characters
  * (NIST SP 800-63B asks for 8 minimum; we ask a little more because logins are throttled per
@@ -14,15 +19,21 @@ const common = new Set([
 export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
 
-/** Why a password is refused (English; the CLI and the API show it), or null when it is acceptable. */
-export function passwordProblem(password: string, username = ''): string | null {
+/** The rule a password breaks (a problem code with its params), or null when it is acceptable. */
+export function passwordRuleBroken(password: string, username = ''): { code: PasswordCode; params: Record<string, number> } | null {
   const length = [...password].length;
-  if (length < PASSWORD_MIN) return `the password must have at least ${PASSWORD_MIN} characters`;
-  if (length > PASSWORD_MAX) return `the password may have at most ${PASSWORD_MAX} characters`;
+  if (length < PASSWORD_MIN) return { code: 'password.too-short', params: { min: PASSWORD_MIN } };
+  if (length > PASSWORD_MAX) return { code: 'password.too-long', params: { max: PASSWORD_MAX } };
   const classes = [/\p{Ll}/u, /\p{Lu}/u, /\p{Nd}/u, /\p{Lo}/u, /[^\p{L}\p{Nd}]/u].filter((re) => re.test(password)).length;
-  if (classes < 3) return 'the password needs three of: lower-case letters, upper-case letters, digits, Chinese characters, other characters';
-  if (username && password.toLowerCase().includes(username.toLowerCase())) return 'the password must not contain the username';
-  if (common.has(password.toLowerCase())) return 'this password is too common';
-  if (/^(.)\1+$/.test(password)) return 'the password must not repeat one character';
+  if (classes < 3) return { code: 'password.too-simple', params: {} };
+  if (username && password.toLowerCase().includes(username.toLowerCase())) return { code: 'password.contains-username', params: {} };
+  if (common.has(password.toLowerCase())) return { code: 'password.too-common', params: {} };
+  if (/^(.)\1+$/.test(password)) return { code: 'password.one-character', params: {} };
   return null;
+}
+
+/** Why a password is refused (English; the CLI shows it), or null when it is acceptable. */
+export function passwordProblem(password: string, username = ''): string | null {
+  const broken = passwordRuleBroken(password, username);
+  return broken && renderDetail(problemCodes[broken.code].detail, broken.params);
 }

@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { type SessionPolicy, userBySession, userByToken } from './auth.repository.ts';
 import { bearerToken } from './bearer.ts';
 import { secretHash } from './secrets.ts';
@@ -29,7 +29,7 @@ export function authenticate(owner: Kysely<Database>, policy: SessionPolicy = de
       if (found) {
         const { access, ...rest } = found;
         if (access === 'read' && !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method)) {
-          throw new ProblemError(403, 'read-only-token', 'this token may only read; make a read-write token to change data');
+          throw problem('auth.read-only-token');
         }
         user = rest;
       }
@@ -64,7 +64,7 @@ export async function enterCallerScope(trx: Kysely<Database>, user: AuthUser): P
 export function scopedTransaction(owner: Kysely<Database>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const user = c.get('user');
-    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in, or send a bearer token');
+    if (!user) throw problem('auth.unauthenticated');
     const readOnly = c.req.method === 'GET' || c.req.method === 'HEAD';
     const trx = await owner.startTransaction().setAccessMode(readOnly ? 'read only' : 'read write').execute();
     try {

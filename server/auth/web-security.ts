@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { BasemapConfig } from '../config.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { bearerToken } from './bearer.ts';
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -22,13 +22,13 @@ export function csrfGuard(trustedOrigins: string[] = []): MiddlewareHandler<AppE
     const site = c.req.header('sec-fetch-site');
     const origin = c.req.header('origin');
     if (site && site !== 'same-origin' && site !== 'none' && !(origin && trusted.has(origin))) {
-      throw new ProblemError(403, 'cross-site', `a ${site} request may not change anything here`);
+      throw problem('auth.cross-site', { site });
     }
     if (origin !== undefined && !trusted.has(origin)) {
       let host: string | undefined;
       try { host = origin === 'null' ? undefined : new URL(origin).host; } catch { host = undefined; }
       if (host !== (c.req.header('host') ?? new URL(c.req.url).host)) {
-        throw new ProblemError(403, 'cross-site', `requests from ${origin} may not change anything here`);
+        throw problem('auth.foreign-origin', { origin });
       }
     }
     return next();

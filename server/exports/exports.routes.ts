@@ -4,7 +4,7 @@ import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
 import { streamedResponse } from '../http/compression.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
 import { asCaller } from '../imports/as-caller.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
@@ -44,15 +44,15 @@ export function exportRoutes(owner: Kysely<Database>) {
     const db = c.get('db');
     const user = c.get('user')!;
     const prefix = q.region ? (await regionForCaller(db, user.scopeCode, q.region))?.prefix : user.scopeCode;
-    if (!prefix) throw notFound('region');
+    if (!prefix) throw problem('region.not-found');
     const name = `${q.kind}-${prefix}-${new Date().toISOString().slice(0, 10)}.${extensions[q.format]}`;
     const headers = { 'content-type': contentTypes[q.format], 'content-disposition': `attachment; filename="${name}"`, 'cache-control': 'no-store' };
 
     if (q.kind === 'violations') {
-      if (!q.rule) throw new ProblemError(400, 'validation', 'kind=violations needs rule=<rule id>');
+      if (!q.rule) throw problem('export.rule-required');
       const rule = (await listRules(db)).find((r) => r.id === q.rule);
-      if (!rule) throw notFound('rule');
-      if (rule.method === 'walking') throw new ProblemError(422, 'validation', 'walking distances need a road network, and none is loaded');
+      if (!rule) throw problem('rule.not-found');
+      if (rule.method === 'walking') throw problem('rule.walking-unsupported');
       const violations = await runRule(db, rule, { prefix });
       const rows: ExportRow[] = violations.map((v, i) => ({
         id: i + 1, geometry: v.geometry, wkt: '',
@@ -83,7 +83,7 @@ export function exportRoutes(owner: Kysely<Database>) {
       for (let after = 0; ;) {
         const batch = await page(db, filter, after, true);
         rows.push(...batch);
-        if (rows.length > SHP_MAX_FEATURES) throw new ProblemError(413, 'payload-too-large', `more than ${SHP_MAX_FEATURES} features: export a smaller region or fewer categories as Shapefile, or use GeoJSON or CSV`);
+        if (rows.length > SHP_MAX_FEATURES) throw problem('export.too-many-features', { max: SHP_MAX_FEATURES });
         if (batch.length < PAGE_ROWS) break;
         after = batch[batch.length - 1].id;
       }

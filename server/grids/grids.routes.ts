@@ -2,7 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { COVERAGE_PROBLEM_KINDS, GRID_LAYER_KINDS } from '../domain/enums.ts';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
-import { notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { Bbox, Id, dayOrInstant, RegionCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { getGrid, gridHistory, gridsAt, listGrids } from './grids.repository.ts';
@@ -52,7 +52,7 @@ export function gridRoutes() {
     const { region, ...filter } = c.req.valid('query');
     const db = c.get('db');
     const prefix = region ? await regionPrefix(db, region) : undefined;
-    if (region && !prefix) throw notFound('region');
+    if (region && !prefix) throw problem('region.not-found');
     const rows = await listGrids(db, { ...filter, prefix });
     return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
   })
@@ -76,7 +76,7 @@ export function gridRoutes() {
     const { region } = c.req.valid('query');
     const db = c.get('db');
     const prefix = await regionPrefix(db, region);
-    if (!prefix) throw notFound('region');
+    if (!prefix) throw problem('region.not-found');
     const thresholds = await validationThresholds(db);
     const problems = await validateCoverage(db, prefix, thresholds);
     const count = (kind: string) => problems.filter((p) => p.kind === kind).length;
@@ -97,7 +97,7 @@ export function gridRoutes() {
     responses: { 200: { description: 'Grid', content: { 'application/json': { schema: GridDetail } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const grid = await getGrid(c.get('db'), c.req.valid('param').id);
-    if (!grid) throw notFound('grid');
+    if (!grid) throw problem('grid.not-found');
     return c.json(toFeature(serialize(grid)) as z.infer<typeof GridDetail>, 200);
   })
 
@@ -107,7 +107,7 @@ export function gridRoutes() {
     responses: { 200: { description: 'Versions', content: { 'application/json': { schema: GridCollection } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const rows = await gridHistory(c.get('db'), c.req.valid('param').id);
-    if (!rows) throw notFound('grid');
+    if (!rows) throw problem('grid.not-found');
     return c.json(toFeatureCollection(rows.map(serialize)) as z.infer<typeof GridCollection>, 200);
   });
 }

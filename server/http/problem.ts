@@ -1,4 +1,7 @@
 import type { Context } from 'hono';
+import { problemCodes, type ProblemCode } from './problem-codes.ts';
+
+export type { ProblemCode };
 
 /** Bilingual titles for each machine-readable problem type (RFC 9457 `type` = /problems/<slug>). */
 const titles = {
@@ -24,23 +27,63 @@ const titles = {
 
 export type ProblemType = keyof typeof titles;
 
-/** An error that the API answers as application/problem+json with the given status. */
+/** A value a problem's sentence needs: a number, an id, a name, a state… */
+export type ParamValue = string | number | boolean | null;
+type Placeholders<S extends string> = S extends `${string}{${infer P}}${infer Rest}` ? P | Placeholders<Rest> : never;
+/** The params a code's template names are required; more may be given for clients that say more. */
+export type ParamsOf<C extends ProblemCode> = { [K in Placeholders<(typeof problemCodes)[C]['detail']>]: ParamValue } & Record<string, ParamValue>;
+
+/** An error that the API answers as application/problem+json: a catalogued `code` with its `params`. */
 export class ProblemError extends Error {
+  readonly status: number;
+  readonly type: ProblemType;
+  /** The English sentence, rendered from the catalog's template. */
+  readonly detail: string;
   constructor(
-    readonly status: number,
-    readonly type: ProblemType,
-    readonly detail: string,
+    readonly code: ProblemCode,
+    readonly params: Record<string, ParamValue> = {},
     readonly extensions: Record<string, unknown> = {},
     /** Extra response headers, e.g. Retry-After. */
     readonly headers: Record<string, string> = {},
   ) {
+    const def = problemCodes[code];
+    const detail = renderDetail(def.detail, params);
     super(detail);
+    this.status = def.status;
+    this.type = def.type;
+    this.detail = detail;
   }
 }
 
-export const notFound = (what: string) => new ProblemError(404, 'not-found', `${what} does not exist or is outside your scope`);
-export const badRequest = (detail: string, extensions?: Record<string, unknown>) =>
-  new ProblemError(400, 'validation', detail, extensions);
+/** Fills `{name}` placeholders from params (a missing one stays as it is). */
+export const renderDetail = (template: string, params: Record<string, ParamValue>) =>
+  template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
+
+/**
+ * The problem of a catalogued code: `throw problem('plan.not-draft', { planId, status })`.
+ * `extensions` are further members of the body (field `errors`, `currentVersion`…).
+ */
+export function problem<C extends ProblemCode>(
+  code: C,
+  ...rest: Placeholders<(typeof problemCodes)[C]['detail']> extends never
+    ? [params?: Record<string, ParamValue>, extensions?: Record<string, unknown>, headers?: Record<string, string>]
+    : [params: ParamsOf<C>, extensions?: Record<string, unknown>, headers?: Record<string, string>]
+): ProblemError {
+  const [params, extensions, headers] = rest;
+  return new ProblemError(code, params ?? {}, extensions, headers);
+}
+
+/**
+ * A catalogued code as one entry of a list (a bad row of an import): its English `message` with
+ * the `code` and `params` clients translate.
+ */
+export function described<C extends ProblemCode>(
+  code: C,
+  ...rest: Placeholders<(typeof problemCodes)[C]['detail']> extends never ? [params?: Record<string, ParamValue>] : [params: ParamsOf<C>]
+): { message: string; code: C; params: Record<string, ParamValue> } {
+  const params = rest[0] ?? {};
+  return { message: renderDetail(problemCodes[code].detail, params), code, params };
+}
 
 function prefersEnglish(c: Context): boolean {
   const accept = c.req.header('accept-language') ?? '';
@@ -57,6 +100,8 @@ export function problemResponse(c: Context, error: ProblemError): Response {
     detail: error.detail,
     instance: new URL(c.req.url).pathname,
     ...error.extensions,
+    code: error.code,
+    params: error.params,
   };
   return new Response(JSON.stringify(body), {
     status: error.status,

@@ -1,14 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
 import type { AppEnv } from './env.ts';
-import { badRequest } from './problem.ts';
+import { problem } from './problem.ts';
 import { fieldErrorsDetail, zodFieldErrors } from './field-errors.ts';
 
 /** Request validation failures become one 400 problem listing every bad field. */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   if (!result.success) {
     const errors = zodFieldErrors(result.error.issues);
-    throw badRequest(fieldErrorsDetail(errors), { errors });
+    throw problem('request.invalid', { summary: fieldErrorsDetail(errors), fields: errors.map((e) => e.path).join(', ') }, { errors });
   }
 };
 
@@ -18,14 +18,18 @@ export const ProblemFieldError = z.object({
   rule: z.enum(['required', 'type', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'format', 'choice', 'unknownField']).optional(),
   params: z.record(z.string(), z.unknown()).optional(),
   row: z.number().int().optional(), column: z.string().nullable().optional(), field: z.string().optional(),
+  code: z.string().optional().openapi({ description: 'a bad row: its code (server/http/problem-codes.ts), with `params`' }),
 }).openapi('ProblemFieldError');
 
 /**
- * RFC 9457 problem details. `type` is `/problems/<slug>` (server/http/problem.ts); the optional
+ * RFC 9457 problem details. `type` is `/problems/<slug>` (server/http/problem.ts); `code` and
+ * `params` say exactly which problem, for clients to put into their own language; the optional
  * members are the extensions some problems carry.
  */
 export const Problem = z.object({
   type: z.string().regex(/^\/problems\/[a-z-]+$/), title: z.string(), status: z.number().int(), detail: z.string(), instance: z.string(),
+  code: z.string().regex(/^[a-z][a-zA-Z0-9-]*(\.[a-zA-Z0-9-]+)*$/).openapi({ description: 'the stable machine code of this problem (server/http/problem-codes.ts), e.g. `plan.not-draft`; clients translate it' }),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).openapi({ description: 'the values the sentence of `code` needs (numbers, ids, names); `detail` is the English sentence' }),
   errors: z.array(ProblemFieldError).optional().openapi({ description: 'validation: every bad field or row' }),
   currentVersion: z.number().int().nullable().optional().openapi({ description: 'conflict: the version the record is at now' }),
   currentState: z.string().nullable().optional().openapi({ description: 'illegal-transition / conflict: the incident\'s state now' }),
@@ -39,20 +43,20 @@ export const Problem = z.object({
   field: z.string().optional(), location: z.unknown().optional(),
 }).openapi('Problem');
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+const answer = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
 
 /** The problems answered by status: each operation spreads the ones it can answer. */
 export const problems = {
-  400: problem('Invalid request (`/problems/validation`): `errors` lists every bad field'),
-  401: problem('Not signed in, or the session has ended (`/problems/unauthenticated`)'),
-  403: problem('Not allowed: the caller\'s role may not (`/problems/forbidden`), a read-only token (`/problems/read-only-token`) or a cross-site request (`/problems/cross-site`)'),
-  404: problem('Unknown, or outside the caller\'s scope (`/problems/not-found`)'),
-  409: problem('Conflicting change (`/problems/conflict`: stale `version`, a lock, an existing record; `/problems/illegal-transition`)'),
-  413: problem('Request body too large (`/problems/payload-too-large`)'),
-  415: problem('Unsupported media type (`/problems/unsupported-media-type`)'),
-  422: problem('Well-formed but not acceptable (`/problems/validation`, `/problems/invalid-geometry`, …)'),
-  429: problem('Too many attempts (`/problems/too-many-attempts`); see Retry-After'),
-  503: problem('Not ready (`/problems/not-ready`)'),
+  400: answer('Invalid request (`/problems/validation`): `errors` lists every bad field'),
+  401: answer('Not signed in, or the session has ended (`/problems/unauthenticated`)'),
+  403: answer('Not allowed: the caller\'s role may not (`/problems/forbidden`), a read-only token (`/problems/read-only-token`) or a cross-site request (`/problems/cross-site`)'),
+  404: answer('Unknown, or outside the caller\'s scope (`/problems/not-found`)'),
+  409: answer('Conflicting change (`/problems/conflict`: stale `version`, a lock, an existing record; `/problems/illegal-transition`)'),
+  413: answer('Request body too large (`/problems/payload-too-large`)'),
+  415: answer('Unsupported media type (`/problems/unsupported-media-type`)'),
+  422: answer('Well-formed but not acceptable (`/problems/validation`, `/problems/invalid-geometry`, …)'),
+  429: answer('Too many attempts (`/problems/too-many-attempts`); see Retry-After'),
+  503: answer('Not ready (`/problems/not-ready`)'),
 } as const;
 
 /** What every operation behind authentication can answer: bad parameters, not signed in. */

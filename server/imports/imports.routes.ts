@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { Geometry, Id, bodyResponses, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
 import { startImportJob } from './import-jobs.ts';
 import type { JobOwner } from './job-owner.ts';
@@ -14,7 +14,8 @@ const Report = z.object({
   id: z.number().int(), format: z.string(), crs: z.string(), dryRun: z.boolean(), status: Status,
   total: z.number().int(), processed: z.number().int(), valid: z.number().int(), imported: z.number().int(),
   errorCount: z.number().int().openapi({ description: 'all row errors; `errors` lists the first 1,000' }),
-  errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string() })),
+  errors: z.array(z.object({ row: z.number().int(), field: z.string(), message: z.string(),
+    code: z.string().optional(), rule: z.string().optional(), params: z.record(z.string(), z.unknown()).optional() })),
   message: z.string().nullable(),
   reason: z.enum(['row-errors', 'interrupted', 'stopped']).nullable().openapi({
     description: 'why a failed import failed: row-errors (rows that cannot be imported; nothing was), interrupted (the server stopped while it ran; nothing was imported, run it again), stopped (an unexpected error ended it)',
@@ -53,7 +54,7 @@ export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
     await requireCapability(c, 'importSites');
     const form = c.req.valid('form');
     const file = form.file as unknown;
-    if (!(file instanceof File)) throw new ProblemError(400, 'validation', 'attach the data as the multipart field "file"');
+    if (!(file instanceof File)) throw problem('file.field-missing');
     const job = await prepareImport({
       fileName: file.name, bytes: new Uint8Array(await file.arrayBuffer()), crs: form.crs, category: form.category, dryRun: form.dryRun === 'true',
     });
@@ -77,7 +78,7 @@ export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
     const job = await c.get('db').selectFrom('importJobs')
       .select(['id', 'format', 'crs', 'dryRun', 'status', 'total', 'processed', 'valid', 'imported', 'errorCount', 'errors', 'message', 'reason', 'preview'])
       .where('id', '=', c.req.valid('param').id).executeTakeFirst();
-    if (!job) throw notFound('import');
+    if (!job) throw problem('import.not-found');
     return c.json({ ...job, id: Number(job.id) } as z.infer<typeof Report>, 200);
   });
 }

@@ -1,7 +1,7 @@
 /// <reference path="./shpjs.d.ts" />
 import shp from 'shpjs';
 import type { GeoJsonGeometry } from '../db/geo.ts';
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { PolygonInput } from '../http/schemas.ts';
 import { readZip } from './zip.ts';
 
@@ -22,15 +22,15 @@ export async function readZippedShapefile(zip: ArrayBuffer | Uint8Array, options
   const polygonsOnly = options.polygonsOnly ?? true;
   const files = readZip(zip instanceof Uint8Array ? zip : new Uint8Array(zip), (name) => !name.includes('__MACOSX') && /\.(shp|dbf|prj|cpg)$/i.test(name));
   const layers = [...files.keys()].filter((name) => /\.shp$/i.test(name)).map((name) => name.slice(0, -4));
-  if (layers.length === 0) throw new ProblemError(422, 'invalid-geometry', 'not a readable zipped Shapefile: the zip holds no .shp file');
-  if (layers.length !== 1) throw new ProblemError(422, 'validation', `the zip holds ${layers.length} layers; import one grid layer at a time`);
+  if (layers.length === 0) throw problem('shapefile.no-layer');
+  if (layers.length !== 1) throw problem('shapefile.several-layers', { layers: layers.length });
   const part = (extension: string) => [...files].find(([name]) => name.toLowerCase() === `${layers[0]}.${extension}`.toLowerCase())?.[1];
   const text = (bytes: Uint8Array | undefined) => (bytes ? new TextDecoder().decode(bytes) : undefined);
   let parsed: { features: Array<{ geometry: unknown; properties: Record<string, unknown> | null }> };
   try {
     parsed = await shp({ shp: part('shp')!, dbf: part('dbf'), prj: text(part('prj')), cpg: text(part('cpg')) }) as typeof parsed;
   } catch (error) {
-    throw new ProblemError(422, 'invalid-geometry', `not a readable zipped Shapefile: ${(error as Error).message}`);
+    throw problem('shapefile.unreadable', { reason: (error as Error).message });
   }
   const errors: Array<{ feature: number; message: string }> = [];
   const features = parsed.features.map((f, i) => {
@@ -39,7 +39,7 @@ export async function readZippedShapefile(zip: ArrayBuffer | Uint8Array, options
     if (!checked.success) errors.push({ feature: i, message: checked.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ') });
     return { geometry: geometry as unknown as GeoJsonGeometry, properties: f.properties };
   });
-  if (!features.length) throw new ProblemError(422, 'validation', 'the Shapefile has no features');
-  if (errors.length) throw new ProblemError(422, 'invalid-geometry', `${errors.length} features are not polygons with lon/lat coordinates; nothing was imported`, { errors });
+  if (!features.length) throw problem('shapefile.empty');
+  if (errors.length) throw problem('shapefile.invalid-features', { invalid: errors.length }, { errors });
   return features;
 }

@@ -5,7 +5,7 @@ import { type Kysely, sql } from 'kysely';
 import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
 import type { Database, ImportFailure } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { described, problem } from '../http/problem.ts';
 import { SiteGeometry } from '../sites/sites.routes.ts';
 import { type SiteCategories, categoryErrors, siteCategories } from '../sites/sites.service.ts';
 import { CsvError, type CsvRecord, decodeText, iterateCsv } from './csv.ts';
@@ -17,7 +17,8 @@ export type Crs = 'wgs84' | 'cgcs2000' | 'gcj02' | 'bd09';
 export type Format = 'geojson' | 'csv' | 'shapefile' | 'kml';
 
 interface Row { row: number; geometry: GeoJsonGeometry; properties: Record<string, unknown> }
-export interface RowError { row: number; field: string; message: string }
+/** A bad row: English `message`, with a `code` and `params` (or a field `rule`) clients translate. */
+export interface RowError { row: number; field: string; message: string; code?: string; rule?: string; params?: Record<string, unknown> }
 type Item = Row | RowError;
 
 /** Rows per batch: one placement query and one progress update each. */
@@ -34,7 +35,7 @@ export function formatOf(fileName: string): Format {
   if (/\.csv$/i.test(fileName)) return 'csv';
   if (/\.zip$/i.test(fileName)) return 'shapefile';
   if (/\.kml$/i.test(fileName)) return 'kml';
-  throw new ProblemError(415, 'unsupported-media-type', `cannot read "${fileName}": upload .geojson, .json, .csv, .kml or a zipped Shapefile (.zip)`);
+  throw problem('import.unreadable-file-type', { fileName });
 }
 
 const pick = (p: Record<string, unknown>, keys: string[]) => {
@@ -63,13 +64,13 @@ function csvSource(bytes: Uint8Array): Source {
   try {
     for (const record of records()) { if (header) total++; else header = record; }
   } catch (error) {
-    throw new ProblemError(422, 'validation', error instanceof CsvError ? error.message : String(error));
+    throw problem('import.csv-unreadable', { reason: error instanceof CsvError ? error.message : String(error) });
   }
-  if (!header) throw new ProblemError(422, 'validation', 'the CSV file is empty');
+  if (!header) throw problem('import.csv-empty');
   const names = header.fields.map((f) => f.trim());
   const lonAt = names.findIndex((n) => LON.includes(n.toLowerCase()));
   const latAt = names.findIndex((n) => LAT.includes(n.toLowerCase()));
-  if (lonAt < 0 || latAt < 0) throw new ProblemError(422, 'validation', 'the CSV needs longitude and latitude columns (lon/lat, lng, 经度/纬度)');
+  if (lonAt < 0 || latAt < 0) throw problem('import.csv-no-coordinates');
   return {
     total,
     *items() {
@@ -81,7 +82,7 @@ function csvSource(bytes: Uint8Array): Source {
         const lon = Number(lonText);
         const lat = Number(latText);
         if (!Number.isFinite(lon) || !Number.isFinite(lat) || lonText.trim() === '' || latText.trim() === '') {
-          yield { row: record.line, field: 'lon/lat', message: 'longitude and latitude must be numbers' };
+          yield { row: record.line, field: 'lon/lat', ...described('row.coordinates-not-numbers') };
           continue;
         }
         const properties: Record<string, unknown> = {};
@@ -120,10 +121,10 @@ function kmlSource(bytes: Uint8Array): Source {
     errors.push((error as Error).message);
   }
   if (!doc || errors.length || !doc.documentElement || doc.getElementsByTagName('kml').length + doc.getElementsByTagName('Document').length === 0) {
-    throw new ProblemError(422, 'validation', `not a readable KML document${errors.length ? `: ${errors[0].split('\n')[0]}` : ''}`);
+    throw problem('import.kml-unreadable', { reason: errors.length ? errors[0].split('\n')[0] : 'no kml or Document element' });
   }
   const features = kml(doc as never).features;
-  if (!features.length) throw new ProblemError(422, 'validation', 'the KML holds no placemarks');
+  if (!features.length) throw problem('import.kml-empty');
   return {
     total: features.length,
     items: () => features.map((f, i) => {
@@ -144,9 +145,9 @@ async function readSource(format: Format, bytes: Uint8Array): Promise<Source> {
   }
   let json: { type?: string; features?: Array<{ geometry?: unknown; properties?: Record<string, unknown> | null }> };
   try { json = JSON.parse(decodeText(bytes)); } catch (error) {
-    throw new ProblemError(422, 'validation', `not valid JSON: ${(error as Error).message}`);
+    throw problem('import.json-unreadable', { reason: (error as Error).message });
   }
-  if (json.type !== 'FeatureCollection' || !Array.isArray(json.features)) throw new ProblemError(422, 'validation', 'a GeoJSON FeatureCollection is expected');
+  if (json.type !== 'FeatureCollection' || !Array.isArray(json.features)) throw problem('import.not-feature-collection');
   const features = json.features;
   return { total: features.length, items: () => features.map((f, i) => ({ row: i + 1, geometry: f.geometry as GeoJsonGeometry, properties: f.properties ?? {} })) };
 }
@@ -234,7 +235,7 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
     let reason: ImportFailure | null = null;
     if (!input.dryRun && errorCount) {
       message = `${errorRows.size} of ${total} rows cannot be imported; nothing was imported`;
-      if (options.throwOnErrors) throw new ProblemError(422, 'validation', message, { errors });
+      if (options.throwOnErrors) throw problem('import.row-errors', { invalid: errorRows.size, total }, { errors });
       status = 'failed';
       reason = 'row-errors';
     } else if (!input.dryRun) {
@@ -266,11 +267,11 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
     for (const f of [cat, name, pick(p, ['id', 'fid'])]) if (f) delete p[f.key];
     const category = String(cat?.value ?? input.category ?? '');
     const rowErrors: RowError[] = [];
-    if (!shape.success) rowErrors.push({ row: r.row, field: 'geometry', message: shape.error.issues[0]?.message ?? 'not a GeoJSON geometry' });
-    if (!name?.value) rowErrors.push({ row: r.row, field: 'name', message: 'every site needs a name (column name or 名称)' });
+    if (!shape.success) rowErrors.push({ row: r.row, field: 'geometry', ...described('row.not-a-geometry', { reason: shape.error.issues[0]?.message ?? 'unreadable' }) });
+    if (!name?.value) rowErrors.push({ row: r.row, field: 'name', ...described('row.site-name-required') });
     if (shape.success) {
       const geometry = input.crs in fromCrs ? gcoord.transform(r.geometry as never, fromCrs[input.crs as 'gcj02' | 'bd09'], gcoord.WGS84) as GeoJsonGeometry : r.geometry;
-      rowErrors.push(...categoryErrors(categories, category, geometry, null, p).map((e) => ({ row: r.row, field: e.path, message: e.message })));
+      rowErrors.push(...categoryErrors(categories, category, geometry, null, p).map((e) => ({ row: r.row, field: e.path, message: e.message, rule: e.rule, params: e.params })));
       if (!rowErrors.length) checked.push({ row: r.row, category, name: String(name!.value).slice(0, 200), attrs: p, geometry });
     }
     errors.push(...rowErrors);
@@ -292,7 +293,7 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
         select ${jobId}, row, category, name, attrs, geom, village_code, grid_id from placed returning row)
       select row, valid, reason from placed where not valid or village_code is null`.execute(db);
     for (const p of misplaced) {
-      errors.push({ row: p.row, field: 'geometry', message: p.valid ? 'lies in no grid of your area' : `not valid: ${p.reason}` });
+      errors.push({ row: p.row, field: 'geometry', ...(p.valid ? described('row.site-outside-area') : described('row.site-invalid-geometry', { reason: p.reason })) });
     }
   }
   return errors.sort((a, b) => a.row - b.row);

@@ -1,5 +1,5 @@
 import { Unzip, UnzipInflate } from 'fflate';
-import { ProblemError } from '../http/problem.ts';
+import { problem, type ParamValue } from '../http/problem.ts';
 
 /**
  * The one reader of uploaded zip archives (site imports, plan Shapefile imports). A zip bomb — a
@@ -25,9 +25,9 @@ export function zipLimits(env: NodeJS.ProcessEnv = process.env): ZipLimits {
   };
 }
 
-const tooLarge = (detail: string, limits: ZipLimits) => new ProblemError(413, 'archive-too-large', detail,
+const tooLarge = (code: 'zip.too-many-entries' | 'zip.declared-too-large' | 'zip.too-large', params: Record<string, ParamValue>, limits: ZipLimits) => problem(code, params as never,
   { maxUnpackedBytes: limits.maxUnpackedBytes, maxEntries: limits.maxEntries });
-const unreadable = (detail: string) => new ProblemError(422, 'validation', `not a readable zip archive: ${detail}`);
+const unreadable = (reason: string) => problem('zip.unreadable', { reason });
 
 /** The entry count that the end-of-central-directory record declares (0xffff: a Zip64 archive, counted as too many). */
 function declaredEntryCount(zip: Uint8Array): number {
@@ -44,7 +44,7 @@ function declaredEntryCount(zip: Uint8Array): number {
  */
 export function readZip(zip: Uint8Array, wanted: (name: string) => boolean, limits: ZipLimits = zipLimits()): Map<string, Uint8Array> {
   const count = declaredEntryCount(zip);
-  if (count > limits.maxEntries) throw tooLarge(`the archive has ${count} entries; at most ${limits.maxEntries} entries are read`, limits);
+  if (count > limits.maxEntries) throw tooLarge('zip.too-many-entries', { entries: count, maxEntries: limits.maxEntries }, limits);
 
   const files = new Map<string, Uint8Array[]>();
   let entries = 0;
@@ -54,13 +54,13 @@ export function readZip(zip: Uint8Array, wanted: (name: string) => boolean, limi
   const unzip = new Unzip((file) => {
     if (failure) return;
     if (++entries > limits.maxEntries) {
-      failure = tooLarge(`the archive has more than ${limits.maxEntries} entries`, limits);
+      failure = tooLarge('zip.too-many-entries', { entries: `more than ${limits.maxEntries}`, maxEntries: limits.maxEntries }, limits);
       return;
     }
     if (!wanted(file.name)) return;
     declared += file.originalSize ?? 0;
     if (declared > limits.maxUnpackedBytes) {
-      failure = tooLarge(`the archive declares more than ${limits.maxUnpackedBytes} bytes unpacked; at most that much is read`, limits);
+      failure = tooLarge('zip.declared-too-large', { maxBytes: limits.maxUnpackedBytes }, limits);
       return;
     }
     const chunks: Uint8Array[] = [];
@@ -70,7 +70,7 @@ export function readZip(zip: Uint8Array, wanted: (name: string) => boolean, limi
       if (error) { failure = unreadable(`${file.name}: ${error.message}`); return; }
       unpacked += chunk.length;
       if (unpacked > limits.maxUnpackedBytes) {
-        failure = tooLarge(`the archive unpacks to more than ${limits.maxUnpackedBytes} bytes; at most that much is read`, limits);
+        failure = tooLarge('zip.too-large', { maxBytes: limits.maxUnpackedBytes }, limits);
         file.terminate();
         return;
       }

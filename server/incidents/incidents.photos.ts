@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import sharp, { type OutputInfo } from 'sharp';
 import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { lockIncident, settingValue } from './incidents.repository.ts';
 
 type Db = Kysely<Database>;
@@ -31,21 +31,21 @@ const THUMB_PX = 320;
  */
 export async function addPhoto(db: Db, user: AuthUser, incidentId: number, file: { name: string; bytes: Uint8Array }) {
   const incident = await lockIncident(db, incidentId);
-  if (!incident) throw notFound('incident');
-  if (!incident.mayAddPhotos) throw new ProblemError(403, 'forbidden', 'you may not add photos to this incident', { allowedActions: incident.allowedActions });
+  if (!incident) throw problem('incident.not-found');
+  if (!incident.mayAddPhotos) throw problem('photo.forbidden', {}, { allowedActions: incident.allowedActions });
   const maxBytes = Number(await settingValue(db, 'incidents.photoMaxBytes', 10 * 1024 * 1024));
   if (file.bytes.byteLength > maxBytes) {
-    throw new ProblemError(413, 'payload-too-large', `a photo may have at most ${maxBytes} bytes; this one has ${file.bytes.byteLength}`);
+    throw problem('photo.too-large', { maxBytes, bytes: file.bytes.byteLength });
   }
-  if (file.bytes.byteLength === 0) throw new ProblemError(400, 'validation', 'the photo is empty');
+  if (file.bytes.byteLength === 0) throw problem('photo.empty');
   let format: Format;
   try {
     const meta = await sharp(file.bytes).metadata();
     if (!meta.format || !(meta.format in formats)) throw new Error(meta.format ?? 'unknown');
     format = meta.format as Format;
   } catch (error) {
-    const what = error instanceof Error && /^[a-z0-9]+$/.test(error.message) ? `a ${error.message} image` : 'not an image sharp can read';
-    throw new ProblemError(415, 'unsupported-media-type', `photos are JPEG, PNG or WebP; this file is ${what}`);
+    const known = error instanceof Error && /^[a-z0-9]+$/.test(error.message) ? error.message : null;
+    throw problem('photo.unsupported-format', { what: known ? `a ${known} image` : 'not an image sharp can read', format: known });
   }
   const image = sharp(file.bytes, { failOn: 'error' }).rotate();
   let data: Buffer;
@@ -55,8 +55,8 @@ export async function addPhoto(db: Db, user: AuthUser, incidentId: number, file:
     const encoded = format === 'jpeg' ? image.jpeg({ quality: 85, mozjpeg: false }) : format === 'png' ? image.png() : image.webp({ quality: 85 });
     ({ data, info } = await encoded.toBuffer({ resolveWithObject: true }));
     thumb = await sharp(data).resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 75 }).toBuffer();
-  } catch (error) {
-    throw new ProblemError(415, 'unsupported-media-type', `the ${format} image is damaged: ${error instanceof Error ? error.message : error}`);
+  } catch {
+    throw problem('photo.damaged', { format });
   }
   const key = `${incidentId}/${randomUUID()}.${formats[format].ext}`;
   const dir = photoDir();
@@ -89,11 +89,11 @@ export async function addPhoto(db: Db, user: AuthUser, incidentId: number, file:
 export async function readPhoto(db: Db, incidentId: number, photoId: number, thumb: boolean) {
   const row = await db.selectFrom('incidentPhotos').select(['storageKey', 'mime'])
     .where('id', '=', photoId).where('incidentId', '=', incidentId).executeTakeFirst();
-  if (!row) throw notFound('photo');
+  if (!row) throw problem('photo.not-found');
   const full = path.join(photoDir(), row.storageKey);
   try {
     return { bytes: await readFile(thumb ? `${full}.thumb.jpg` : full), mime: thumb ? 'image/jpeg' : row.mime };
   } catch {
-    throw new ProblemError(404, 'not-found', 'the photo file is missing from the photo directory');
+    throw problem('photo.file-missing');
   }
 }

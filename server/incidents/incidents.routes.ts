@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { bodyResponses, dayOrInstant, Geometry, Id, notFoundResponse, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
 import { addPhoto, readPhoto } from './incidents.photos.ts';
@@ -112,7 +112,7 @@ const nearFraction = async (db: Db) => Number(await settingValue(db, 'incidents.
 /** The detail answer: the incident with routing, allowed actions, photos and timeline. */
 export async function incidentDetail(db: Db, id: number) {
   const r = await getIncident(db, id, await nearFraction(db));
-  if (!r) throw notFound('incident');
+  if (!r) throw problem('incident.not-found');
   const [members, events, pics] = await Promise.all([gridMembers(db, num(r.gridId)), timeline(db, id), photos(db, id)]);
   return {
     type: 'Feature' as const, id: Number(r.id), geometry: r.geometry,
@@ -132,7 +132,7 @@ export async function incidentDetail(db: Db, id: number) {
   };
 }
 
-const problem = (status: keyof typeof problems, description: string) => ({ ...problems[status], description });
+const described = (status: keyof typeof problems, description: string) => ({ ...problems[status], description });
 
 const photoRoute = (thumb: boolean) => createRoute({
   method: 'get', path: `/incidents/{id}/photos/{photoId}${thumb ? '/thumb' : ''}`, tags: ['incidents'],
@@ -166,7 +166,7 @@ export function incidentRoutes() {
     const q = c.req.valid('query');
     const db = c.get('db');
     const prefix = q.region ? await regionPrefix(db, q.region) : undefined;
-    if (q.region && !prefix) throw notFound('region');
+    if (q.region && !prefix) throw problem('region.not-found');
     const { total, rows } = await listIncidents(db, {
       states: q.state, categories: q.category, prefix, gridId: q.grid, unitId: q.unit, from: q.from, to: q.to,
       overdue: q.overdue, nearDue: q.nearDue, q: q.q, view: q.view, limit: q.limit, offset: q.offset,
@@ -182,7 +182,7 @@ export function incidentRoutes() {
     summary: 'Report an incident at a point: routed to the covering grid (lowest code on edges), its village, township and members; due from the category; duplicate suggestions in the answer',
     request: { body: { required: true, content: { 'application/json': { schema: IncidentBody } } } },
     responses: { 201: { description: 'The new incident', content: { 'application/json': { schema: Detail } } }, ...bodyResponses,
-      403: problem(403, 'Not allowed to report here'), 422: problem(422, 'Unknown category, bad extra fields, or a point in no grid') },
+      403: described(403, 'Not allowed to report here'), 422: described(422, 'Unknown category, bad extra fields, or a point in no grid') },
   }), async (c) => {
     const body = c.req.valid('json');
     const db = c.get('db');
@@ -202,8 +202,8 @@ export function incidentRoutes() {
       distanceM: z.number().nonnegative().nullable().optional(), category: z.string().regex(/^[a-z_]+([.][a-z_]+)?$/).optional(),
     }).openapi('RuleViolationReport') } } } },
     responses: { 201: { description: 'The new incident', content: { 'application/json': { schema: Detail } } }, ...bodyResponses, ...notFoundResponse,
-      403: problem(403, 'Not allowed to report here'), 409: problem(409, 'Already reported and still open (incidentId)'),
-      422: problem(422, 'Unknown category, or the violation does not hold') },
+      403: described(403, 'Not allowed to report here'), 409: described(409, 'Already reported and still open (incidentId)'),
+      422: described(422, 'Unknown category, or the violation does not hold') },
   }), async (c) => {
     const { category, ...violation } = c.req.valid('json');
     const db = c.get('db');
@@ -225,7 +225,7 @@ export function incidentRoutes() {
     const db = c.get('db');
     const { id } = c.req.valid('param');
     const seen = await db.selectFrom('incidents').select('id').where('id', '=', id).executeTakeFirst();
-    if (!seen) throw notFound('incident');
+    if (!seen) throw problem('incident.not-found');
     const [radius, days] = await Promise.all([settingValue(db, 'incidents.duplicateRadiusM', 50), settingValue(db, 'incidents.duplicateDays', 7)]);
     const items = await duplicateCandidates(db, id, Number(radius), Number(days));
     return c.json({ items: items.map((d) => ({ ...d, createdAt: iso(d.createdAt)! })) }, 200);
@@ -236,9 +236,9 @@ export function incidentRoutes() {
     summary: 'A workflow step: accept, reject (note), duplicate (data.duplicateOf), escalate, dispatch (unitId), start, resolve (note), close, reopen (note), confirm (data.satisfied), supervise (note; notifies the unit)',
     request: { params: z.object({ id: Id }), body: { required: true, content: { 'application/json': { schema: ActionBody } } } },
     responses: { 200: { description: 'The incident after the step', content: { 'application/json': { schema: Detail } } }, ...bodyResponses, ...notFoundResponse,
-      403: problem(403, 'The caller may not take this action (allowedActions lists what they may)'),
-      409: problem(409, 'Stale version (currentVersion) or an action that does not lead out of the current state (currentState)'),
-      422: problem(422, 'Missing reason, result, unit or duplicate') },
+      403: described(403, 'The caller may not take this action (allowedActions lists what they may)'),
+      409: described(409, 'Stale version (currentVersion) or an action that does not lead out of the current state (currentState)'),
+      422: described(422, 'Missing reason, result, unit or duplicate') },
   }), async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
@@ -254,11 +254,11 @@ export function incidentRoutes() {
       file: z.any().openapi({ type: 'string', format: 'binary' }) }) } } } },
     responses: { 201: { description: 'The stored photo', content: { 'application/json': { schema: z.object({
       id: z.number().int(), mime: z.string(), width: z.number().int(), height: z.number().int(), bytes: z.number().int(), url: z.string(), thumbUrl: z.string() }) } } },
-    ...bodyResponses, ...notFoundResponse, 403: problem(403, 'Not allowed'), 413: problem(413, 'Larger than 10 MB'), 415: problem(415, 'Not a JPEG, PNG or WebP image') },
+    ...bodyResponses, ...notFoundResponse, 403: described(403, 'Not allowed'), 413: described(413, 'Larger than 10 MB'), 415: described(415, 'Not a JPEG, PNG or WebP image') },
   }), async (c) => {
     const { id } = c.req.valid('param');
     const file = c.req.valid('form').file as unknown;
-    if (!(file instanceof File)) throw new ProblemError(400, 'validation', 'attach the photo as the multipart field "file"');
+    if (!(file instanceof File)) throw problem('file.field-missing');
     const photo = await addPhoto(c.get('db'), c.get('user')!, id, { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
     return c.json({ ...photo, url: `/api/incidents/${id}/photos/${photo.id}`, thumbUrl: `/api/incidents/${id}/photos/${photo.id}/thumb` }, 201);
   })
@@ -290,7 +290,7 @@ export function incidentRoutes() {
     const { id } = c.req.valid('param');
     const result = await db.updateTable('incidentNotifications').set({ readAt: new Date() })
       .where('id', '=', id).where('readAt', 'is', null).executeTakeFirst();
-    if (!result.numUpdatedRows) throw notFound('unread notification');
+    if (!result.numUpdatedRows) throw problem('notification.not-found');
     await db.insertInto('auditLog').values({ actorId: c.get('user')!.id, action: 'incident.notification.read', entity: 'incident_notification',
       entityId: String(id), regionCode: null, before: null, after: JSON.stringify({ read: true }) }).execute();
     return c.body(null, 204);

@@ -6,7 +6,7 @@ import { assertCapability, incidentPermissionsFor, missingCapability } from '../
 import { INCIDENT_CAPABILITIES, INCIDENT_CAPABILITY_NAMES, permissionsGrant } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import {
   type Level, duplicateCandidates, getCategory, levels, lockIncident, mayAct, openStates, settingValue, transition,
 } from './incidents.repository.ts';
@@ -62,12 +62,12 @@ export interface Routing {
  */
 export async function createIncident(db: Db, user: AuthUser, input: IncidentInput) {
   const category = await getCategory(db, input.category);
-  if (!category) throw new ProblemError(422, 'validation', `unknown incident category "${input.category}"`, { errors: [{ path: 'category', message: 'unknown category' }] });
+  if (!category) throw problem('incident.unknown-category', { category: input.category }, { errors: [{ path: 'category', message: 'unknown category', rule: 'choice' }] });
   const attrs = input.attrs ?? {};
   const validate = validatorFor(category.attrSchema);
   if (!validate(attrs)) {
     const errors = ajvFieldErrors(validate.errors, 'attrs');
-    throw new ProblemError(422, 'validation', fieldErrorsDetail(errors), { errors });
+    throw problem('fields.invalid', { summary: fieldErrorsDetail(errors), fields: errors.map((e) => e.path).join(', ') }, { errors });
   }
   const [lon, lat] = input.point;
   const point = sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)`;
@@ -85,8 +85,8 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
   const reportsInOwnGrids = permissions.some((p) => p.action === 'report' && p.relation === 'grid');
   const memberPath = reportsInOwnGrids && !!route?.ownGrid;
   if (!route || (!(route.inScope && route.mayReport) && !memberPath)) {
-    if (reportsInOwnGrids) throw new ProblemError(403, 'forbidden', 'grid members report incidents inside the grids they serve');
-    throw new ProblemError(422, 'invalid-geometry', 'the point lies in no grid of your area');
+    if (reportsInOwnGrids) throw problem('incident.outside-own-grids');
+    throw problem('incident.point-outside-area');
   }
   const source: IncidentSource = input.source ?? (reportsInOwnGrids ? 'member' : input.caller ? 'hotline' : 'staff');
   const { rows: [row] } = await sql<{ id: number; code: string }>`
@@ -133,7 +133,7 @@ export async function reportRuleViolation(db: Db, user: AuthUser, violation: Rul
     cross join lateral (select ST_PointOnSurface(coalesce(t.entrances, t.geom, s.entrances, s.geom)) as geom) p0
     cross join lateral (select ST_GeometryN(p0.geom, 1) as geom) p
     where r.id = ${violation.ruleId} and (${violation.targetId}::bigint is null or t.id is not null)`.execute(db);
-  if (!info) throw notFound('rule or site');
+  if (!info) throw problem('violation.not-found');
   const existing = await db.selectFrom('incidents').select(['id', 'code'])
     .where('source', '=', 'rule').where('state', 'in', openStates)
     .where(sql`source_data->>'ruleId'`, '=', String(violation.ruleId))
@@ -141,7 +141,7 @@ export async function reportRuleViolation(db: Db, user: AuthUser, violation: Rul
     .where(sql`coalesce(source_data->>'targetId', '')`, '=', violation.targetId == null ? '' : String(violation.targetId))
     .executeTakeFirst();
   if (existing) {
-    throw new ProblemError(409, 'conflict', `this violation is already incident ${existing.code}`, { incidentId: Number(existing.id) });
+    throw problem('violation.already-reported', { incidentCode: existing.code, incidentId: Number(existing.id) }, { incidentId: Number(existing.id) });
   }
   const schema = (await getCategory(db, category))?.attrSchema as { properties?: Record<string, unknown> } | undefined;
   const attrs: Record<string, unknown> = {};
@@ -185,27 +185,27 @@ const nextLevel = (level: Level): Level | undefined => levels[levels.indexOf(lev
  */
 export async function act(db: Db, user: AuthUser, id: number, input: ActionInput) {
   const incident = await lockIncident(db, id);
-  if (!incident) throw notFound('incident');
+  if (!incident) throw problem('incident.not-found');
   const allowedActions = incident.allowedActions;
   if (!(await mayAct(db, input.action, id))) {
     // when the role lacks the action altogether (not only on this incident), name the capability
     const permissions = await incidentPermissionsFor(db, user);
     const capability = INCIDENT_CAPABILITY_NAMES.find((cap) => (INCIDENT_CAPABILITIES[cap] as { action?: string }).action === input.action
       && !permissionsGrant(user.role, permissions, cap));
-    throw new ProblemError(403, 'forbidden', `you may not ${input.action} this incident`,
+    throw problem('incident.action-forbidden', { action: input.action },
       { allowedActions, currentState: incident.state, ...(capability ? { capability } : {}) });
   }
   if (input.version !== undefined && input.version !== incident.version) {
-    throw new ProblemError(409, 'conflict', `incident ${incident.code} is at version ${incident.version}; your action was based on version ${input.version}`,
+    throw problem('incident.stale-version', { incidentCode: incident.code, currentVersion: incident.version, version: input.version },
       { currentVersion: incident.version, currentState: incident.state });
   }
   const step = await transition(db, input.action, incident.state);
   if (!step) {
-    throw new ProblemError(409, 'illegal-transition', `an incident that is ${incident.state} cannot be ${input.action}ed`,
+    throw problem('incident.illegal-transition', { state: incident.state, action: input.action },
       { currentState: incident.state, allowedActions });
   }
   const note = input.note?.trim() || null;
-  if (noteRequired[input.action] && !note) throw new ProblemError(422, 'validation', noteRequired[input.action], { errors: [{ path: 'note', message: 'required' }] });
+  if (noteRequired[input.action] && !note) throw problem('incident.note-required', { action: input.action }, { errors: [{ path: 'note', message: 'required', rule: 'required' }] });
 
   const toState = (step.toState ?? incident.state) as IncidentState;
   const set: Record<string, unknown> = { state: toState };
@@ -214,11 +214,11 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
   switch (input.action) {
     case 'dispatch': {
       const unitId = input.unitId ?? (await getCategory(db, incident.category))?.defaultUnitId ?? null;
-      if (unitId == null) throw new ProblemError(422, 'validation', 'name the unit (unitId): the category has no default unit', { errors: [{ path: 'unitId', message: 'required' }] });
+      if (unitId == null) throw problem('incident.unit-required', {}, { errors: [{ path: 'unitId', message: 'required', rule: 'required' }] });
       const unit = await db.selectFrom('units').select(['id', 'name']).where('id', '=', unitId).executeTakeFirst();
-      if (!unit) throw new ProblemError(422, 'validation', `unit ${unitId} does not exist`, { errors: [{ path: 'unitId', message: 'unknown unit' }] });
+      if (!unit) throw problem('incident.unknown-unit', { unitId }, { errors: [{ path: 'unitId', message: 'unknown unit', rule: 'choice' }] });
       if (incident.state === 'dispatched' && incident.unitId === unit.id) {
-        throw new ProblemError(409, 'illegal-transition', `the incident is already dispatched to ${unit.name}`, { currentState: incident.state, allowedActions });
+        throw problem('incident.already-dispatched', { unitName: unit.name }, { currentState: incident.state, allowedActions });
       }
       set.unitId = unit.id;
       Object.assign(data, { unitId: unit.id, unitName: unit.name, previousUnitId: incident.unitId });
@@ -226,7 +226,7 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
     }
     case 'escalate': {
       const to = nextLevel(incident.level as Level);
-      if (!to) throw new ProblemError(409, 'illegal-transition', 'the incident is already at county level', { currentState: incident.state, allowedActions });
+      if (!to) throw problem('incident.at-top-level', {}, { currentState: incident.state, allowedActions });
       set.level = to;
       Object.assign(data, { fromLevel: incident.level, toLevel: to });
       break;
@@ -236,7 +236,7 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
     case 'reopen': set.closedAt = null; set.confirmedAt = null; set.satisfied = null; break;
     case 'confirm': {
       if (typeof data.satisfied !== 'boolean') {
-        throw new ProblemError(422, 'validation', 'a confirmation says whether the reporter is satisfied (data.satisfied: true or false)', { errors: [{ path: 'data.satisfied', message: 'required boolean' }] });
+        throw problem('incident.satisfied-required', {}, { errors: [{ path: 'data.satisfied', message: 'required boolean', rule: 'required' }] });
       }
       set.confirmedAt = sql`now()`;
       set.satisfied = data.satisfied;
@@ -247,13 +247,13 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
       break;
     case 'duplicate': {
       const of = Number(data.duplicateOf);
-      if (!Number.isInteger(of) || of <= 0) throw new ProblemError(422, 'validation', 'name the original incident (data.duplicateOf)', { errors: [{ path: 'data.duplicateOf', message: 'required id' }] });
-      if (of === id) throw new ProblemError(422, 'validation', 'an incident cannot duplicate itself');
+      if (!Number.isInteger(of) || of <= 0) throw problem('incident.original-required', {}, { errors: [{ path: 'data.duplicateOf', message: 'required id', rule: 'required' }] });
+      if (of === id) throw problem('incident.duplicate-of-itself');
       const original = await db.selectFrom('incidents').select(['id', 'code', 'duplicateOf']).where('id', '=', of).executeTakeFirst();
-      if (!original) throw new ProblemError(422, 'validation', `incident ${of} does not exist or is outside your scope`, { errors: [{ path: 'data.duplicateOf', message: 'unknown incident' }] });
+      if (!original) throw problem('incident.unknown-original', { original: of }, { errors: [{ path: 'data.duplicateOf', message: 'unknown incident', rule: 'choice' }] });
       // link to the original of a chain, never to another duplicate
       const target = original.duplicateOf ?? Number(original.id);
-      if (target === id) throw new ProblemError(422, 'validation', 'that incident is itself a duplicate of this one');
+      if (target === id) throw problem('incident.duplicate-cycle');
       set.duplicateOf = target;
       data.duplicateOf = target;
       data.duplicateOfCode = original.duplicateOf ? (await db.selectFrom('incidents').select('code').where('id', '=', target).executeTakeFirst())?.code : original.code;
@@ -264,7 +264,7 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
     .where('id', '=', id).where('version', '=', incident.version).executeTakeFirst();
   if (!updated.numUpdatedRows) {
     const now = await db.selectFrom('incidents').select(['version', 'state']).where('id', '=', id).executeTakeFirst();
-    throw new ProblemError(409, 'conflict', `incident ${incident.code} was changed meanwhile`, { currentVersion: now?.version, currentState: now?.state });
+    throw problem('incident.changed-meanwhile', { incidentCode: incident.code }, { currentVersion: now?.version, currentState: now?.state });
   }
   const eventData = Object.keys(data).length ? JSON.stringify(data) : null;
   await db.insertInto('incidentEvents').values({

@@ -178,7 +178,8 @@ export function ogcOpenApi(base: string, collectionIds: string[]) {
         },
         problem: {
           type: 'object',
-          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } },
+          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' },
+            code: { type: 'string' }, params: { type: 'object' } },
         },
       },
     },

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { badRequest } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 
 /**
  * Query parameters of OGC API – Features, Part 1, parsed by hand rather than with zod: the
@@ -40,13 +40,13 @@ const itemsParams = new Set(['f', 'limit', 'offset', 'after', 'before', 'bbox', 
 export function checkNoParams(c: Context, allowed: ReadonlySet<string> = new Set(['f'])) {
   const unknown = [...new URL(c.req.url).searchParams.keys()].filter((k) => !allowed.has(k));
   if (unknown.length) {
-    throw badRequest(`unknown query parameter${unknown.length > 1 ? 's' : ''}: ${[...new Set(unknown)].join(', ')}`,
+    throw problem('request.unknown-parameter', { names: [...new Set(unknown)].join(', ') },
       { errors: unknown.map((path) => ({ path, message: 'not a parameter of this operation' })) });
   }
 }
 
 function invalid(path: string, message: string) {
-  return badRequest(`${path}: ${message}`, { errors: [{ path, message }] });
+  return problem('request.invalid-parameter', { parameter: path, reason: message }, { errors: [{ path, message }] });
 }
 
 function single(params: URLSearchParams, name: string): string | undefined {

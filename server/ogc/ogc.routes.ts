@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { GeoJsonGeometry } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
-import { notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { listSiteCategories } from '../sites/sites.repository.ts';
 import { type Link, esc, formatValue, geometrySvg, linkList, page, propertyLabels } from './ogc.html.ts';
 import { ogcOpenApi } from './ogc.openapi.ts';
@@ -60,7 +60,7 @@ async function collectionDefs(db: Kysely<Database>): Promise<CollectionDef[]> {
 
 async function resolveCollection(db: Kysely<Database>, id: string): Promise<CollectionDef> {
   const def = (await collectionDefs(db)).find((d) => d.id === id);
-  if (!def) throw notFound(`collection ${id}`);
+  if (!def) throw problem('collection.not-found', { collection: id });
   return def;
 }
 
@@ -362,7 +362,7 @@ ${rows}</table>
     const base = origin(c);
     const featureId = c.req.param('featureId');
     const found = await fetchOne(db, def, featureId);
-    if (!found) throw notFound(`feature ${featureId} of ${def.id}`);
+    if (!found) throw problem('feature.not-found', { featureId, collection: def.id });
     const path = `/collections/${def.id}/items/${encodeURIComponent(String(found.id))}`;
     const links: Link[] = [
       ...selfLinks(base, path, format, types.geojson),

@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { bodyResponses, Day, featureCollection, Id, Instant, notFoundResponse, problemResponses, problems, RegionOrPrefectureCode, validationHook } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listPatrols, listRules } from './patrols.repository.ts';
@@ -90,7 +90,7 @@ export function patrolRoutes() {
     const { from, to, region, person, site, limit } = c.req.valid('query');
     const db = c.get('db');
     const prefix = region ? (await regionForCaller(db, c.get('user')!.scopeCode, region))?.prefix : undefined;
-    if (region && !prefix) throw notFound('region');
+    if (region && !prefix) throw problem('region.not-found');
     const end = to ?? new Date(Date.now() + 60_000);
     const start = from ?? new Date(end.getTime() - 7 * 86_400_000);
     const rows = await listPatrols(db, { from: start, to: end, prefix, personId: person, siteId: site, limit });
@@ -109,7 +109,7 @@ export function patrolRoutes() {
       403: { ...problems[403], description: 'For supervisors: ' + supervisorRoles.join(', ') } },
   }), async (c) => {
     const user = c.get('user');
-    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');
+    if (!user) throw problem('auth.unauthenticated');
     return c.json(await compliance(c.get('db'), user, c.req.valid('query')), 200);
   });
 }

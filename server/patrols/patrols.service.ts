@@ -4,7 +4,7 @@ import { inSubtree } from '../db/geo.ts';
 import { assertCapability, missingCapability } from '../auth/authorize.ts';
 import { ROLE_CAPABILITIES } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { settingValue } from '../people/people.repository.ts';
 import { staffingThresholds } from '../people/people.service.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
@@ -28,19 +28,18 @@ export async function checkIn(db: Db, user: AuthUser, input: { siteId: number; l
   if (user.personId === null) throw missingCapability('checkIn');
   const now = new Date();
   const at = input.at ?? now;
-  if (at.getTime() > now.getTime() + 5 * 60_000) throw new ProblemError(422, 'validation', 'a check-in cannot be in the future');
+  if (at.getTime() > now.getTime() + 5 * 60_000) throw problem('checkin.in-future');
   const backdateHours = Number(await settingValue(db, 'patrols.maxBackdateHours', 72));
   if (at.getTime() < now.getTime() - backdateHours * 3_600_000) {
-    throw new ProblemError(422, 'validation', `a check-in must be uploaded within ${backdateHours} hours of being made`);
+    throw problem('checkin.too-late', { hours: backdateHours });
   }
   const site = await siteWithDistance(db, input.siteId, input.lon, input.lat);
-  if (!site || !site.mine || site.gridId === null) throw notFound('site in your grids');
+  if (!site || !site.mine || site.gridId === null) throw problem('checkin.site-not-found');
   const rule = await ruleFor(db, site.category, at, await timeZoneOf(db));
   const maxDistanceM = rule.maxDistanceM ?? Number(await settingValue(db, 'patrols.defaultMaxDistanceM', 100));
   const distanceM = Math.round(site.distanceM * 10) / 10;
   if (site.distanceM > maxDistanceM) {
-    throw new ProblemError(422, 'too-far',
-      `you are ${Math.round(site.distanceM)} m from ${site.name}; a check-in must be within ${maxDistanceM} m`,
+    throw problem('checkin.too-far', { distance: Math.round(site.distanceM), siteName: site.name, maxDistanceM, distanceM },
       { distanceM, maxDistanceM, siteId: site.id });
   }
   const { id, recordedAt } = await insertPatrol(db, {
@@ -67,14 +66,14 @@ async function localDay(db: Db, timeZone: string, offsetDays = 0) {
 export async function compliance(db: Db, user: AuthUser, query: { region?: string; from?: string; to?: string }) {
   await assertCapability(db, user, 'viewCompliance');
   const where = await regionForCaller(db, user.scopeCode, query.region);
-  if (!where) throw notFound('region');
+  if (!where) throw problem('region.not-found');
   const timeZone = await timeZoneOf(db);
   const to = query.to ?? await localDay(db, timeZone);
   const from = query.from ?? (query.to ? to : await localDay(db, timeZone, -6));
   const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-  if (days < 1) throw new ProblemError(400, 'validation', 'from must not be after to');
+  if (days < 1) throw problem('period.reversed');
   const maxDays = Number(await settingValue(db, 'patrols.maxReportDays', 92));
-  if (days > maxDays) throw new ProblemError(400, 'validation', `a report covers at most ${maxDays} days`);
+  if (days > maxDays) throw problem('period.too-long', { maxDays });
   const { memberDuties } = await staffingThresholds(db);
   const period = { prefix: where.prefix, from, to, timeZone, memberDuties };
   const grids = await complianceByGrid(db, period);
@@ -103,10 +102,10 @@ export interface PatrolRuleChange {
 export async function updateRule(db: Db, user: AuthUser, id: number, change: PatrolRuleChange) {
   await assertCapability(db, user, 'editPatrolRules');
   const before = (await listRules(db)).find((r) => r.id === id);
-  if (!before) throw notFound('patrol rule');
+  if (!before) throw problem('patrol-rule.not-found');
   for (const w of change.windows ?? []) {
     const [from, to] = w.split('-');
-    if (from >= to) throw new ProblemError(422, 'validation', `the window ${w} ends before it starts`, { field: 'windows' });
+    if (from >= to) throw problem('patrol-rule.window-reversed', { window: w }, { field: 'windows' });
   }
   const set = {
     ...(change.months !== undefined ? { months: change.months } : {}),

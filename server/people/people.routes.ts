@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { bodyResponses, dayOrInstant, featureCollection, Id, notFoundResponse, problemResponses, problems, RegionOrPrefectureCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { decodeText } from '../imports/csv.ts';
@@ -35,7 +35,8 @@ const PersonDetail = Person.extend({ createdAt: z.string(), currentGrids: z.arra
 const Unit = z.object({ id: z.number().int(), code: z.string(), name: z.string(), nameEn: z.string(), kind: z.string(), regionCode: z.string() }).openapi('Unit');
 const ImportReport = z.object({
   dryRun: z.boolean(), ok: z.boolean(), rows: z.number().int(), valid: z.number().int(), inserted: z.number().int(), ids: z.array(z.number().int()),
-  errors: z.array(z.object({ row: z.number().int(), column: z.string().nullable(), message: z.string() })),
+  errors: z.array(z.object({ row: z.number().int(), column: z.string().nullable(), message: z.string(),
+    code: z.string().optional(), params: z.record(z.string(), z.unknown()).optional() })),
 }).openapi('PeopleImportReport');
 const Counts = z.object({ code: z.string(), name: z.string(), grids: z.number().int(), noMember: z.number().int(),
   noLeader: z.number().int(), withOverloadedMember: z.number().int(), ok: z.boolean() });
@@ -97,7 +98,7 @@ export function peopleRoutes() {
     const { village, ...filter } = c.req.valid('query');
     const db = c.get('db');
     const villagePrefix = village ? (await regionForCaller(db, c.get('user')!.scopeCode, village))?.prefix : undefined;
-    if (village && !villagePrefix) throw notFound('region');
+    if (village && !villagePrefix) throw problem('region.not-found');
     return c.json(await searchPeople(db, { ...filter, q: filter.q || undefined, villagePrefix }), 200);
   })
 
@@ -126,13 +127,13 @@ export function peopleRoutes() {
     if (type.startsWith('multipart/form-data')) {
       const form = await c.req.parseBody();
       const file = form.file;
-      if (!(file instanceof File)) throw new ProblemError(400, 'validation', 'the form has no file field "file"');
+      if (!(file instanceof File)) throw problem('file.field-missing');
       text = decodeText(new Uint8Array(await file.arrayBuffer()));
       if (typeof form.dryRun === 'string' && ['true', '1'].includes(form.dryRun)) dryRun = true;
     } else if (/^(text\/csv|text\/plain|application\/csv)\b/.test(type)) {
       text = decodeText(new Uint8Array(await c.req.arrayBuffer()));
     } else {
-      throw new ProblemError(415, 'unsupported-media-type', 'send the CSV as text/csv, or as multipart/form-data with a field "file"');
+      throw problem('people-import.unsupported-media-type');
     }
     const report = await importPeople(c.get('db'), c.get('user')!, text, dryRun);
     return c.json(report, dryRun ? 200 : 201);

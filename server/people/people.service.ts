@@ -3,7 +3,7 @@ import type { Database, Duty } from '../db/schema.ts';
 import { toFeatureCollection } from '../db/geo.ts';
 import { assertCapability, missingCapability } from '../auth/authorize.ts';
 import type { AuthUser } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { described, problem, type ParamValue } from '../http/problem.ts';
 import { regionCodeOfScope, regionForCaller } from '../regions/regions.repository.ts';
 import { CsvError, parseCsv } from '../imports/csv.ts';
 import {
@@ -39,7 +39,7 @@ export interface PersonInput {
   villageCode?: string | null;
 }
 
-interface RowError { row: number; column: string | null; message: string; scope?: boolean }
+interface RowError { row: number; column: string | null; message: string; code?: string; params?: Record<string, ParamValue>; scope?: boolean }
 
 /**
  * Resolves and checks new people as a batch: unit and village must exist and be visible, the
@@ -58,23 +58,23 @@ async function resolvePeople(db: Db, inputs: Array<PersonInput & { row: number }
   const people: Array<NewPerson & { row: number }> = [];
   const seen = new Map<string, number>();
   for (const input of inputs) {
-    const err = (column: string | null, message: string) => errors.push({ row: input.row, column, message });
+    const err = (column: string | null, what: ReturnType<typeof described>) => errors.push({ row: input.row, column, ...what });
     const before = errors.length;
-    if (input.unitCode && !units.has(input.unitCode)) err('unit', `unknown unit code "${input.unitCode}"`);
+    if (input.unitCode && !units.has(input.unitCode)) err('unit', described('row.unknown-unit', { unit: input.unitCode }));
     if (input.villageCode) {
       const v = villages.get(input.villageCode);
-      if (!v) err('village', `unknown village code "${input.villageCode}" (or outside your scope)`);
-      else if (v.level !== 'village') err('village', `${input.villageCode} is a ${v.level}, not a village`);
+      if (!v) err('village', described('row.unknown-village', { village: input.villageCode }));
+      else if (v.level !== 'village') err('village', described('row.not-a-village', { village: input.villageCode, level: v.level }));
     }
-    if (!input.unitCode && !input.villageCode) err(null, 'give a unit, a village, or both');
+    if (!input.unitCode && !input.villageCode) err(null, described('row.unit-or-village-required'));
     const region = regionOf(input);
     if (errors.length === before && region && !allowed.has(region)) {
-      errors.push({ row: input.row, column: input.villageCode ? 'village' : 'unit', message: `${region} is outside your scope`, scope: true });
+      errors.push({ row: input.row, column: input.villageCode ? 'village' : 'unit', ...described('row.outside-scope', { region }), scope: true });
     }
     if (input.phone) {
       const key = `${input.name}|${input.phone}`;
-      if (existing.has(key)) err('phone', `${input.name} with phone ${input.phone} is already in the directory`);
-      else if (seen.has(key)) err('phone', `same name and phone as row ${seen.get(key)}`);
+      if (existing.has(key)) err('phone', described('row.person-exists', { name: input.name, phone: input.phone }));
+      else if (seen.has(key)) err('phone', described('row.same-as-row', { row: seen.get(key)! }));
       else seen.set(key, input.row);
     }
     if (errors.length === before) {
@@ -92,8 +92,8 @@ export async function createPerson(db: Db, user: AuthUser, input: PersonInput) {
   const { errors, people } = await resolvePeople(db, [{ ...input, row: 1 }]);
   if (errors.length) {
     const status = errors.some((e) => e.scope) ? 403 : 422;
-    throw new ProblemError(status, status === 403 ? 'forbidden' : 'validation', errors.map((e) => e.message).join('; '),
-      { errors: errors.map(({ column, message }) => ({ path: column, message })) });
+    throw problem(status === 403 ? 'person.outside-scope' : 'fields.invalid', { summary: errors.map((e) => e.message).join('; '), fields: errors.map((e) => e.column).join(', ') },
+      { errors: errors.map(({ column, message, code, params }) => ({ path: column, message, code, params })) });
   }
   const { row: _, ...person } = people[0];
   const [id] = await insertPeople(db, [person]);
@@ -124,24 +124,24 @@ export async function importPeople(db: Db, user: AuthUser, text: string, dryRun:
     records = parseCsv(text);
   } catch (error) {
     if (error instanceof CsvError) {
-      throw new ProblemError(422, 'validation', `the file is not valid CSV: ${error.message}`, { errors: [{ row: error.line, column: null, message: error.message }] });
+      throw problem('people-import.csv-unreadable', { reason: error.message }, { errors: [{ row: error.line, column: null, message: error.message }] });
     }
     throw error;
   }
-  if (!records.length) throw new ProblemError(422, 'validation', 'the file is empty: expected a header row (name, phone, gender, unit, village) and data rows');
+  if (!records.length) throw problem('people-import.empty');
   const header = records[0].fields.map((h) => headerAliases[h.trim().toLowerCase().replace(/\s+/g, '_')] ?? null);
   const unknown = records[0].fields.filter((_, i) => header[i] === null);
-  if (unknown.length) throw new ProblemError(422, 'validation', `unknown columns: ${unknown.join(', ')}; expected name, phone, gender, unit, village`);
-  if (!header.includes('name')) throw new ProblemError(422, 'validation', 'the header has no name column');
+  if (unknown.length) throw problem('people-import.unknown-columns', { columns: unknown.join(', ') });
+  if (!header.includes('name')) throw problem('people-import.no-name-column');
   const rows = records.slice(1);
-  if (rows.length > maxImportRows) throw new ProblemError(422, 'validation', `at most ${maxImportRows} rows per file; this one has ${rows.length}`);
+  if (rows.length > maxImportRows) throw problem('people-import.too-many-rows', { max: maxImportRows, rows: rows.length });
 
   const errors: RowError[] = [];
   const inputs: Array<PersonInput & { row: number }> = [];
   for (const record of rows) {
-    const err = (column: string | null, message: string) => errors.push({ row: record.line, column, message });
+    const err = (column: string | null, what: ReturnType<typeof described>) => errors.push({ row: record.line, column, ...what });
     if (record.fields.length !== header.length) {
-      err(null, `${record.fields.length} fields, the header has ${header.length}`);
+      err(null, described('row.field-count', { fields: record.fields.length, header: header.length }));
       continue;
     }
     const get = (column: string) => {
@@ -150,16 +150,16 @@ export async function importPeople(db: Db, user: AuthUser, text: string, dryRun:
     };
     const before = errors.length;
     const name = get('name');
-    if (!name) err('name', 'name is required');
-    else if (name.length > 50) err('name', 'name is longer than 50 characters');
+    if (!name) err('name', described('row.name-required'));
+    else if (name.length > 50) err('name', described('row.name-too-long', { max: 50 }));
     const phone = get('phone').replace(/\s+/g, '');
-    if (phone && !phonePattern.test(phone)) err('phone', `"${phone}" is not a phone number (5–20 digits, + or -)`);
+    if (phone && !phonePattern.test(phone)) err('phone', described('row.not-a-phone', { phone }));
     const genderText = get('gender');
     const gender = genderText ? genders[genderText.toLowerCase()] : null;
-    if (gender === undefined) err('gender', `"${genderText}" is not a gender (M/F, 男/女)`);
+    if (gender === undefined) err('gender', described('row.not-a-gender', { gender: genderText }));
     const unitCode = get('unit') || null;
     const villageCode = get('village') || null;
-    if (villageCode && !/^\d{12}$/.test(villageCode)) err('village', `"${villageCode}" is not a 12-digit village code`);
+    if (villageCode && !/^\d{12}$/.test(villageCode)) err('village', described('row.not-a-village-code', { village: villageCode }));
     // rows with format errors are still resolved, so that the report lists all of a row's errors at once
     const validVillage = villageCode && /^\d{12}$/.test(villageCode) ? villageCode : null;
     if (name && name.length <= 50 && (validVillage || unitCode || errors.length === before)) {
@@ -174,7 +174,7 @@ export async function importPeople(db: Db, user: AuthUser, text: string, dryRun:
   const report = { rows: rows.length, valid: valid.length, errors };
   if (dryRun) return { dryRun: true, ok: errors.length === 0, ...report, inserted: 0, ids: [] as number[] };
   if (errors.length) {
-    throw new ProblemError(422, 'validation', `${errors.length} error(s) in ${new Set(errors.map((e) => e.row)).size} row(s); nothing was imported`,
+    throw problem('people-import.row-errors', { errors: errors.length, rows: new Set(errors.map((e) => e.row)).size },
       { ...report, ok: false });
   }
   const ids = await insertPeople(db, valid);
@@ -186,7 +186,7 @@ export async function importPeople(db: Db, user: AuthUser, text: string, dryRun:
 /** A person with their current grids and the whole assignment history the caller may see. */
 export async function personDetail(db: Db, id: number) {
   const person = await getPerson(db, id);
-  if (!person) throw notFound('person');
+  if (!person) throw problem('person.not-found');
   const assignments = (await personAssignments(db, id)).map(serializeAssignment);
   return {
     ...person, createdAt: iso(person.createdAt)!,
@@ -199,19 +199,19 @@ export async function personDetail(db: Db, id: number) {
 
 async function visibleGrid(db: Db, gridId: number) {
   const grid = await findGrid(db, gridId);
-  if (!grid) throw notFound('grid');
+  if (!grid) throw problem('grid.not-found');
   return grid;
 }
 
 async function currentGrid(db: Db, gridId: number) {
   const grid = await visibleGrid(db, gridId);
-  if (grid.validTo !== null) throw new ProblemError(409, 'conflict', `grid ${gridId} (${grid.code}) is a closed version; assign people to its current version`);
+  if (grid.validTo !== null) throw problem('assignment.closed-grid-version', { gridId, gridCode: grid.code });
   return grid;
 }
 
 async function visiblePerson(db: Db, personId: number) {
   const person = await getPerson(db, personId);
-  if (!person) throw notFound('person');
+  if (!person) throw problem('person.not-found');
   return person;
 }
 
@@ -219,7 +219,7 @@ async function visiblePerson(db: Db, personId: number) {
 function when(at: Date | undefined) {
   const now = new Date();
   if (!at) return now;
-  if (at.getTime() > now.getTime() + 60_000) throw new ProblemError(422, 'validation', 'an assignment change cannot take effect in the future');
+  if (at.getTime() > now.getTime() + 60_000) throw problem('assignment.in-future');
   return at;
 }
 
@@ -238,14 +238,14 @@ export async function assign(db: Db, user: AuthUser, gridId: number, input: { pe
   const person = await visiblePerson(db, input.personId);
   const at = when(input.validFrom);
   if ((await lockCurrent(db, gridId, input.personId, input.duty)).length) {
-    throw new ProblemError(409, 'conflict', `${person.name} already holds the duty ${input.duty} on grid ${grid.code}`);
+    throw problem('assignment.duty-taken', { personName: person.name, duty: input.duty, gridCode: grid.code });
   }
-  if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw new ProblemError(403, 'forbidden', `grid ${grid.code} is outside your scope`);
+  if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw problem('grid.outside-scope', { gridCode: grid.code });
   let id: number;
   try {
     id = await insertAssignment(db, { gridId, personId: input.personId, duty: input.duty, validFrom: at });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ProblemError(409, 'conflict', `${person.name} already holds the duty ${input.duty} on grid ${grid.code}`);
+    if (isUniqueViolation(error)) throw problem('assignment.duty-taken', { personName: person.name, duty: input.duty, gridCode: grid.code });
     throw error;
   }
   await audit(db, user, 'assignment.create', 'grid_assignment', id, grid.villageCode, null,
@@ -258,21 +258,21 @@ export async function unassign(db: Db, user: AuthUser, gridId: number,
   target: { assignmentId: number } | { personId: number; duty?: Duty }, at?: Date) {
   await assertCapability(db, user, 'assignMembers');
   const grid = await visibleGrid(db, gridId);
-  if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw new ProblemError(403, 'forbidden', `grid ${grid.code} is outside your scope`);
+  if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw problem('grid.outside-scope', { gridCode: grid.code });
   let rows: Array<{ id: number; duty: Duty; validFrom: Date; personId: number }>;
   if ('assignmentId' in target) {
     const row = await db.selectFrom('gridAssignments').select(['id', 'duty', 'validFrom', 'personId', 'validTo'])
       .where('id', '=', target.assignmentId).where('gridId', '=', gridId).forUpdate().executeTakeFirst();
-    if (!row) throw notFound('assignment');
-    if (row.validTo !== null) throw new ProblemError(409, 'conflict', `assignment ${target.assignmentId} already ended at ${iso(row.validTo)}`);
+    if (!row) throw problem('assignment.not-found');
+    if (row.validTo !== null) throw problem('assignment.already-ended', { assignmentId: target.assignmentId, endedAt: iso(row.validTo) });
     rows = [row];
   } else {
     rows = (await lockCurrent(db, gridId, target.personId, target.duty)).map((r) => ({ ...r, personId: target.personId }));
-    if (!rows.length) throw notFound(`current assignment of person ${target.personId}${target.duty ? ` as ${target.duty}` : ''} on this grid`);
+    if (!rows.length) throw problem('assignment.current-not-found', { personId: target.personId, duty: target.duty ?? null });
   }
   const end = when(at);
   const tooEarly = rows.find((r) => new Date(r.validFrom) >= end);
-  if (tooEarly) throw new ProblemError(422, 'validation', `assignment ${tooEarly.id} starts at ${iso(tooEarly.validFrom)}; it cannot end before that`);
+  if (tooEarly) throw problem('assignment.end-before-start', { assignmentId: tooEarly.id, startsAt: iso(tooEarly.validFrom) });
   await closeAssignments(db, rows.map((r) => Number(r.id)), end);
   for (const r of rows) {
     await audit(db, user, 'assignment.end', 'grid_assignment', r.id, grid.villageCode,
@@ -288,24 +288,24 @@ export async function unassign(db: Db, user: AuthUser, gridId: number,
 export async function handover(db: Db, user: AuthUser, gridId: number,
   input: { fromPersonId: number; toPersonId: number; duty: Duty; at?: Date }) {
   await assertCapability(db, user, 'assignMembers');
-  if (input.fromPersonId === input.toPersonId) throw new ProblemError(422, 'validation', 'a handover needs two different people');
+  if (input.fromPersonId === input.toPersonId) throw problem('handover.same-person');
   const grid = await currentGrid(db, gridId);
-  if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw new ProblemError(403, 'forbidden', `grid ${grid.code} is outside your scope`);
+  if (!(await plannable(db, [grid.villageCode])).has(grid.villageCode)) throw problem('grid.outside-scope', { gridCode: grid.code });
   const from = await visiblePerson(db, input.fromPersonId);
   const to = await visiblePerson(db, input.toPersonId);
   const [outgoing] = await lockCurrent(db, gridId, input.fromPersonId, input.duty);
-  if (!outgoing) throw new ProblemError(409, 'conflict', `${from.name} holds no current ${input.duty} duty on grid ${grid.code}`);
+  if (!outgoing) throw problem('handover.no-outgoing-duty', { personName: from.name, duty: input.duty, gridCode: grid.code });
   if ((await lockCurrent(db, gridId, input.toPersonId, input.duty)).length) {
-    throw new ProblemError(409, 'conflict', `${to.name} already holds the duty ${input.duty} on grid ${grid.code}`);
+    throw problem('assignment.duty-taken', { personName: to.name, duty: input.duty, gridCode: grid.code });
   }
   const at = when(input.at);
-  if (new Date(outgoing.validFrom) >= at) throw new ProblemError(422, 'validation', `${from.name}'s assignment starts at ${iso(outgoing.validFrom)}; the handover must be later`);
+  if (new Date(outgoing.validFrom) >= at) throw problem('handover.too-early', { personName: from.name, startsAt: iso(outgoing.validFrom) });
   await closeAssignments(db, [Number(outgoing.id)], at);
   let id: number;
   try {
     id = await insertAssignment(db, { gridId, personId: input.toPersonId, duty: input.duty, validFrom: at });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new ProblemError(409, 'conflict', `${to.name} already holds the duty ${input.duty} on grid ${grid.code}`);
+    if (isUniqueViolation(error)) throw problem('assignment.duty-taken', { personName: to.name, duty: input.duty, gridCode: grid.code });
     throw error;
   }
   await audit(db, user, 'assignment.handover', 'grid_assignment', id, grid.villageCode,
@@ -336,7 +336,7 @@ const emptyCounts = (): Counts => ({ grids: 0, noMember: 0, noLeader: 0, withOve
  */
 export async function staffingReport(db: Db, user: AuthUser, region?: string) {
   const where = await regionForCaller(db, user.scopeCode, region);
-  if (!where) throw notFound('region');
+  if (!where) throw problem('region.not-found');
   const thresholds = await staffingThresholds(db);
   const grids = await staffingGrids(db, where.prefix, thresholds);
   const overloaded = await overloadedPeople(db, where.prefix, thresholds);

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { GeoJsonGeometry } from '../db/geo.ts';
-import { ProblemError } from '../http/problem.ts';
+import { described, problem } from '../http/problem.ts';
 
 /**
  * The geometry of each planning operation, computed by PostGIS. Input is rounded to 1e-7°, snapped
@@ -34,11 +34,11 @@ export async function assertValidPolygon(db: Kysely<Database>, geometry: GeoJson
     ({ rows: [row] } = await sql<{ valid: boolean; reason: string; location: GeoJsonGeometry | null }>`
       select ST_IsValid(g) as valid, ST_IsValidReason(g) as reason, ST_AsGeoJSON((ST_IsValidDetail(g)).location)::json as location
       from (select ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326) as g) x`.execute(db));
-  } catch (error) {
-    throw new ProblemError(422, 'invalid-geometry', `not a readable GeoJSON geometry: ${(error as Error).message}`);
+  } catch {
+    throw problem('geometry.unreadable');
   }
   if (!row.valid) {
-    throw new ProblemError(422, 'invalid-geometry', `the polygon is not valid: ${row.reason}`, { location: row.location });
+    throw problem('geometry.invalid', { reason: row.reason }, { location: row.location });
   }
 }
 
@@ -99,7 +99,7 @@ export async function reshapedGeometries(db: Kysely<Database>, planId: number, i
     select ST_AsGeoJSON(${keepArea(sql`case when village.b is null then snapped.s else ST_Intersection(snapped.s, village.b) end`)}, 7)::json as geometry
     from snapped, village`.execute(db);
   const t = target.rows[0]?.geometry;
-  if (!t) throw new ProblemError(422, 'invalid-geometry', 'the new shape lies outside the village');
+  if (!t) throw problem('grid.outside-village');
 
   const { rows } = await sql<{ id: number; geometry: GeoJsonGeometry | null }>`
     with t as (select ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(t)}), 4326) as g),
@@ -147,7 +147,8 @@ export interface ImportRow {
   index: number;
   villageCode: string | null;
   geometry: GeoJsonGeometry | null;
-  error: string | null;
+  /** Why the feature cannot be imported: English message, code and params. */
+  error: ReturnType<typeof described> | null;
 }
 
 /**
@@ -178,7 +179,7 @@ export async function importedGeometries(db: Kysely<Database>, planId: number, p
     index: r.index,
     villageCode: r.villageCode,
     geometry: r.geometry,
-    error: !r.valid ? `invalid polygon: ${r.reason}` : !r.villageCode ? 'lies in no village of this plan'
-      : !r.geometry ? 'nothing is left after clipping it to its village' : null,
+    error: !r.valid ? described('row.feature-invalid-polygon', { reason: r.reason }) : !r.villageCode ? described('row.feature-outside-plan')
+      : !r.geometry ? described('row.feature-empty-after-clip') : null,
   }));
 }

@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { validateCoverage, validationThresholds } from '../grids/validation.repository.ts';
 import type { AuthUser } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 
 type Db = Kysely<Database>;
 
@@ -44,7 +44,7 @@ function outcomes(planId: number) {
 
 export async function previewPlan(db: Db, planId: number) {
   const plan = await db.selectFrom('plans').select(['id', 'scopePrefix', 'baseGridIds', 'status']).where('id', '=', planId).executeTakeFirst();
-  if (!plan) throw notFound('plan');
+  if (!plan) throw problem('plan.not-found');
   const grids = await sql<{ planGridId: number | null; gridId: number | null; code: string; name: string; villageCode: string; outcome: 'unchanged' | 'changed' | 'added' | 'removed' }>`
     with ${outcomes(planId)}
     select plan_grid_id, grid_id, code, name, village_code, outcome from outcome
@@ -97,11 +97,11 @@ export async function previewPlan(db: Db, planId: number) {
 export async function publishPlan(db: Db, user: AuthUser, planId: number, options: { endAssignmentIds?: number[] } = {}) {
   const ended = options.endAssignmentIds ?? [];
   const plan = await db.selectFrom('plans').selectAll().where('id', '=', planId).forUpdate().executeTakeFirst();
-  if (!plan) throw notFound('plan');
+  if (!plan) throw problem('plan.not-found');
   const problems = await validateCoverage(db, plan.scopePrefix, await validationThresholds(db), planId);
   const blocking = problems.filter((p) => p.kind === 'gap' || p.kind === 'overlap' || p.kind === 'outside');
   if (blocking.length) {
-    throw new ProblemError(422, 'validation', `the draft has ${blocking.length} gap(s), overlap(s) or part(s) outside its villages; fix them before publishing`,
+    throw problem('plan.blocking-problems', { count: blocking.length },
       { problems: blocking.map(({ geometry: _g, ...p }) => p) });
   }
   const current = (await sql<{ id: number }>`select id from grids where valid_to is null and layer_id = 1
@@ -110,7 +110,7 @@ export async function publishPlan(db: Db, user: AuthUser, planId: number, option
   const appeared = current.filter((id) => !base.has(id));
   const vanished = [...base].filter((id) => !current.includes(id));
   if (appeared.length || vanished.length) {
-    throw new ProblemError(409, 'conflict', 'the published grids of this area changed after the draft was opened; open a new draft',
+    throw problem('plan.base-changed', {},
       { appearedGridIds: appeared, vanishedGridIds: vanished });
   }
 

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.ts';
 import type { GeoJsonGeometry } from '../db/geo.ts';
 import { validateCoverage, validationThresholds } from '../grids/validation.repository.ts';
 import type { AuthUser } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import {
   assertValidPolygon, drawnGeometry, importedGeometries, mergedGeometry, reshapedGeometries, splitParts, villageOf,
 } from './plan-geometry.ts';
@@ -28,12 +28,12 @@ async function audit(db: Db, user: AuthUser, action: string, planId: number, reg
 /** Opens a draft for a village or township. One open draft per subtree: another is a 409 naming its holder. */
 export async function createPlan(db: Db, user: AuthUser, regionCode: string, name: string) {
   const region = await db.selectFrom('regions').select(['code', 'level', 'prefix', 'name']).where('code', '=', regionCode).executeTakeFirst();
-  if (!region) throw notFound('region');
-  if (region.level === 'county') throw new ProblemError(422, 'validation', 'a plan covers one village or one township, not a whole county');
+  if (!region) throw problem('region.not-found');
+  if (region.level === 'county') throw problem('plan.whole-county');
   const open = await openDraftsOverlapping(db, region.prefix);
   if (open.length) {
     const o = open[0];
-    throw new ProblemError(409, 'conflict', `an open draft (plan ${o.id}, ${o.scopeCode}) held by ${o.lockedByName} already covers this area`,
+    throw problem('plan.area-taken', { planId: Number(o.id), scopeCode: o.scopeCode, lockedBy: o.lockedByName },
       { planId: Number(o.id), lockedBy: o.lockedByName, lockExpiresAt: new Date(o.lockExpiresAt).toISOString() });
   }
   const id = await insertPlan(db, region.code, region.prefix, name || `${region.name}网格调整`, user.id, await setting(db, 'plans.lockMinutes', 120));
@@ -44,7 +44,7 @@ export async function createPlan(db: Db, user: AuthUser, regionCode: string, nam
 /** The draft as the planner sees it: its grids with workload figures, and the live validation. */
 export async function planView(db: Db, id: number) {
   const plan = await getPlanRow(db, id);
-  if (!plan) throw notFound('plan');
+  if (!plan) throw problem('plan.not-found');
   const grids = await planGrids(db, id);
   const problems = await validateCoverage(db, plan.scopePrefix, await validationThresholds(db), id);
   const ops = await db.selectFrom('planOperations').select(['undone', (eb) => eb.fn.countAll<number>().as('n')])
@@ -79,15 +79,15 @@ export async function planView(db: Db, id: number) {
  */
 async function editable(db: Db, user: AuthUser, id: number, version?: number) {
   const plan = await lockPlan(db, id);
-  if (!plan) throw notFound('plan');
-  if (plan.status !== 'draft') throw new ProblemError(409, 'conflict', `plan ${id} is ${plan.status}, not an open draft`);
+  if (!plan) throw problem('plan.not-found');
+  if (plan.status !== 'draft') throw problem('plan.not-draft', { planId: id, status: plan.status });
   if (version !== undefined && version !== plan.version) {
-    throw new ProblemError(409, 'conflict', `plan ${id} is at version ${plan.version}; your edit was based on version ${version}`,
+    throw problem('plan.stale-version', { planId: id, currentVersion: plan.version, version },
       { currentVersion: plan.version });
   }
   if (plan.lockedBy !== user.id && new Date(plan.lockExpiresAt) > new Date()) {
     const { rows: [holder] } = await sql<{ name: string }>`select app.user_name(${plan.lockedBy}) as name`.execute(db);
-    throw new ProblemError(409, 'conflict', `plan ${id} is being edited by ${holder.name} until ${new Date(plan.lockExpiresAt).toISOString()}`,
+    throw problem('plan.locked', { planId: id, lockedBy: holder.name, lockExpiresAt: new Date(plan.lockExpiresAt).toISOString() },
       { lockedBy: holder.name, lockExpiresAt: new Date(plan.lockExpiresAt).toISOString() });
   }
   return plan;
@@ -122,7 +122,7 @@ async function operate(db: Db, user: AuthUser, id: number, version: number | und
 
 async function gridOf(db: Db, planId: number, gridId: number) {
   const [row] = await snapshot(db, planId, [gridId]);
-  if (!row) throw notFound('grid in this plan');
+  if (!row) throw problem('plan-grid.not-found');
   return row;
 }
 
@@ -133,10 +133,10 @@ export async function drawGrid(db: Db, user: AuthUser, id: number, input: { geom
     await assertValidPolygon(db, input.geometry);
     const village = input.villageCode ?? await villageOf(db, id, plan.scopePrefix, input.geometry);
     if (!village || !(village >= plan.scopePrefix && village < `${plan.scopePrefix}:`)) {
-      throw new ProblemError(422, 'invalid-geometry', 'the drawn grid does not lie in a village of this plan');
+      throw problem('plan-grid.outside-villages');
     }
     const geometry = await drawnGeometry(db, id, village, input.geometry, await snapTolerance(db));
-    if (!geometry) throw new ProblemError(422, 'invalid-geometry', 'nothing is left of the drawn grid after clipping it to the village and its neighbours');
+    if (!geometry) throw problem('grid.empty-after-clip');
     const [newId] = await newPlanGridIds(db, 1);
     const count = await db.selectFrom('planGrids').select((eb) => eb.fn.countAll<number>().as('n'))
       .where('planId', '=', id).where('villageCode', '=', village).executeTakeFirstOrThrow();
@@ -155,7 +155,7 @@ export async function reshapeGrid(db: Db, user: AuthUser, id: number, gridId: nu
     if (input.follow === false) {
       // "disconnect": only this grid changes; it cannot take area from its neighbours
       const geometry = await drawnGeometry(db, id, grid.villageCode, input.geometry, tolerance, gridId);
-      if (!geometry) throw new ProblemError(422, 'invalid-geometry', 'nothing is left of the grid after clipping it to the village and its neighbours');
+      if (!geometry) throw problem('grid.reshape-empty-after-clip');
       return { put: [{ ...grid, name, geometry }], del: [] };
     }
     const changes = await reshapedGeometries(db, id, gridId, grid.villageCode, input.geometry, tolerance);
@@ -172,7 +172,7 @@ export async function splitGrid(db: Db, user: AuthUser, id: number, input: { gri
   await operate(db, user, id, input.version, 'split', async () => {
     const grid = await gridOf(db, id, input.gridId);
     const parts = await splitParts(db, id, input.gridId, input.line, await snapTolerance(db));
-    if (parts.length < 2) throw new ProblemError(422, 'invalid-geometry', 'the line does not cut the grid into two or more parts: draw it across the grid, from edge to edge');
+    if (parts.length < 2) throw problem('grid.split-line-misses');
     const ids = await newPlanGridIds(db, parts.length - 1);
     // the largest part stays the grid; the others derive from the same published grid
     const put: PlanGridRow[] = parts.map((geometry, i) => ({
@@ -186,10 +186,10 @@ export async function splitGrid(db: Db, user: AuthUser, id: number, input: { gri
 export async function mergeGrids(db: Db, user: AuthUser, id: number, input: { gridIds: number[]; version?: number }) {
   await operate(db, user, id, input.version, 'merge', async () => {
     const grids = await snapshot(db, id, input.gridIds);
-    if (grids.length !== new Set(input.gridIds).size) throw notFound('grid in this plan');
+    if (grids.length !== new Set(input.gridIds).size) throw problem('plan-grid.not-found');
     const merged = await mergedGeometry(db, id, input.gridIds);
-    if (merged.villages > 1) throw new ProblemError(422, 'validation', 'grids of different villages cannot be merged');
-    if (merged.parts > 1) throw new ProblemError(422, 'invalid-geometry', 'the grids do not share a boundary: merging them would make a grid of separate parts');
+    if (merged.villages > 1) throw problem('grid.merge-across-villages');
+    if (merged.parts > 1) throw problem('grid.merge-not-adjacent');
     // the largest grid survives (keeping its lineage); the others are removed
     const areas = await db.selectFrom('planGrids').select(['id', sql<number>`ST_Area(geom)`.as('area')])
       .where('planId', '=', id).where('id', 'in', input.gridIds).orderBy('area', 'desc').execute();
@@ -215,9 +215,9 @@ export async function importGrids(db: Db, user: AuthUser, id: number,
   input: { features: Array<{ geometry: GeoJsonGeometry; properties?: Record<string, unknown> | null }>; replace?: boolean; version?: number }) {
   await operate(db, user, id, input.version, 'import', async (plan) => {
     const rows = await importedGeometries(db, id, plan.scopePrefix, input.features.map((f) => f.geometry));
-    const errors = rows.filter((r) => r.error).map((r) => ({ feature: r.index, message: r.error }));
+    const errors = rows.filter((r) => r.error).map((r) => ({ feature: r.index, ...r.error! }));
     if (errors.length) {
-      throw new ProblemError(422, 'invalid-geometry', `${errors.length} of ${rows.length} features cannot be imported; nothing was imported`, { errors });
+      throw problem('plan.import-invalid-features', { invalid: errors.length, total: rows.length }, { errors });
     }
     const villages = [...new Set(rows.map((r) => r.villageCode!))];
     const del = input.replace === false ? [] : (await db.selectFrom('planGrids').select('id')
@@ -238,7 +238,7 @@ export async function undoRedo(db: Db, user: AuthUser, id: number, direction: 'u
   const op = await db.selectFrom('planOperations').select(['id', 'forward', 'inverse', 'kind'])
     .where('planId', '=', id).where('undone', '=', direction === 'redo')
     .orderBy('id', direction === 'undo' ? 'desc' : 'asc').limit(1).executeTakeFirst();
-  if (!op) throw new ProblemError(409, 'conflict', direction === 'undo' ? 'nothing to undo' : 'nothing to redo');
+  if (!op) throw problem(direction === 'undo' ? 'plan.nothing-to-undo' : 'plan.nothing-to-redo');
   const change = (direction === 'undo' ? op.inverse : op.forward) as Changeset;
   await applyChangeset(db, id, change);
   await db.updateTable('planOperations').set({ undone: direction === 'undo' }).where('id', '=', op.id).execute();

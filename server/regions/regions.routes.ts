@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
-import { notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { RegionCode, RegionOrPrefectureCode, feature, featureCollection, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { getPrefecture, getRegion, isPrefectureCode, listRegions, scopeCoversPrefecture } from './regions.repository.ts';
 
@@ -35,7 +35,7 @@ export function regionRoutes() {
     responses: { 200: { description: 'Regions', content: { 'application/json': { schema: RegionCollection } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const rows = await listRegions(c.get('db'), c.req.valid('query'), c.get('user')!.scopeCode);
-    if (!rows) throw notFound('region');
+    if (!rows) throw problem('region.not-found');
     return c.json(toFeatureCollection(rows) as z.infer<typeof RegionCollection>, 200);
   })
 
@@ -49,7 +49,7 @@ export function regionRoutes() {
     // a prefecture is a region only for those whose scope covers it (a county's staff never see one)
     const region = !isPrefectureCode(code) ? await getRegion(c.get('db'), code)
       : scopeCoversPrefecture(c.get('user')!.scopeCode, code) ? await getPrefecture(c.get('db'), code) : undefined;
-    if (!region) throw notFound('region');
+    if (!region) throw problem('region.not-found');
     return c.json(toFeature(region) as z.infer<typeof RegionDetail>, 200);
   });
 }

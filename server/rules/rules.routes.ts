@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { Id, RegionOrPrefectureCode, notFoundResponse, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { listRules, ruleSummary, ruleZones, runRule, violationFeatures } from './rules.repository.ts';
@@ -34,12 +34,12 @@ export function ruleRoutes() {
     const db = c.get('db');
     const { id } = c.req.valid('param');
     const rule = (await listRules(db)).find((r) => r.id === id);
-    if (!rule) throw notFound('rule');
+    if (!rule) throw problem('rule.not-found');
     if (rule.method === 'walking') {
-      throw new ProblemError(422, 'validation', 'walking distances need a road network, and none is loaded; measure this rule by boundary or entrance');
+      throw problem('rule.walking-unsupported');
     }
     const prefix = (await regionForCaller(db, c.get('user')!.scopeCode, c.req.valid('query').region))?.prefix;
-    if (!prefix) throw notFound('region');
+    if (!prefix) throw problem('region.not-found');
     const { zones } = c.req.valid('query');
     const violations = await runRule(db, rule, { prefix });
     return c.json({

@@ -3,7 +3,7 @@ import { SITE_GEOMETRY_KINDS } from '../domain/enums.ts';
 import { toFeature, toFeatureCollection } from '../db/geo.ts';
 import type { AppEnv } from '../http/env.ts';
 import { writesRequire } from '../auth/authorize.ts';
-import { notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { Bbox, bodyResponses, feature, featureCollection, Id, notFoundResponse, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { createSite, deleteSite, updateSite } from './sites.service.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
@@ -77,7 +77,7 @@ export function siteRoutes() {
     const { category, region, grid, ...rest } = c.req.valid('query');
     const db = c.get('db');
     const prefix = region ? await regionPrefix(db, region) : undefined;
-    if (region && !prefix) throw notFound('region');
+    if (region && !prefix) throw problem('region.not-found');
     const rows = await listSites(db, { ...rest, categories: category, prefix, gridId: grid });
     return c.json(toFeatureCollection(rows), 200);
   })
@@ -88,7 +88,7 @@ export function siteRoutes() {
     responses: { 200: { description: 'Site', content: { 'application/json': { schema: SiteDetail } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const site = await getSite(c.get('db'), c.req.valid('param').id);
-    if (!site) throw notFound('site');
+    if (!site) throw problem('site.not-found');
     return c.json(toFeature({ ...site, updatedAt: site.updatedAt.toISOString() }), 200);
   })
 
@@ -99,7 +99,7 @@ export function siteRoutes() {
     responses: { 200: { description: 'Violations', content: { 'application/json': { schema: RuleViolations } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
     const { id } = c.req.valid('param');
-    if (!(await getSite(c.get('db'), id))) throw notFound('site');
+    if (!(await getSite(c.get('db'), id))) throw problem('site.not-found');
     return c.json(await violationsOf(c.get('db'), id, null), 200);
   })
 

@@ -4,7 +4,7 @@ import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { type FieldError, ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
-import { ProblemError, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { ringClosedOrUnjudged } from '../http/schemas.ts';
 
 type Db = Kysely<Database>;
@@ -50,7 +50,7 @@ export function categoryErrors(categories: SiteCategories, category: string, geo
   if (!cat) return [{ path: 'category', message: `unknown site category "${category}"` }];
   const errors: FieldError[] = [];
   if (cat.geometryKind !== 'any' && kindOf[geometry.type] !== cat.geometryKind) {
-    errors.push({ path: 'geometry', message: `a ${category} site is a ${cat.geometryKind}, not a ${geometry.type}` });
+    errors.push({ path: 'geometry', message: `a ${category} site is a ${cat.geometryKind}, not a ${geometry.type}`, params: { category, expected: cat.geometryKind, actual: geometry.type } });
   }
   if (entrances && !cat.hasEntrances) errors.push({ path: 'entrances', message: `${category} sites have no entrances` });
   const validate = validatorFor(category, cat.attrSchema as object);
@@ -65,8 +65,8 @@ async function checkAgainstCategory(db: Db, category: string, geometry: GeoJsonG
   const errors = categoryErrors(await siteCategories(db), category, geometry, entrances, attrs);
   if (!errors.length) return;
   const kindError = errors.find((e) => e.path === 'geometry');
-  if (kindError) throw new ProblemError(422, 'invalid-geometry', kindError.message);
-  throw new ProblemError(422, 'validation', fieldErrorsDetail(errors), { errors });
+  if (kindError) throw problem('site.wrong-geometry-kind', kindError.params as { category: string; expected: string; actual: string });
+  throw problem('fields.invalid', { summary: fieldErrorsDetail(errors), fields: errors.map((e) => e.path).join(', ') }, { errors });
 }
 
 /** The site's geometry as PostGIS reads it: valid, on the 1e-7° grid; and where it lies (village, grid). */
@@ -75,7 +75,7 @@ async function placeOf(db: Db, geometry: GeoJsonGeometry, entrances: [number, nu
   const rings = geometry.type === 'Polygon' ? geometry.coordinates as unknown[]
     : geometry.type === 'MultiPolygon' ? (geometry.coordinates as unknown[][]).flat() : [];
   if (!rings.every(ringClosedOrUnjudged)) {
-    throw new ProblemError(422, 'invalid-geometry', 'the geometry is not valid: a ring must end where it starts');
+    throw problem('geometry.ring-not-closed');
   }
   const { rows: [row] } = await sql<{ valid: boolean; reason: string; villageCode: string | null; gridId: number | null }>`
     with g as (select ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7) as geom),
@@ -86,8 +86,8 @@ async function placeOf(db: Db, geometry: GeoJsonGeometry, entrances: [number, nu
       where gr.valid_to is null and gr.layer_id = 1 and ${inCountiesMeeting('gr.county_code', sql`p.at`)}
         and ST_Intersects(gr.geom, p.at) order by gr.code limit 1) c on true`
     .execute(db);
-  if (!row.valid) throw new ProblemError(422, 'invalid-geometry', `the geometry is not valid: ${row.reason}`);
-  if (!row.villageCode) throw new ProblemError(422, 'invalid-geometry', 'the site lies in no grid you can see; draw it inside your area');
+  if (!row.valid) throw problem('geometry.invalid', { reason: row.reason });
+  if (!row.villageCode) throw problem('site.outside-scope');
   return { villageCode: row.villageCode, gridId: row.gridId === null ? null : Number(row.gridId), entrances };
 }
 
@@ -127,20 +127,20 @@ export async function createSite(db: Db, user: AuthUser, input: Required<Pick<Si
  * was read (409 with the current version; under PostgreSQL's read committed the loser waits for
  * the winner's row lock, then no longer matches the version), or row security refused it (403).
  */
-async function refusal(db: Db, id: number, readVersion: number, forbidden: string): Promise<never> {
+async function refusal(db: Db, id: number, readVersion: number, forbidden: 'site.edit-forbidden' | 'site.delete-forbidden'): Promise<never> {
   const now = await db.selectFrom('sites').select('version').where('id', '=', id).executeTakeFirst();
-  if (!now) throw notFound('site');
+  if (!now) throw problem('site.not-found');
   if (now.version !== readVersion) {
-    throw new ProblemError(409, 'conflict', `site ${id} was changed meanwhile and is now at version ${now.version}`, { currentVersion: now.version });
+    throw problem('site.changed-meanwhile', { siteId: id, currentVersion: now.version }, { currentVersion: now.version });
   }
-  throw new ProblemError(403, 'forbidden', forbidden);
+  throw problem(forbidden);
 }
 
 export async function updateSite(db: Db, user: AuthUser, id: number, input: SiteInput) {
   const before = await snapshot(db, id);
-  if (!before) throw notFound('site');
+  if (!before) throw problem('site.not-found');
   if (input.version !== undefined && input.version !== before.version) {
-    throw new ProblemError(409, 'conflict', `site ${id} is at version ${before.version}; your edit was based on version ${input.version}`,
+    throw problem('site.stale-version', { siteId: id, currentVersion: before.version, version: input.version },
       { currentVersion: before.version });
   }
   const category = input.category ?? before.category;
@@ -153,18 +153,18 @@ export async function updateSite(db: Db, user: AuthUser, id: number, input: Site
       entrances = ${entrancesSql(entrances)}, attrs = ${JSON.stringify(attrs)}::jsonb, region_code = ${place.villageCode},
       grid_id = ${place.gridId}, version = version + 1, updated_at = now()
     where id = ${id} and version = ${before.version}`.execute(db);
-  if (!result.numAffectedRows) await refusal(db, id, before.version, 'you may not change this site');
+  if (!result.numAffectedRows) await refusal(db, id, before.version, 'site.edit-forbidden');
   await audit(db, user, 'site.update', id, place.villageCode, before, await snapshot(db, id));
   return { previousGeometry: before.geometry };
 }
 
 export async function deleteSite(db: Db, user: AuthUser, id: number, version?: number) {
   const before = await snapshot(db, id);
-  if (!before) throw notFound('site');
+  if (!before) throw problem('site.not-found');
   if (version !== undefined && version !== before.version) {
-    throw new ProblemError(409, 'conflict', `site ${id} is at version ${before.version}`, { currentVersion: before.version });
+    throw problem('site.stale-version', { siteId: id, currentVersion: before.version, version }, { currentVersion: before.version });
   }
   const result = await db.deleteFrom('sites').where('id', '=', id).where('version', '=', before.version).executeTakeFirst();
-  if (!result.numDeletedRows) await refusal(db, id, before.version, 'you may not delete this site');
+  if (!result.numDeletedRows) await refusal(db, id, before.version, 'site.delete-forbidden');
   await audit(db, user, 'site.delete', id, before.regionCode, before, null);
 }

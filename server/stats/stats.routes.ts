@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { Day, RegionOrPrefectureCode, notFoundResponse, problemResponses, validationHook } from '../http/schemas.ts';
 import { type Lang, reportCsv, reportXlsx } from './report-export.ts';
 import { buildReport, reportKinds } from './reports.ts';
@@ -108,7 +108,7 @@ export function statsRoutes() {
     const { kind } = c.req.valid('param');
     const { region, date, format, lang: langParam } = c.req.valid('query');
     const user = c.get('user');
-    if (!user) throw new ProblemError(401, 'unauthenticated', 'sign in');
+    if (!user) throw problem('auth.unauthenticated');
     const report = await buildReport(c.get('db'), user, kind, { region, date });
     if (format === 'json') return c.json(report, 200);
     const lang: Lang = langParam ?? (/^\s*en\b/i.test(c.req.header('accept-language') ?? '') ? 'en' : 'zh');

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { INCIDENT_STATES } from '../domain/enums.ts';
 import type { Database, IncidentState } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
-import { badRequest, notFound } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { timeZoneOf } from '../patrols/patrols.service.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import {
@@ -94,7 +94,7 @@ export interface Scope {
  */
 export async function resolveScope(db: Db, user: AuthUser, region?: string): Promise<Scope> {
   const info = await regionForCaller(db, user.scopeCode, region);
-  if (!info) throw notFound('region');
+  if (!info) throw problem('region.not-found');
   const timeZone = await timeZoneOf(db);
   return { region: info, timeZone, today: await localToday(db, timeZone) };
 }
@@ -108,9 +108,9 @@ export async function incidentStats(db: Db, user: AuthUser, q: StatsQuery) {
   const { region, timeZone, today } = await resolveScope(db, user, q.region);
   const to = q.to ?? today;
   const from = q.from ?? monthStart(to, -11);
-  if (from > to) throw badRequest('from must not be after to');
-  if (daysBetween(from, to) > MAX_PERIOD_DAYS) throw badRequest(`a period covers at most ${MAX_PERIOD_DAYS} days`);
-  if (q.category && !(await categoryExists(db, q.category))) throw badRequest(`unknown incident category ${q.category}`);
+  if (from > to) throw problem('period.reversed');
+  if (daysBetween(from, to) > MAX_PERIOD_DAYS) throw problem('period.too-long', { maxDays: MAX_PERIOD_DAYS });
+  if (q.category && !(await categoryExists(db, q.category))) throw problem('stats.unknown-category', { category: q.category });
   const filter: StatsFilter = { prefix: region.prefix, from, to, timeZone, category: q.category };
   const groups = await statsGroups(db, filter, q.groupBy);
   return {

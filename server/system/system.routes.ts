@@ -5,7 +5,7 @@ import type { DbKind } from '../db/connection.ts';
 import { postgisVersion } from '../db/connection.ts';
 import type { Database } from '../db/schema.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { problems } from '../http/schemas.ts';
 import { lifecycle } from '../ops/lifecycle.ts';
 
@@ -38,7 +38,7 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
       503: { ...problems[503], description: 'Not ready' },
     },
   }), async (c) => {
-    if (lifecycle.draining) throw new ProblemError(503, 'not-ready', 'the server is shutting down');
+    if (lifecycle.draining) throw problem('server.draining');
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -47,7 +47,8 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
         new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), 2000); }),
       ]);
     } catch (error) {
-      throw new ProblemError(503, 'not-ready', `database: ${error instanceof Error ? error.message : error}`);
+      // the reason is for operators, a member beside the sentence
+      throw problem('server.database-unavailable', { reason: error instanceof Error ? error.message : String(error) });
     } finally {
       clearTimeout(timer);
     }

@@ -4,7 +4,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import type { DbKind } from '../db/connection.ts';
 import type { AppEnv } from '../http/env.ts';
-import { ProblemError, badRequest } from '../http/problem.ts';
+import { problem } from '../http/problem.ts';
 import { notFoundResponse, problemResponses } from '../http/schemas.ts';
 import { type TileEncoder, defaultEncoder } from './tiles.encoders.ts';
 import { MAX_ZOOM, TILE_LAYERS, type TileAddress, type TileLayer, ZOOMS } from './tiles.layers.ts';
@@ -82,7 +82,7 @@ export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(k
   });
 
   app.all('*', () => {
-    throw new ProblemError(404, 'not-found', `tiles are at /tiles/{${TILE_LAYERS.join('|')}}/{z}/{x}/{y}.mvt`);
+    throw problem('tiles.no-such-path', { layers: TILE_LAYERS.join(', ') });
   });
   return app;
 }
@@ -146,7 +146,7 @@ export function parseTile(layer: string, zText: string, xText: string, file: str
       errors.push({ path: name, message: max !== undefined ? `must be an integer from 0 to ${max} at zoom ${z}` : 'must be a non-negative integer' });
     }
   }
-  if (errors.length) throw badRequest(errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+  if (errors.length) throw problem('request.invalid', { summary: errors.map((e) => `${e.path}: ${e.message}`).join('; '), fields: errors.map((e) => e.path).join(', ') }, { errors });
   return { layer: layer as TileLayer, z, x: Number(xText), y: Number(yText) };
 }
 

@@ -229,9 +229,10 @@ describe('importing a grid layer into a draft', () => {
     ];
     const res = await call('POST', `/api/plans/${plan.id}/import`, { type: 'FeatureCollection', features });
     expect(res.status).toBe(422);
+    expect(res.body.code).toBe('plan.import-invalid-features');
     expect(res.body.errors).toEqual([
-      { feature: 1, message: expect.stringMatching(/invalid polygon: Self-intersection/) },
-      { feature: 2, message: 'lies in no village of this plan' },
+      { feature: 1, code: 'row.feature-invalid-polygon', params: { reason: expect.stringMatching(/^Self-intersection/) }, message: expect.stringMatching(/invalid polygon: Self-intersection/) },
+      { feature: 2, code: 'row.feature-outside-plan', params: {}, message: 'lies in no village of this plan' },
     ]);
     const after = (await call('GET', `/api/plans/${plan.id}`)).body;
     expect(after.version).toBe(plan.version);

@@ -136,6 +136,10 @@ describe('map front end (desktop 1280×800)', () => {
     await login(page, 'inspector', 'wrong-password');
     const alert = page.getByRole('alert');
     await expect.poll(async () => (await alert.innerText()).trim()).not.toBe('');
+    // the refusal is said in Chinese from its code (auth.bad-credentials), with no English sentence of the server's
+    const refusal = (await alert.innerText()).trim();
+    expect(refusal).toContain('用户名或密码错误');
+    expect(refusal).not.toMatch(/[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/);
     expect(await page.locator('#login-password').isVisible()).toBe(true);
     await page.screenshot({ path: `${SHOTS}/login-error.png` });
 

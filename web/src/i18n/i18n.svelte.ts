@@ -25,6 +25,9 @@ class I18n {
     return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text;
   };
 
+  /** Whether the current language has a message for `key` (keys built from server codes). */
+  has = (key: string): key is MessageKey => key in dictionaries[this.lang];
+
   /** Picks the server-provided name for the current language (`name` is Chinese, `nameEn` English). */
   pick = (item: { name: string; nameEn?: string | null }): string =>
     this.lang === 'en' && item.nameEn ? item.nameEn : item.name;

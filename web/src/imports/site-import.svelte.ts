@@ -5,6 +5,7 @@
  */
 import type { FeatureCollection } from 'geojson';
 import { ApiError, api, call, type Answer, type Args } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 
 export type Crs = NonNullable<Args<typeof api.imports.$post>['form']['crs']>;
 /** The report; its preview (declared open by the route) is the converted features as GeoJSON. */
@@ -42,7 +43,7 @@ class SiteImport {
     } catch (e) {
       // a refused file (422) lists its row errors in the problem
       if (e instanceof ApiError && Array.isArray(e.problem.errors)) this.errors = e.problem.errors as ImportReport['errors'];
-      this.error = e instanceof ApiError ? (e.detail ?? e.title) : String(e);
+      this.error = problemText(e);
     } finally {
       this.busy = false;
     }

@@ -63,7 +63,7 @@ export const incidentsApi = {
   addPhoto: (id: number | string, file: File) => call(incident.photos.$post({ param: { id: String(id) }, form: { file } })),
 };
 
-/** A problem's readable text. */
-export const problemText = (e: unknown) => (e instanceof ApiError ? (e.detail ?? e.title) : String(e));
+/** A problem's readable text (one translation for the whole app: lib/problem-text.ts). */
+export { problemText } from '../lib/problem-text';
 /** A 409 from an action: the incident changed since it was loaded (stale version, or another state by now). */
 export const isStale = (e: unknown) => e instanceof ApiError && e.status === 409;

@@ -4,7 +4,7 @@
  * report form is open, and the map layer's switches (kept in localStorage).
  */
 import { loadJson, saveJson } from '../lib/storage';
-import { incidentsApi, type IncidentCategory, type Unit } from './incidents-api';
+import { incidentsApi, problemText, type IncidentCategory, type Unit } from './incidents-api';
 
 class IncidentCatalog {
   categories = $state.raw<IncidentCategory[]>([]);
@@ -23,7 +23,7 @@ class IncidentCatalog {
         this.error = null;
       })
       .catch((e) => {
-        this.error = e instanceof Error ? e.message : String(e);
+        this.error = problemText(e);
       })
       .finally(() => {
         this.#loading = null;

@@ -1,14 +1,18 @@
 /**
  * The server's field errors (problem+json `errors[]`: path, English message, and the rule that
  * failed with its parameters) as texts in the interface's language, keyed by path, for forms to
- * show under the fields they name. A rule the interface does not know keeps the server's message.
+ * show under the fields they name. A rule the interface does not know says "invalid" (in English,
+ * the server's message).
  */
-import { type MessageKey, t } from '../i18n/i18n.svelte';
+import { type MessageKey, i18n, t } from '../i18n/i18n.svelte';
 import { ApiError } from './api';
+import { codeText } from './problem-text';
 
 interface FieldError {
   path: string;
   message: string;
+  /** A field refused for a reason of its own (e.g. an unknown unit code): problem.<code> with params. */
+  code?: string;
   rule?: string;
   params?: { limit?: number | string; type?: string };
 }
@@ -17,7 +21,10 @@ const rules = new Set(['required', 'type', 'minimum', 'maximum', 'minLength', 'm
 const typeNames = new Set(['integer', 'number', 'string', 'boolean']);
 
 export function fieldErrorText(e: FieldError): string {
-  if (!e.rule || !rules.has(e.rule)) return e.message;
+  const byCode = codeText(e.code, e.params);
+  if (byCode) return byCode;
+  // the server's message is English: shown as it is only to an English interface
+  if (!e.rule || !rules.has(e.rule)) return i18n.lang === 'en' ? e.message : t('fieldError.invalid');
   if (e.rule === 'type') {
     const type = typeNames.has(String(e.params?.type)) ? t(`fieldError.type.${e.params!.type}` as MessageKey) : String(e.params?.type ?? '');
     return t('fieldError.type', { type });

@@ -4,7 +4,8 @@
  */
 import type { FeatureCollection } from 'geojson';
 import type { GeoJSONSource, Map as MlMap } from 'maplibre-gl';
-import { ApiError, api, call, signalled } from '../lib/api';
+import { problemText } from '../lib/problem-text';
+import { api, call, signalled } from '../lib/api';
 import { bboxParam } from './geo';
 import { FONT_REGULAR } from './style';
 
@@ -120,7 +121,7 @@ export class AsOfLayer {
       this.error = null;
     } catch (e) {
       if (abort.signal.aborted) return;
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     } finally {
       if (this.#abort === abort) {
         this.loading = false;

@@ -5,7 +5,8 @@
  */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import type { GeoJSONSource, Map as MlMap, VectorTileSource } from 'maplibre-gl';
-import { ApiError, api, call } from '../lib/api';
+import { problemText } from '../lib/problem-text';
+import { api, call } from '../lib/api';
 import type { RegionLevel } from '../../../server/domain/enums';
 import type { RegionFeature } from '../lib/shapes';
 import { type BBox, geometryBBox, labelPoints } from './geo';
@@ -60,7 +61,7 @@ export class MapData {
         document.body.dataset.mapIdle = '1';
       });
     } catch (e) {
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     } finally {
       this.loading = false;
     }

@@ -7,6 +7,7 @@
 import { booleanPointInPolygon, distance as turfDistance, pointToLineDistance, pointToPolygonDistance } from '@turf/turf';
 import type { Feature, Geometry, MultiPolygon, Polygon } from 'geojson';
 import { ApiError } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import { peopleApi, type CheckIn, type MyArea } from '../people/people-api';
 
 export interface Position { lon: number; lat: number; accuracyM: number | null; at: number }
@@ -56,7 +57,7 @@ class MyAreaState {
     try {
       this.area = await peopleApi.myArea();
     } catch (e) {
-      this.error = e instanceof ApiError ? (e.detail ?? e.title) : String(e);
+      this.error = problemText(e);
     } finally {
       this.loading = false;
     }
@@ -146,9 +147,9 @@ class MyAreaState {
         outcome = { ok: true, checkIn };
       } catch (e) {
         if (e instanceof ApiError && typeof e.problem.distanceM === 'number') {
-          outcome = { ok: false, tooFar: { distanceM: e.problem.distanceM, maxDistanceM: Number(e.problem.maxDistanceM) }, message: e.detail ?? e.title };
+          outcome = { ok: false, tooFar: { distanceM: e.problem.distanceM, maxDistanceM: Number(e.problem.maxDistanceM) }, message: problemText(e) };
         } else {
-          outcome = { ok: false, message: e instanceof ApiError ? (e.detail ?? e.title) : String(e) };
+          outcome = { ok: false, message: problemText(e) };
         }
       }
     }

@@ -1,6 +1,7 @@
 /** The grid, site, person or incident whose details are open beside the map (and highlighted on it). */
 import { incidentsApi, type IncidentDetail } from '../incidents/incidents-api';
-import { ApiError, api, call, signalled } from '../lib/api';
+import { api, call, signalled } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import type { GridDetail, SiteDetail } from '../lib/shapes';
 import { peopleApi, type PersonDetail } from '../people/people-api';
 
@@ -45,7 +46,7 @@ class Selection {
       }
     } catch (e) {
       if (abort.signal.aborted) return;
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     } finally {
       if (!abort.signal.aborted) this.loading = false;
     }

@@ -1,5 +1,5 @@
 /** The staffing report of the region in view, and whether its problem grids are coloured on the map. */
-import { ApiError } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import { peopleApi, type StaffingReport } from './people-api';
 
 class Staffing {
@@ -20,7 +20,7 @@ class Staffing {
       const report = await peopleApi.staffing(region, abort.signal);
       if (!abort.signal.aborted) this.report = report;
     } catch (e) {
-      if (!abort.signal.aborted) this.error = e instanceof ApiError ? (e.detail ?? e.title) : String(e);
+      if (!abort.signal.aborted) this.error = problemText(e);
     } finally {
       if (!abort.signal.aborted) this.loading = false;
     }

@@ -6,6 +6,7 @@ import type { Feature, LineString, MultiPolygon, Point, Polygon } from 'geojson'
 import { tick } from 'svelte';
 import { t } from '../i18n/i18n.svelte';
 import { ApiError, api, call } from '../lib/api';
+import { problemText, rowErrorText } from '../lib/problem-text';
 import { loadJson, saveJson } from '../lib/storage';
 import { toasts } from '../lib/toast.svelte';
 import type { BBox } from '../map/geo';
@@ -46,6 +47,8 @@ export interface WorkloadRow {
 export interface ImportError {
   feature: number;
   message: string;
+  code?: string;
+  params?: Record<string, unknown>;
 }
 
 /** The Polygon/MultiPolygon features of a GeoJSON document (a FeatureCollection, a Feature or a bare geometry). */
@@ -68,13 +71,9 @@ function problemPoint(e: ApiError): Point | null {
   return loc && loc.type === 'Point' && Array.isArray(loc.coordinates) ? loc : null;
 }
 
-/** A message for an error answer: the server's detail (in the UI language) or its title. */
+/** A message for an error answer, in the UI language (lib/problem-text.ts). */
 export function errorText(e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.status === 0) return t('error.network');
-    return e.detail && e.detail !== e.title ? t('error.withDetail', { title: e.title, detail: e.detail }) : e.title;
-  }
-  return String(e);
+  return problemText(e);
 }
 
 class Planning {
@@ -395,7 +394,7 @@ class Planning {
       const errors = Array.isArray(e.problem.errors) ? (e.problem.errors as ImportError[]) : [];
       if (e.status !== 422 || !errors.length) return false;
       this.importErrors = errors;
-      const rows = errors.slice(0, 3).map((r) => t('plan.importRow', { n: r.feature + 1, message: r.message }));
+      const rows = errors.slice(0, 3).map((r) => t('plan.importRow', { n: r.feature + 1, message: rowErrorText(r) }));
       toasts.show([t('plan.importFailed', { n: errors.length }), ...rows].join('\n'), 'error', 10000);
       return true;
     });

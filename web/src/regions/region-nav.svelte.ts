@@ -2,7 +2,8 @@
  * The region navigator: where we are (county → township → village), that region's children, and for
  * a village its grids. Opening a region moves the map to it.
  */
-import { ApiError, api, call, signalled } from '../lib/api';
+import { api, call, signalled } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import type { GridProps, RegionDetail, RegionProps } from '../lib/shapes';
 import type { BBox } from '../map/geo';
 import { geometryBBox } from '../map/geo';
@@ -45,7 +46,7 @@ class RegionNav {
       }
     } catch (e) {
       if (abort.signal.aborted) return;
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     } finally {
       if (!abort.signal.aborted) this.loading = false;
     }

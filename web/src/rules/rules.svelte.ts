@@ -1,5 +1,5 @@
 /** The inspector's rule check: which rule, its last run over the current region, the violation in focus. */
-import { ApiError } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import { geometryBBox } from '../map/geo';
 import { mapController } from '../map/map-controller.svelte';
 import { selection } from '../panels/selection.svelte';
@@ -22,7 +22,7 @@ class RuleCheck {
       this.rules = (await rulesApi.list()).items.filter((r) => r.enabled);
       this.ruleId ??= this.rules[0]?.id ?? null;
     } catch (e) {
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     }
   }
 
@@ -51,7 +51,7 @@ class RuleCheck {
       if (map) setRuleRun(map, run, label);
     } catch (e) {
       if (e instanceof DOMException && e.name === 'AbortError') return;
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     } finally {
       if (this.#abort === abort) this.running = false;
     }

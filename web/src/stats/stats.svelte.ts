@@ -3,7 +3,7 @@
  * a category filter and the measure shown on the map. Loads three groupings at once: by month, by
  * category and by the level below the region (counties, townships, villages or grids).
  */
-import { ApiError } from '../lib/api';
+import { problemText } from '../lib/problem-text';
 import { todayInChina } from '../map/as-of-layer.svelte';
 import type { Measure } from './format';
 import { monthStart, monthEnd } from './format';
@@ -65,7 +65,7 @@ class Stats {
       this.byRegion = byRegion;
     } catch (e) {
       if (abort.signal.aborted) return;
-      this.error = e instanceof ApiError ? e.detail ?? e.title : String(e);
+      this.error = problemText(e);
     } finally {
       if (!abort.signal.aborted) this.loading = false;
     }
