@@ -243,7 +243,7 @@ export const en: Record<MessageKey, string> = {
   'plan.importDone': 'Imported {n} grids',
   'plan.importFailed': '{n} features cannot be imported; nothing was imported',
   'plan.importRow': 'Feature {n}: {message}',
-  'plan.importBadFile': 'The file cannot be read: {message}',
+  'plan.importBadFile': 'The file cannot be read: expected GeoJSON (.geojson/.json) or a zipped Shapefile (.zip)',
   'plan.importNoPolygons': 'The file has no polygon features (Polygon/MultiPolygon)',
   'layers.asOf': 'Grids as of',
   'layers.asOfNow': 'Now',

@@ -241,7 +241,7 @@ export const zh = {
   'plan.importDone': '已导入 {n} 个网格',
   'plan.importFailed': '{n} 个要素无法导入，未导入任何网格',
   'plan.importRow': '要素 {n}：{message}',
-  'plan.importBadFile': '文件无法读取：{message}',
+  'plan.importBadFile': '文件无法读取：应为 GeoJSON（.geojson/.json）或压缩的 Shapefile（.zip）',
   'plan.importNoPolygons': '文件中没有面要素（Polygon/MultiPolygon）',
   'layers.asOf': '网格时点',
   'layers.asOfNow': '现在',

@@ -6,6 +6,7 @@
  */
 import { booleanPointInPolygon, distance as turfDistance, pointToLineDistance, pointToPolygonDistance } from '@turf/turf';
 import type { Feature, Geometry, MultiPolygon, Polygon } from 'geojson';
+import { t } from '../i18n/i18n.svelte';
 import { ApiError } from '../lib/api';
 import { problemText } from '../lib/problem-text';
 import { peopleApi, type CheckIn, type MyArea } from '../people/people-api';
@@ -140,7 +141,7 @@ class MyAreaState {
     const p = await this.refresh();
     let outcome: CheckInOutcome;
     if (!p) {
-      outcome = { ok: false, message: 'no position' };
+      outcome = { ok: false, message: t('patrol.needPosition') };
     } else {
       try {
         const checkIn = await peopleApi.checkIn({ siteId, lon: p.lon, lat: p.lat, ...(p.accuracyM !== null ? { accuracyM: Math.round(p.accuracyM) } : {}) });

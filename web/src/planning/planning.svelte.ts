@@ -380,8 +380,9 @@ class Planning {
       let features: Feature<Polygon | MultiPolygon>[];
       try {
         features = polygonFeatures(JSON.parse(await file.text()));
-      } catch (e) {
-        toasts.show(t('plan.importBadFile', { message: e instanceof Error ? e.message : String(e) }), 'error');
+      } catch {
+        // the browser's parser message is English whatever the interface language: say what is expected instead
+        toasts.show(t('plan.importBadFile'), 'error');
         return false;
       }
       if (!features.length) {
