@@ -5,6 +5,7 @@ import { passwordProblem } from '../auth/password-rules.ts';
 import { hashPassword, newSecret, secretHash } from '../auth/secrets.ts';
 import { ROLES, isRole } from '../auth/capabilities.ts';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 
 /** Reads a password from PINGAN_PASSWORD, else asks on the terminal. */
 async function readPassword(): Promise<string> {
@@ -26,7 +27,7 @@ export async function createUser(db: Kysely<Database>, options: Record<string, s
     username, displayName: name ?? username, passwordHash: await hashPassword(password),
     role, scopeCode: scope, personId: person ? Number(person) : null,
   });
-  await db.insertInto('auditLog').values({ action: 'create', entity: 'user', entityId: String(id), after: JSON.stringify({ username, role, scope }) }).execute();
+  await writeAudit(db, { action: 'create', entity: 'user', entityId: id, after: { username, role, scope } });
   console.log(`created user ${username} (id ${id}, ${role}, scope ${scope})`);
 }
 
@@ -52,7 +53,7 @@ export async function issueApiToken(db: Kysely<Database>, userId: number, name: 
   const token = newSecret('pgt_');
   const row = await db.insertInto('apiTokens').values({ userId, name, tokenHash: secretHash(token), expiresAt, access })
     .returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('auditLog').values({ action: 'create', entity: 'api_token', entityId: String(row.id), after: JSON.stringify({ userId, name, expiresAt, access }) }).execute();
+  await writeAudit(db, { action: 'create', entity: 'api_token', entityId: row.id, after: { userId, name, expiresAt, access } });
   return { id: row.id, token };
 }
 
@@ -60,6 +61,6 @@ export async function revokeToken(db: Kysely<Database>, options: Record<string, 
   if (!options.id) throw new Error('usage: tokens revoke --id N');
   const result = await db.updateTable('apiTokens').set({ revokedAt: new Date() }).where('id', '=', Number(options.id)).executeTakeFirst();
   if (!result.numUpdatedRows) throw new Error(`no token ${options.id}`);
-  await db.insertInto('auditLog').values({ action: 'revoke', entity: 'api_token', entityId: options.id }).execute();
+  await writeAudit(db, { action: 'revoke', entity: 'api_token', entityId: options.id });
   console.log(`revoked token ${options.id}`);
 }

@@ -4,6 +4,7 @@ import gcoord from 'gcoord';
 import { type Kysely, sql } from 'kysely';
 import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
 import type { Database, ImportFailure } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { SiteGeometry } from '../sites/sites.routes.ts';
@@ -242,8 +243,8 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
         select category, name, geom, attrs, region_code, grid_id from import_staging where job_id = ${jobId} order by row`.execute(db);
       imported = Number(result.numAffectedRows ?? 0);
       status = 'imported';
-      await db.insertInto('auditLog').values({ actorId: user.id, action: 'site.import', entity: 'site', regionCode: user.scopeCode.padEnd(12, '0'),
-        after: JSON.stringify({ fileName: input.fileName, crs: input.crs, imported, job: jobId }) }).execute();
+      await writeAudit(db, { actorId: user.id, action: 'site.import', entity: 'site', regionCode: user.scopeCode.padEnd(12, '0'),
+        after: { fileName: input.fileName, crs: input.crs, imported, job: jobId } });
     }
     await sql`delete from import_staging where job_id = ${jobId}`.execute(db);
     await sql`update import_jobs set status = ${status}, total = ${total}, valid = ${valid}, imported = ${imported},

@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import sharp, { type OutputInfo } from 'sharp';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { lockIncident, settingValue } from './incidents.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
+import { lockIncident } from './incidents.repository.ts';
 
 type Db = Kysely<Database>;
 
@@ -73,10 +75,10 @@ export async function addPhoto(db: Db, user: AuthUser, incidentId: number, file:
       incidentId, actorId: user.personId, actorUserId: user.id, action: 'photo', fromState: incident.state, toState: incident.state,
       note: null, data: JSON.stringify({ photoId: Number(row.id) }),
     }).execute();
-    await db.insertInto('auditLog').values({
-      actorId: user.id, action: 'incident.photo', entity: 'incident', entityId: String(incidentId), regionCode: incident.regionCode,
-      before: null, after: JSON.stringify({ photoId: Number(row.id), mime: row.mime, bytes: row.bytes }),
-    }).execute();
+    await writeAudit(db, {
+      actorId: user.id, action: 'incident.photo', entity: 'incident', entityId: incidentId, regionCode: incident.regionCode,
+      before: null, after: { photoId: Number(row.id), mime: row.mime, bytes: row.bytes },
+    });
     return { ...row, id: Number(row.id) };
   } catch (error) {
     await rm(full, { force: true });

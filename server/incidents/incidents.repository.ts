@@ -7,11 +7,6 @@ type Db = Kysely<Database>;
 
 export { INCIDENT_LEVELS as levels, OPEN_INCIDENT_STATES as openStates, type IncidentLevel as Level } from '../domain/enums.ts';
 
-export async function settingValue<T>(db: Db, key: string, fallback: T): Promise<T> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-  return (row?.value ?? fallback) as T;
-}
-
 export async function listCategories(db: Db) {
   return db.selectFrom('incidentCategories as c')
     .leftJoin('units as u', 'u.code', 'c.defaultUnitCode')

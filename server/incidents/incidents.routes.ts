@@ -8,9 +8,10 @@ import type { AppEnv } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { bodyResponses, dayOrInstant, Geometry, Id, notFoundResponse, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
 import { addPhoto, readPhoto } from './incidents.photos.ts';
 import {
-  duplicateCandidates, getIncident, gridMembers, listCategories, listIncidents, notificationsForUnit, photos, settingValue, timeline,
+  duplicateCandidates, getIncident, gridMembers, listCategories, listIncidents, notificationsForUnit, photos, timeline,
 } from './incidents.repository.ts';
 import { act, createIncident, reportRuleViolation } from './incidents.service.ts';
 

@@ -2,13 +2,15 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { OPEN_INCIDENT_STATES } from '../domain/enums.ts';
 import { type Kysely, sql } from 'kysely';
 import type { Database, IncidentSource, IncidentState } from '../db/schema.ts';
+import { auditRowsFrom, writeAudit } from '../audit/audit.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
 import { assertCapability, incidentPermissionsFor, missingCapability } from '../auth/authorize.ts';
 import { INCIDENT_CAPABILITIES, INCIDENT_CAPABILITY_NAMES, permissionsGrant } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import {
-  type Level, duplicateCandidates, getCategory, levels, lockIncident, mayAct, openStates, settingValue, transition,
+  type Level, duplicateCandidates, getCategory, levels, lockIncident, mayAct, openStates, transition,
 } from './incidents.repository.ts';
 
 type Db = Kysely<Database>;
@@ -24,10 +26,7 @@ function validatorFor(schema: unknown): ValidateFunction {
 }
 
 async function audit(db: Db, actorId: number | null, action: string, id: number, regionCode: string, before: unknown, after: unknown) {
-  await db.insertInto('auditLog').values({
-    actorId, action, entity: 'incident', entityId: String(id), regionCode,
-    before: before == null ? null : JSON.stringify(before), after: after == null ? null : JSON.stringify(after),
-  }).execute();
+  await writeAudit(db, { actorId, action, entity: 'incident', entityId: id, regionCode, before, after });
 }
 
 // ---- intake --------------------------------------------------------------------------------------
@@ -320,11 +319,10 @@ export async function escalateOverdue(owner: Db, now: Date = new Date(), options
         select d.id, d.unit_id, 'overdue', '超期自动升级至' || case d.to_level when 'township' then '乡镇' else '县' end || '级督办', ${now}::timestamptz
         from due d where d.unit_id is not null
       ), aud as (
-        insert into audit_log (at, actor_id, action, entity, entity_id, region_code, before, after)
-        select ${now}::timestamptz, null, 'incident.escalate', 'incident', d.id::text, d.region_code,
+        ${auditRowsFrom(sql`select ${now}::timestamptz, null::integer, 'incident.escalate', 'incident', d.id::text, d.region_code,
           jsonb_build_object('state', d.state, 'level', d.level, 'version', d.version),
           jsonb_build_object('state', d.to_state, 'level', d.to_level, 'version', d.version + 1, 'automatic', true)
-        from due d
+        from due d`)}
       )
       select id from up order by id`.execute(db);
     return rows.map((r) => Number(r.id));

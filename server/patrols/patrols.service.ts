@@ -1,11 +1,12 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import { inSubtree } from '../db/geo.ts';
 import { assertCapability, missingCapability } from '../auth/authorize.ts';
 import { ROLE_CAPABILITIES } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
-import { settingValue } from '../people/people.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
 import { staffingThresholds } from '../people/people.service.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { complianceByGrid, complianceByMember, insertPatrol, listRules, ruleFor, siteWithDistance } from './patrols.repository.ts';
@@ -120,9 +121,6 @@ export async function updateRule(db: Db, user: AuthUser, id: number, change: Pat
   const updated = await db.updateTable('patrolRules').set(set).where('id', '=', id).executeTakeFirst();
   if (!updated.numUpdatedRows) throw missingCapability('editPatrolRules');
   const after = (await listRules(db)).find((r) => r.id === id)!;
-  await db.insertInto('auditLog').values({
-    actorId: user.id, action: 'update', entity: 'patrol_rule', entityId: String(id), regionCode: null,
-    before: JSON.stringify(before), after: JSON.stringify(after),
-  }).execute();
+  await writeAudit(db, { actorId: user.id, action: 'update', entity: 'patrol_rule', entityId: id, regionCode: null, before, after });
   return after;
 }

@@ -9,11 +9,6 @@ export { DUTIES as duties } from '../domain/enums.ts';
 /** Leaders first, then the other duties in their usual order. */
 export const dutyOrder = sql`array_position(${sql.val([...DUTIES])}::text[], a.duty)`;
 
-export async function settingValue<T>(db: Db, key: string, fallback: T): Promise<T> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-  return (row?.value ?? fallback) as T;
-}
-
 export interface PeopleFilter {
   q?: string;
   unit?: string;

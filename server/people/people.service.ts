@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, Duty } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
 import { toFeatureCollection } from '../db/geo.ts';
 import { assertCapability, missingCapability } from '../auth/authorize.ts';
 import type { AuthUser } from '../http/env.ts';
@@ -9,7 +11,7 @@ import { CsvError, parseCsv } from '../imports/csv.ts';
 import {
   type AssignmentRow, type NewPerson, closeAssignments, existingNamePhones, findGrid, getPerson, gridAssignments,
   insertAssignment, insertPeople, lockCurrent, myGrids, openIncidentsInGrids, overloadedPeople, personAssignments,
-  plannable, settingValue, sitesInGrids, staffingGrids, unitsByCode, villagesByCode,
+  plannable, sitesInGrids, staffingGrids, unitsByCode, villagesByCode,
 } from './people.repository.ts';
 
 type Db = Kysely<Database>;
@@ -17,10 +19,7 @@ type Db = Kysely<Database>;
 
 async function audit(db: Db, user: AuthUser, action: string, entity: string, entityId: string | number, regionCode: string | null,
   before: unknown, after: unknown) {
-  await db.insertInto('auditLog').values({
-    actorId: user.id, action, entity, entityId: String(entityId), regionCode,
-    before: before === null ? null : JSON.stringify(before), after: after === null ? null : JSON.stringify(after),
-  }).execute();
+  await writeAudit(db, { actorId: user.id, action, entity, entityId, regionCode, before, after });
 }
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());

@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { type Kysely, sql } from 'kysely';
 import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { type FieldError, ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
@@ -98,10 +99,7 @@ const entrancesSql = (entrances: [number, number][] | null) => entrances?.length
   : sql`null`;
 
 async function audit(db: Db, user: AuthUser, action: string, id: number, regionCode: string, before: unknown, after: unknown) {
-  await db.insertInto('auditLog').values({
-    actorId: user.id, action, entity: 'site', entityId: String(id), regionCode,
-    before: before === null ? null : JSON.stringify(before), after: after === null ? null : JSON.stringify(after),
-  }).execute();
+  await writeAudit(db, { actorId: user.id, action, entity: 'site', entityId: id, regionCode, before, after });
 }
 
 async function snapshot(db: Db, id: number) {
