@@ -7,7 +7,7 @@ import { ROLE_CAPABILITIES } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ProblemError, notFound } from '../http/problem.ts';
 import { settingValue } from '../settings/settings.repository.ts';
-import { staffingThresholds } from '../people/people.service.ts';
+import { staffingThresholds } from '../people/staffing.service.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { complianceByGrid, complianceByMember, insertPatrol, listRules, ruleFor, siteWithDistance } from './patrols.repository.ts';
 

@@ -262,3 +262,16 @@ export async function openIncidentsInGrids(db: Db, gridIds: number[]) {
     .orderBy('i.createdAt', 'desc').execute();
   return rows.map((r) => ({ ...r, id: Number(r.id), gridId: Number(r.gridId) }));
 }
+
+/** The current assignment `id` of a grid, locked for update, ended or not. */
+export async function lockAssignment(db: Db, id: number, gridId: number) {
+  return db.selectFrom('gridAssignments').select(['id', 'duty', 'validFrom', 'personId', 'validTo'])
+    .where('id', '=', id).where('gridId', '=', gridId).forUpdate().executeTakeFirst();
+}
+
+/** A person's name and phone (as the caller may see them). */
+export async function personContact(db: Db, personId: number) {
+  const { rows: [person] } = await sql<{ id: number; name: string; phone: string | null }>`
+    select id, name, phone from people where id = ${personId}`.execute(db);
+  return person;
+}
