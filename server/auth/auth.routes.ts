@@ -6,7 +6,7 @@ import { writeAudit } from '../audit/audit.repository.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
 import { ProblemError } from '../http/problem.ts';
 import { bodyResponses, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
-import { isPrefectureCode, prefectureNameOf, regionCodeOfScope } from '../regions/regions.repository.ts';
+import { isPrefectureCode, prefectureNameOf, regionCodeOfScope, regionName } from '../regions/regions.repository.ts';
 import {
   type SessionPolicy, createSession, deleteSession, deleteUserSessions, findLogin, passwordHashOf, setPasswordHash, userById,
 } from './auth.repository.ts';
@@ -33,7 +33,7 @@ export const Me = z.object({
  */
 async function describe(db: Kysely<Database>, user: AuthUser) {
   const scopeName = isPrefectureCode(user.scopeCode) ? await prefectureNameOf(db, user.scopeCode)
-    : (await db.selectFrom('regions').select('name').where('code', '=', regionCodeOfScope(user.scopeCode)).executeTakeFirst())?.name ?? null;
+    : await regionName(db, regionCodeOfScope(user.scopeCode));
   return {
     id: user.id, username: user.username, displayName: user.displayName, role: user.role,
     scopeCode: user.scopeCode, scopeName, may: await capabilitiesFor(db, user),

@@ -63,3 +63,10 @@ export async function failJob(db: Db, jobId: number, reason: ImportFailure, mess
   await sql`update import_jobs set status = 'failed', reason = ${reason}, message = ${message}, updated_at = now()
     where id = ${jobId} and status in ('queued', 'running')`.execute(db);
 }
+
+/** An import job's progress and report, as the caller's scope shows it. */
+export async function importReport(db: Db, id: number) {
+  return db.selectFrom('importJobs')
+    .select(['id', 'format', 'crs', 'dryRun', 'status', 'total', 'processed', 'valid', 'imported', 'errorCount', 'errors', 'message', 'reason', 'preview'])
+    .where('id', '=', id).executeTakeFirst();
+}
