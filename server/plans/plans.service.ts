@@ -17,8 +17,6 @@ import { numericSetting } from '../settings/settings.repository.ts';
 
 type Db = Kysely<Database>;
 
-const setting = numericSetting;
-
 async function audit(db: Db, user: AuthUser, action: string, planId: number, regionCode: string, after: unknown) {
   await writeAudit(db, { actorId: user.id, action, entity: 'plan', entityId: planId, regionCode, after });
 }
@@ -34,7 +32,7 @@ export async function createPlan(db: Db, user: AuthUser, regionCode: string, nam
     throw new ProblemError(409, 'conflict', `an open draft (plan ${o.id}, ${o.scopeCode}) held by ${o.lockedByName} already covers this area`,
       { planId: Number(o.id), lockedBy: o.lockedByName, lockExpiresAt: new Date(o.lockExpiresAt).toISOString() });
   }
-  const id = await insertPlan(db, region.code, region.prefix, name || `${region.name}网格调整`, user.id, await setting(db, 'plans.lockMinutes', 120));
+  const id = await insertPlan(db, region.code, region.prefix, name || `${region.name}网格调整`, user.id, await numericSetting(db, 'plans.lockMinutes', 120));
   await audit(db, user, 'plan.create', id, region.code, { name });
   return id;
 }
@@ -44,9 +42,9 @@ export async function planView(db: Db, id: number) {
   const plan = await getPlanRow(db, id);
   if (!plan) throw notFound('plan');
   const norms = {
-    urban: await setting(db, 'workload.targetHouseholds.urban', 300),
-    rural: await setting(db, 'workload.targetHouseholds.rural', 150),
-    tolerance: await setting(db, 'workload.tolerance', 0.4),
+    urban: await numericSetting(db, 'workload.targetHouseholds.urban', 300),
+    rural: await numericSetting(db, 'workload.targetHouseholds.rural', 150),
+    tolerance: await numericSetting(db, 'workload.tolerance', 0.4),
   };
   const grids = await planGrids(db, id, norms);
   const problems = await validateCoverage(db, plan.scopePrefix, await validationThresholds(db), id);
@@ -91,7 +89,7 @@ async function editable(db: Db, user: AuthUser, id: number, version?: number) {
 }
 
 async function touch(db: Db, user: AuthUser, id: number) {
-  const minutes = await setting(db, 'plans.lockMinutes', 120);
+  const minutes = await numericSetting(db, 'plans.lockMinutes', 120);
   await touchPlan(db, id, user.id, minutes);
 }
 
@@ -119,7 +117,7 @@ async function gridOf(db: Db, planId: number, gridId: number) {
   return row;
 }
 
-const snapTolerance = (db: Db) => setting(db, 'plans.snapToleranceM', 2);
+const snapTolerance = (db: Db) => numericSetting(db, 'plans.snapToleranceM', 2);
 
 export async function drawGrid(db: Db, user: AuthUser, id: number, input: { geometry: GeoJsonGeometry; villageCode?: string; name?: string; version?: number }) {
   await operate(db, user, id, input.version, 'draw', async (plan) => {
