@@ -2,6 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { type GeoJsonGeometry, asGeoJson, inCountiesMeeting, inCounty, inSubtree, intersectsBbox } from '../db/geo.ts';
 
+type Db = Kysely<Database>;
+
 export interface SiteFilter {
   categories?: string[];
   prefix?: string;
@@ -48,8 +50,6 @@ export async function listSiteCategories(db: Kysely<Database>) {
     .select(['code', 'name', 'nameEn', 'geometryKind', 'hasEntrances', 'color', 'icon', 'attrSchema'])
     .orderBy('sort').execute();
 }
-
-type Db = Kysely<Database>;
 
 export async function siteCategoryRows(db: Db) {
   return db.selectFrom('siteCategories').select(['code', 'geometryKind', 'hasEntrances', 'attrSchema']).execute();
