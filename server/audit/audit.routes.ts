@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
 import type { AppEnv } from '../http/env.ts';
 import { requireCapability } from '../auth/authorize.ts';
+import { listAudit } from './audit.repository.ts';
 import { Instant, problemResponses, problems, validationHook } from '../http/schemas.ts';
 
 const Entry = z.object({
@@ -25,21 +25,7 @@ export function auditRoutes() {
   }), async (c) => {
     await requireCapability(c, 'viewAudit');
     const q = c.req.valid('query');
-    let query = c.get('db').selectFrom('auditLog as a')
-      .select(['a.id', 'a.at', 'a.actorId', sql<string | null>`app.user_name(a.actor_id)`.as('actorName'), 'a.action', 'a.entity',
-        'a.entityId', 'a.regionCode', 'a.before', 'a.after'])
-      .orderBy('a.id', 'desc').limit(q.limit + 1);
-    if (q.entity) query = query.where('a.entity', '=', q.entity);
-    if (q.entityId) query = query.where('a.entityId', '=', q.entityId);
-    if (q.actor) query = query.where('a.actorId', '=', q.actor);
-    if (q.actorName) {
-      const like = `%${q.actorName.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      query = query.where(sql<boolean>`app.user_name(a.actor_id) ilike ${like}`);
-    }
-    if (q.from) query = query.where('a.at', '>=', q.from);
-    if (q.to) query = query.where('a.at', '<', q.to);
-    if (q.before) query = query.where('a.id', '<', q.before);
-    const rows = await query.execute();
+    const rows = await listAudit(c.get('db'), { ...q, limit: q.limit + 1 });
     const items = rows.slice(0, q.limit).map((r) => ({ ...r, id: Number(r.id), at: r.at.toISOString() }));
     return c.json({ items, next: rows.length > q.limit ? items[items.length - 1].id : null }, 200);
   });

@@ -117,3 +117,25 @@ export async function countAdmins(db: Kysely<Database>): Promise<number> {
     .where('role', '=', 'admin').where('disabledAt', 'is', null).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Every account, for the CLI's list. */
+export async function listAccounts(db: Kysely<Database>) {
+  return db.selectFrom('users').select(['id', 'username', 'displayName', 'role', 'scopeCode', 'disabledAt']).orderBy('id').execute();
+}
+
+export async function userIdByName(db: Kysely<Database>, username: string) {
+  return db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+}
+
+/** Stores an API token by its hash; returns its id. */
+export async function insertApiToken(db: Kysely<Database>, token: {
+  userId: number; name: string; tokenHash: string; expiresAt: Date | null; access: 'read' | 'write';
+}) {
+  return db.insertInto('apiTokens').values(token).returning('id').executeTakeFirstOrThrow();
+}
+
+/** Revokes a token; false when there is no such token. */
+export async function revokeApiToken(db: Kysely<Database>, id: number) {
+  const result = await db.updateTable('apiTokens').set({ revokedAt: new Date() }).where('id', '=', id).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

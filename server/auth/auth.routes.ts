@@ -2,10 +2,11 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { AppEnv, AuthUser } from '../http/env.ts';
 import { problem } from '../http/problem.ts';
 import { bodyResponses, problemResponses, problems, validationHook, writeResponses } from '../http/schemas.ts';
-import { isPrefectureCode, prefectureNameOf, regionCodeOfScope } from '../regions/regions.repository.ts';
+import { isPrefectureCode, prefectureNameOf, regionCodeOfScope, regionName } from '../regions/regions.repository.ts';
 import {
   type SessionPolicy, createSession, deleteSession, deleteUserSessions, findLogin, passwordHashOf, setPasswordHash, userById,
 } from './auth.repository.ts';
@@ -32,7 +33,7 @@ export const Me = z.object({
  */
 async function describe(db: Kysely<Database>, user: AuthUser) {
   const scopeName = isPrefectureCode(user.scopeCode) ? await prefectureNameOf(db, user.scopeCode)
-    : (await db.selectFrom('regions').select('name').where('code', '=', regionCodeOfScope(user.scopeCode)).executeTakeFirst())?.name ?? null;
+    : await regionName(db, regionCodeOfScope(user.scopeCode));
   return {
     id: user.id, username: user.username, displayName: user.displayName, role: user.role,
     scopeCode: user.scopeCode, scopeName, may: await capabilitiesFor(db, user),
@@ -120,8 +121,7 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     if (all) {
       if (!user) throw problem('auth.unauthenticated');
       const ended = await deleteUserSessions(owner, user.id);
-      await owner.insertInto('auditLog').values({ actorId: user.id, action: 'logout.all', entity: 'user', entityId: String(user.id),
-        after: JSON.stringify({ sessionsEnded: ended }) }).execute();
+      await writeAudit(owner, { actorId: user.id, action: 'logout.all', entity: 'user', entityId: user.id, after: { sessionsEnded: ended } });
     } else if (cookie) await deleteSession(owner, secretHash(cookie));
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.body(null, 204);
@@ -156,8 +156,7 @@ export function authRoutes(owner: Kysely<Database>, policy: SessionPolicy) {
     await setPasswordHash(owner, user.id, await hashPassword(newPassword));
     const cookie = getCookie(c, SESSION_COOKIE);
     const ended = await deleteUserSessions(owner, user.id, cookie ? secretHash(cookie) : undefined);
-    await owner.insertInto('auditLog').values({ actorId: user.id, action: 'password.change', entity: 'user', entityId: String(user.id),
-      after: JSON.stringify({ otherSessionsEnded: ended }) }).execute();
+    await writeAudit(owner, { actorId: user.id, action: 'password.change', entity: 'user', entityId: user.id, after: { otherSessionsEnded: ended } });
     return c.body(null, 204);
   })
 

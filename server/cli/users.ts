@@ -1,10 +1,11 @@
 import { createInterface } from 'node:readline/promises';
 import type { Kysely } from 'kysely';
-import { insertUser } from '../auth/auth.repository.ts';
+import { insertApiToken, insertUser, listAccounts, revokeApiToken, userIdByName } from '../auth/auth.repository.ts';
 import { passwordProblem } from '../auth/password-rules.ts';
 import { hashPassword, newSecret, secretHash } from '../auth/secrets.ts';
 import { ROLES, isRole } from '../auth/capabilities.ts';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 
 /** Reads a password from PINGAN_PASSWORD, else asks on the terminal. */
 async function readPassword(): Promise<string> {
@@ -26,12 +27,12 @@ export async function createUser(db: Kysely<Database>, options: Record<string, s
     username, displayName: name ?? username, passwordHash: await hashPassword(password),
     role, scopeCode: scope, personId: person ? Number(person) : null,
   });
-  await db.insertInto('auditLog').values({ action: 'create', entity: 'user', entityId: String(id), after: JSON.stringify({ username, role, scope }) }).execute();
+  await writeAudit(db, { action: 'create', entity: 'user', entityId: id, after: { username, role, scope } });
   console.log(`created user ${username} (id ${id}, ${role}, scope ${scope})`);
 }
 
 export async function listUsers(db: Kysely<Database>) {
-  const users = await db.selectFrom('users').select(['id', 'username', 'displayName', 'role', 'scopeCode', 'disabledAt']).orderBy('id').execute();
+  const users = await listAccounts(db);
   console.table(users);
 }
 
@@ -39,7 +40,7 @@ export async function createToken(db: Kysely<Database>, options: Record<string, 
   const { username, name, days, access = 'write' } = options;
   if (!username || !name) throw new Error('usage: tokens create --username NAME --name LABEL [--days N] [--access read|write]');
   if (access !== 'read' && access !== 'write') throw new Error('--access is read (GET only: GIS clients) or write');
-  const user = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+  const user = await userIdByName(db, username);
   if (!user) throw new Error(`no user ${username}`);
   const expiresAt = days ? new Date(Date.now() + Number(days) * 86400_000) : null;
   const { id, token } = await issueApiToken(db, user.id, name, expiresAt, access);
@@ -50,16 +51,15 @@ export async function createToken(db: Kysely<Database>, options: Record<string, 
 export async function issueApiToken(db: Kysely<Database>, userId: number, name: string, expiresAt: Date | null,
   access: 'read' | 'write' = 'write') {
   const token = newSecret('pgt_');
-  const row = await db.insertInto('apiTokens').values({ userId, name, tokenHash: secretHash(token), expiresAt, access })
-    .returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('auditLog').values({ action: 'create', entity: 'api_token', entityId: String(row.id), after: JSON.stringify({ userId, name, expiresAt, access }) }).execute();
+  const row = await insertApiToken(db, { userId, name, tokenHash: secretHash(token), expiresAt, access });
+  await writeAudit(db, { action: 'create', entity: 'api_token', entityId: row.id, after: { userId, name, expiresAt, access } });
   return { id: row.id, token };
 }
 
 export async function revokeToken(db: Kysely<Database>, options: Record<string, string | undefined>) {
   if (!options.id) throw new Error('usage: tokens revoke --id N');
-  const result = await db.updateTable('apiTokens').set({ revokedAt: new Date() }).where('id', '=', Number(options.id)).executeTakeFirst();
-  if (!result.numUpdatedRows) throw new Error(`no token ${options.id}`);
-  await db.insertInto('auditLog').values({ action: 'revoke', entity: 'api_token', entityId: options.id }).execute();
+  const revoked = await revokeApiToken(db, Number(options.id));
+  if (!revoked) throw new Error(`no token ${options.id}`);
+  await writeAudit(db, { action: 'revoke', entity: 'api_token', entityId: options.id });
   console.log(`revoked token ${options.id}`);
 }

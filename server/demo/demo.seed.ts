@@ -5,6 +5,7 @@ import { type Kysely, sql } from 'kysely';
 import { insertUser } from '../auth/auth.repository.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { Database, Role } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 
 export const demoDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../geodata/demo');
 export const DEMO_PASSWORD = 'demo-2026';
@@ -130,9 +131,7 @@ export async function loadDemoCounty(owner: Kysely<Database>): Promise<Record<st
     }
     counts.users = Object.keys(demoAccounts).length;
 
-    await db.insertInto('auditLog').values({
-      action: 'seed', entity: 'demo', entityId: county, after: JSON.stringify(counts),
-    }).execute();
+    await writeAudit(db, { action: 'seed', entity: 'demo', entityId: county, after: counts });
     // fresh statistics, so the planner picks the spatial indexes from the first request on
     await sql`analyze`.execute(db);
     return counts;

@@ -2,6 +2,7 @@ import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Kysely } from 'kysely';
 import { requireCapability } from '../auth/authorize.ts';
 import type { Database } from '../db/schema.ts';
+import { siteCategoryRows } from '../sites/sites.repository.ts';
 import type { AppEnv } from '../http/env.ts';
 import { streamedResponse } from '../http/compression.ts';
 import { problem } from '../http/problem.ts';
@@ -137,7 +138,7 @@ async function csvColumns(db: Kysely<Database>, kind: 'sites' | 'grids', categor
     return [...['id', 'code', 'name', 'villageCode', 'villageName', 'households', 'population', 'version']
       .map((k): Column => ({ header: k, value: (r) => r.properties[k] })), { header: 'wkt', value: (r) => r.wkt }];
   }
-  const cats = await db.selectFrom('siteCategories').select(['code', 'geometryKind', 'attrSchema']).execute();
+  const cats = await siteCategoryRows(db);
   const chosen = categories?.length ? cats.filter((c) => categories.includes(c.code)) : cats;
   const pointsOnly = chosen.length > 0 && chosen.every((c) => c.geometryKind === 'point');
   return [

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 import { insertUser } from '../auth/auth.repository.ts';
 import { hashPassword } from '../auth/secrets.ts';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import { DEMO_PASSWORD, isEmpty, loadDemoCounty } from '../demo/demo.seed.ts';
 import { PREFECTURE_NAMES_SETTING } from '../regions/regions.repository.ts';
 
@@ -318,9 +319,7 @@ async function copyCounty(db: Kysely<Database>, k: number): Promise<Record<strin
     where d.src = 'demo'
     order by ni.id, e.at`);
 
-  await db.insertInto('auditLog').values({
-    action: 'generate', entity: 'county', entityId: cc, regionCode: `${cc}000000`, after: JSON.stringify(counts),
-  }).execute();
+  await writeAudit(db, { action: 'generate', entity: 'county', entityId: cc, regionCode: `${cc}000000`, after: counts });
   return counts;
 }
 

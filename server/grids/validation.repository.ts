@@ -1,6 +1,7 @@
 import type { GeoJsonGeometry } from '../db/geo.ts';
 import { type Kysely, sql } from 'kysely';
 import { inCounty } from '../db/geo.ts';
+import { readSettings } from '../settings/settings.repository.ts';
 import type { Database } from '../db/schema.ts';
 
 /**
@@ -35,8 +36,8 @@ export interface ValidationThresholds {
 }
 
 export async function validationThresholds(db: Kysely<Database>): Promise<ValidationThresholds> {
-  const { rows } = await sql<{ key: string; value: number }>`select key, value from settings where key like 'validation.%'`.execute(db);
-  const get = (key: string, fallback: number) => Number(rows.find((r) => r.key === `validation.${key}`)?.value ?? fallback);
+  const settings = await readSettings(db);
+  const get = (key: string, fallback: number) => Number(settings.get(`validation.${key}`) ?? fallback);
   return {
     minGapAreaM2: get('minGapAreaM2', 1),
     minOverlapAreaM2: get('minOverlapAreaM2', 1),

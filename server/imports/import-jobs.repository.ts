@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
 import type { Database, ImportFailure } from '../db/schema.ts';
 
 type Db = Kysely<Database>;
@@ -62,4 +63,92 @@ export async function failJob(db: Db, jobId: number, reason: ImportFailure, mess
   await sql`delete from import_staging where job_id = ${jobId}`.execute(db);
   await sql`update import_jobs set status = 'failed', reason = ${reason}, message = ${message}, updated_at = now()
     where id = ${jobId} and status in ('queued', 'running')`.execute(db);
+}
+
+/** An import job's progress and report, as the caller's scope shows it. */
+export async function importReport(db: Db, id: number) {
+  return db.selectFrom('importJobs')
+    .select(['id', 'format', 'crs', 'dryRun', 'status', 'total', 'processed', 'valid', 'imported', 'errorCount', 'errors', 'message', 'reason', 'preview'])
+    .where('id', '=', id).executeTakeFirst();
+}
+
+/** Inserts an import job's row; returns its id. */
+export async function insertJob(db: Db, job: {
+  format: string; crs: string; dryRun: boolean; fileName: string; status: 'running' | 'queued'; total: number; scopeCode: string;
+  createdBy: number; ownerInstance: number | null;
+}) {
+  const { rows: [row] } = await sql<{ id: number }>`insert into import_jobs (kind, format, crs, dry_run, file_name, status, total, valid,
+      imported, errors, scope_code, created_by, owner_instance)
+    values ('sites', ${job.format}, ${job.crs}, ${job.dryRun}, ${job.fileName}, ${job.status}, ${job.total}, 0,
+      0, '[]'::jsonb, ${job.scopeCode}, ${job.createdBy}, ${job.ownerInstance}) returning id`.execute(db);
+  return Number(row.id);
+}
+
+/** Whether the job row is visible (its request has committed). */
+export async function jobVisible(db: Db, jobId: number) {
+  return (await sql<{ id: number }>`select id from import_jobs where id = ${jobId}`.execute(db)).rows.length > 0;
+}
+
+/**
+ * Records a batch's progress, appending its stored row errors. Only a job still queued or running
+ * goes on: false when a sweep declared it interrupted meanwhile.
+ */
+export async function recordJobProgress(db: Db, jobId: number, p: { processed: number; errorCount: number; valid: number; errors: unknown[] }) {
+  const updated = await sql`update import_jobs set processed = ${p.processed}, error_count = ${p.errorCount}, valid = ${p.valid},
+      errors = errors || ${JSON.stringify(p.errors)}::jsonb, status = 'running', updated_at = now()
+    where id = ${jobId} and status in ('queued', 'running')`.execute(db);
+  return Number(updated.numAffectedRows ?? 0) > 0;
+}
+
+/**
+ * Places checked rows (validity, and the village and grid of a point on each, among the caller's
+ * grids) and stages them in import_staging, one query per batch; returns the rows that are invalid
+ * or lie in no grid of the caller's area.
+ */
+export async function stageRows(db: Db, jobId: number,
+  checked: Array<{ row: number; category: string; name: string; attrs: Record<string, unknown>; geometry: GeoJsonGeometry }>) {
+    const { rows: misplaced } = await sql<{ row: number; valid: boolean; reason: string }>`
+      with input as (select (r->>'row')::int as row, r->>'category' as category, r->>'name' as name, r->'attrs' as attrs,
+          ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(r->>'geometry'), 4326), 1e-7) as geom
+        from jsonb_array_elements(${JSON.stringify(checked)}::jsonb) r),
+      -- the point that places a row is a column of its own: under row-level security PostgreSQL uses the
+      -- grids' spatial index only if every function in the condition is LEAKPROOF (ST_PointOnSurface is not)
+      input_at as materialized (select i.*, case when ST_IsValid(i.geom) then ST_PointOnSurface(i.geom) end as at from input i),
+      placed as (select i.*, ST_IsValid(i.geom) as valid, ST_IsValidReason(i.geom) as reason, g.village_code, g.id as grid_id
+        from input_at i left join lateral (select gr.id, gr.village_code from grids gr
+          where gr.valid_to is null and gr.layer_id = 1 and ${inCountiesMeeting('gr.county_code', sql`(select ST_SetSRID(ST_Extent(at)::geometry, 4326) from input_at)`)}
+            and ST_Intersects(gr.geom, i.at) order by gr.code limit 1) g
+          on ST_IsValid(i.geom)),
+      staged as (insert into import_staging (job_id, row, category, name, attrs, geom, region_code, grid_id)
+        select ${jobId}, row, category, name, attrs, geom, village_code, grid_id from placed returning row)
+      select row, valid, reason from placed where not valid or village_code is null`.execute(db);
+  return misplaced;
+}
+
+/** Inserts the staged rows of a job as sites, in row order; returns how many. */
+export async function insertStagedSites(db: Db, jobId: number) {
+  const result = await sql`insert into sites (category, name, geom, attrs, region_code, grid_id)
+    select category, name, geom, attrs, region_code, grid_id from import_staging where job_id = ${jobId} order by row`.execute(db);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+export async function clearStaging(db: Db, jobId: number) {
+  await sql`delete from import_staging where job_id = ${jobId}`.execute(db);
+}
+
+/** The job's final state and report. */
+export async function finishJob(db: Db, jobId: number, f: {
+  status: 'checked' | 'imported' | 'failed'; total: number; valid: number; imported: number; preview: unknown; message: string | null;
+  reason: ImportFailure | null;
+}) {
+  await sql`update import_jobs set status = ${f.status}, total = ${f.total}, valid = ${f.valid}, imported = ${f.imported},
+      preview = ${JSON.stringify(f.preview)}::jsonb, message = ${f.message}, reason = ${f.reason}, updated_at = now() where id = ${jobId}`.execute(db);
+}
+
+/** The first `limit` staged rows of a job, as GeoJSON, with the village each was placed in. */
+export async function stagedRows(db: Db, jobId: number, limit: number) {
+  const { rows } = await sql<{ row: number; name: string; category: string; villageCode: string; geometry: GeoJsonGeometry }>`
+    select row, name, category, region_code as village_code, ST_AsGeoJSON(geom, 7)::json as geometry
+    from import_staging where job_id = ${jobId} order by row limit ${limit}`.execute(db);
+  return rows;
 }

@@ -1,8 +1,8 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { AuthUser } from '../http/env.ts';
 import { asCaller } from './as-caller.ts';
-import { failJob } from './import-jobs.repository.ts';
+import { failJob, jobVisible } from './import-jobs.repository.ts';
 import { JobInterrupted, type PreparedImport, processImport } from './site-import.ts';
 
 /** Background imports still running in this process (tests and shutdown can wait for them). */
@@ -22,8 +22,7 @@ export async function importsSettled() {
 export function startImportJob(owner: Kysely<Database>, user: AuthUser, jobId: number, job: PreparedImport) {
   const run = (async () => {
     for (let attempt = 0; ; attempt++) {
-      const visible = await asCaller(owner, user, async (db) =>
-        (await sql<{ id: number }>`select id from import_jobs where id = ${jobId}`.execute(db)).rows.length > 0, { readOnly: true });
+      const visible = await asCaller(owner, user, (db) => jobVisible(db, jobId), { readOnly: true });
       if (visible) break;
       // the request rolled back (or never committed): nothing to do
       if (attempt > 600) return;

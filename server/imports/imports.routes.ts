@@ -7,6 +7,7 @@ import { problem } from '../http/problem.ts';
 import { Geometry, Id, bodyResponses, notFoundResponse, problemResponses, problems, validationHook } from '../http/schemas.ts';
 import { startImportJob } from './import-jobs.ts';
 import type { JobOwner } from './job-owner.ts';
+import { importReport } from './import-jobs.repository.ts';
 import { SYNC_MAX_ROWS, createJob, prepareImport, processImport } from './site-import.ts';
 
 const Status = z.enum(['queued', 'running', 'checked', 'imported', 'failed']);
@@ -75,9 +76,7 @@ export function importRoutes(owner: Kysely<Database>, jobOwner?: JobOwner) {
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'The report', content: { 'application/json': { schema: Report } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
-    const job = await c.get('db').selectFrom('importJobs')
-      .select(['id', 'format', 'crs', 'dryRun', 'status', 'total', 'processed', 'valid', 'imported', 'errorCount', 'errors', 'message', 'reason', 'preview'])
-      .where('id', '=', c.req.valid('param').id).executeTakeFirst();
+    const job = await importReport(c.get('db'), c.req.valid('param').id);
     if (!job) throw problem('import.not-found');
     return c.json({ ...job, id: Number(job.id) } as z.infer<typeof Report>, 200);
   });

@@ -1,15 +1,18 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { kml } from '@tmcw/togeojson';
 import gcoord from 'gcoord';
-import { type Kysely, sql } from 'kysely';
-import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
+import type { Kysely } from 'kysely';
+import type { GeoJsonGeometry } from '../db/geo.ts';
 import type { Database, ImportFailure } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { described, problem } from '../http/problem.ts';
 import { SiteGeometry } from '../sites/sites.routes.ts';
 import { type SiteCategories, categoryErrors, siteCategories } from '../sites/sites.service.ts';
 import { CsvError, type CsvRecord, decodeText, iterateCsv } from './csv.ts';
-import { claimUnfinishedJob } from './import-jobs.repository.ts';
+import {
+  claimUnfinishedJob, clearStaging, finishJob, insertJob, insertStagedSites, recordJobProgress, stageRows, stagedRows,
+} from './import-jobs.repository.ts';
 import { readZippedShapefile } from './shapefile.ts';
 
 type Db = Kysely<Database>;
@@ -167,11 +170,10 @@ export async function prepareImport(input: ImportInput): Promise<PreparedImport>
 
 /** Inserts the job row of an import (status `running` for one processed now, `queued` for a background job). */
 export async function createJob(db: Db, user: AuthUser, job: PreparedImport, status: 'running' | 'queued', ownerInstance: number | null = null) {
-  const { rows: [row] } = await sql<{ id: number }>`insert into import_jobs (kind, format, crs, dry_run, file_name, status, total, valid,
-      imported, errors, scope_code, created_by, owner_instance)
-    values ('sites', ${job.format}, ${job.input.crs}, ${job.input.dryRun}, ${job.input.fileName}, ${status}, ${job.source.total}, 0,
-      0, '[]'::jsonb, ${user.scopeCode}, ${user.id}, ${ownerInstance}) returning id`.execute(db);
-  return Number(row.id);
+  return insertJob(db, {
+    format: job.format, crs: job.input.crs, dryRun: job.input.dryRun, fileName: job.input.fileName, status, total: job.source.total,
+    scopeCode: user.scopeCode, createdBy: user.id, ownerInstance,
+  });
 }
 
 /** A job that was declared interrupted (its owner seemed gone) while this process still worked on it: the work stops, the job stays failed. */
@@ -209,10 +211,8 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
       const keep = found.slice(0, Math.max(0, MAX_STORED_ERRORS - stored.length));
       stored.push(...keep);
       // only a job still queued/running goes on: one a sweep declared interrupted stays failed (this batch rolls back)
-      const updated = await sql`update import_jobs set processed = ${processed}, error_count = ${errorCount}, valid = ${processed - errorRows.size},
-          errors = errors || ${JSON.stringify(keep)}::jsonb, status = 'running', updated_at = now()
-        where id = ${jobId} and status in ('queued', 'running')`.execute(db);
-      if (!Number(updated.numAffectedRows ?? 0)) throw new JobInterrupted(jobId);
+      const updated = await recordJobProgress(db, jobId, { processed, errorCount, valid: processed - errorRows.size, errors: keep });
+      if (!updated) throw new JobInterrupted(jobId);
       return found;
     });
     return errors;
@@ -239,16 +239,13 @@ export async function processImport(inTransaction: InTransaction, user: AuthUser
       status = 'failed';
       reason = 'row-errors';
     } else if (!input.dryRun) {
-      const result = await sql`insert into sites (category, name, geom, attrs, region_code, grid_id)
-        select category, name, geom, attrs, region_code, grid_id from import_staging where job_id = ${jobId} order by row`.execute(db);
-      imported = Number(result.numAffectedRows ?? 0);
+      imported = await insertStagedSites(db, jobId);
       status = 'imported';
-      await db.insertInto('auditLog').values({ actorId: user.id, action: 'site.import', entity: 'site', regionCode: user.scopeCode.padEnd(12, '0'),
-        after: JSON.stringify({ fileName: input.fileName, crs: input.crs, imported, job: jobId }) }).execute();
+      await writeAudit(db, { actorId: user.id, action: 'site.import', entity: 'site', regionCode: user.scopeCode.padEnd(12, '0'),
+        after: { fileName: input.fileName, crs: input.crs, imported, job: jobId } });
     }
-    await sql`delete from import_staging where job_id = ${jobId}`.execute(db);
-    await sql`update import_jobs set status = ${status}, total = ${total}, valid = ${valid}, imported = ${imported},
-        preview = ${JSON.stringify(preview)}::jsonb, message = ${message}, reason = ${reason}, updated_at = now() where id = ${jobId}`.execute(db);
+    await clearStaging(db, jobId);
+    await finishJob(db, jobId, { status, total, valid, imported, preview, message, reason });
     return { id: jobId, format: job.format, crs: input.crs, dryRun: input.dryRun, status, total, processed, valid, imported,
       errorCount, errors, message, reason, preview };
   });
@@ -277,21 +274,7 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
     errors.push(...rowErrors);
   }
   if (checked.length) {
-    const { rows: misplaced } = await sql<{ row: number; valid: boolean; reason: string }>`
-      with input as (select (r->>'row')::int as row, r->>'category' as category, r->>'name' as name, r->'attrs' as attrs,
-          ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(r->>'geometry'), 4326), 1e-7) as geom
-        from jsonb_array_elements(${JSON.stringify(checked)}::jsonb) r),
-      -- the point that places a row is a column of its own: under row-level security PostgreSQL uses the
-      -- grids' spatial index only if every function in the condition is LEAKPROOF (ST_PointOnSurface is not)
-      input_at as materialized (select i.*, case when ST_IsValid(i.geom) then ST_PointOnSurface(i.geom) end as at from input i),
-      placed as (select i.*, ST_IsValid(i.geom) as valid, ST_IsValidReason(i.geom) as reason, g.village_code, g.id as grid_id
-        from input_at i left join lateral (select gr.id, gr.village_code from grids gr
-          where gr.valid_to is null and gr.layer_id = 1 and ${inCountiesMeeting('gr.county_code', sql`(select ST_SetSRID(ST_Extent(at)::geometry, 4326) from input_at)`)}
-            and ST_Intersects(gr.geom, i.at) order by gr.code limit 1) g
-          on ST_IsValid(i.geom)),
-      staged as (insert into import_staging (job_id, row, category, name, attrs, geom, region_code, grid_id)
-        select ${jobId}, row, category, name, attrs, geom, village_code, grid_id from placed returning row)
-      select row, valid, reason from placed where not valid or village_code is null`.execute(db);
+    const misplaced = await stageRows(db, jobId, checked);
     for (const p of misplaced) {
       errors.push({ row: p.row, field: 'geometry', ...(p.valid ? described('row.site-outside-area') : described('row.site-invalid-geometry', { reason: p.reason })) });
     }
@@ -301,9 +284,7 @@ async function stageBatch(db: Db, categories: SiteCategories, jobId: number, ite
 
 /** The first staged rows, converted, with the village each falls in (null: none of the caller's): what the map previews. */
 async function previewOf(db: Db, jobId: number) {
-  const { rows } = await sql<{ row: number; name: string; category: string; villageCode: string; geometry: GeoJsonGeometry }>`
-    select row, name, category, region_code as village_code, ST_AsGeoJSON(geom, 7)::json as geometry
-    from import_staging where job_id = ${jobId} order by row limit ${PREVIEW_ROWS}`.execute(db);
+  const rows = await stagedRows(db, jobId, PREVIEW_ROWS);
   return { type: 'FeatureCollection', features: rows.map(({ geometry, ...p }) => ({ type: 'Feature', geometry, properties: p })) };
 }
 

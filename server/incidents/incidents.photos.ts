@@ -4,9 +4,11 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import sharp, { type OutputInfo } from 'sharp';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { problem } from '../http/problem.ts';
-import { lockIncident, settingValue } from './incidents.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
+import { insertEvent, insertPhoto, lockIncident, photoFile } from './incidents.repository.ts';
 
 type Db = Kysely<Database>;
 
@@ -65,18 +67,18 @@ export async function addPhoto(db: Db, user: AuthUser, incidentId: number, file:
   await writeFile(full, data);
   await writeFile(`${full}.thumb.jpg`, thumb);
   try {
-    const row = await db.insertInto('incidentPhotos').values({
+    const row = await insertPhoto(db, {
       incidentId, storageKey: key, mime: formats[format].mime, originalName: file.name.slice(0, 200) || null, bytes: data.byteLength,
       width: info.width, height: info.height, sha256: createHash('sha256').update(data).digest('hex'), createdBy: user.id,
-    }).returning(['id', 'mime', 'width', 'height', 'bytes']).executeTakeFirstOrThrow();
-    await db.insertInto('incidentEvents').values({
+    });
+    await insertEvent(db, {
       incidentId, actorId: user.personId, actorUserId: user.id, action: 'photo', fromState: incident.state, toState: incident.state,
-      note: null, data: JSON.stringify({ photoId: Number(row.id) }),
-    }).execute();
-    await db.insertInto('auditLog').values({
-      actorId: user.id, action: 'incident.photo', entity: 'incident', entityId: String(incidentId), regionCode: incident.regionCode,
-      before: null, after: JSON.stringify({ photoId: Number(row.id), mime: row.mime, bytes: row.bytes }),
-    }).execute();
+      note: null, data: { photoId: Number(row.id) },
+    });
+    await writeAudit(db, {
+      actorId: user.id, action: 'incident.photo', entity: 'incident', entityId: incidentId, regionCode: incident.regionCode,
+      before: null, after: { photoId: Number(row.id), mime: row.mime, bytes: row.bytes },
+    });
     return { ...row, id: Number(row.id) };
   } catch (error) {
     await rm(full, { force: true });
@@ -87,8 +89,7 @@ export async function addPhoto(db: Db, user: AuthUser, incidentId: number, file:
 
 /** A photo (or its thumbnail) of an incident the caller can see. */
 export async function readPhoto(db: Db, incidentId: number, photoId: number, thumb: boolean) {
-  const row = await db.selectFrom('incidentPhotos').select(['storageKey', 'mime'])
-    .where('id', '=', photoId).where('incidentId', '=', incidentId).executeTakeFirst();
+  const row = await photoFile(db, incidentId, photoId);
   if (!row) throw problem('photo.not-found');
   const full = path.join(photoDir(), row.storageKey);
   try {

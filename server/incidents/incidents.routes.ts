@@ -8,11 +8,12 @@ import type { AppEnv } from '../http/env.ts';
 import { problem } from '../http/problem.ts';
 import { bodyResponses, dayOrInstant, Geometry, Id, notFoundResponse, problemResponses, problems, RegionCode, validationHook, writeResponses } from '../http/schemas.ts';
 import { regionPrefix } from '../regions/regions.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
 import { addPhoto, readPhoto } from './incidents.photos.ts';
 import {
-  duplicateCandidates, getIncident, gridMembers, listCategories, listIncidents, notificationsForUnit, photos, settingValue, timeline,
+  getIncident, gridMembers, listCategories, listIncidents, notificationsForUnit, photos, timeline,
 } from './incidents.repository.ts';
-import { act, createIncident, reportRuleViolation } from './incidents.service.ts';
+import { act, createIncident, duplicatesOf, readNotification, reportRuleViolation } from './incidents.service.ts';
 
 type Db = Kysely<Database>;
 
@@ -222,12 +223,7 @@ export function incidentRoutes() {
     request: { params: z.object({ id: Id }) },
     responses: { 200: { description: 'Candidates, nearest first', content: { 'application/json': { schema: z.object({ items: z.array(Duplicate) }) } } }, ...problemResponses, ...notFoundResponse },
   }), async (c) => {
-    const db = c.get('db');
-    const { id } = c.req.valid('param');
-    const seen = await db.selectFrom('incidents').select('id').where('id', '=', id).executeTakeFirst();
-    if (!seen) throw problem('incident.not-found');
-    const [radius, days] = await Promise.all([settingValue(db, 'incidents.duplicateRadiusM', 50), settingValue(db, 'incidents.duplicateDays', 7)]);
-    const items = await duplicateCandidates(db, id, Number(radius), Number(days));
+    const items = await duplicatesOf(c.get('db'), c.req.valid('param').id);
     return c.json({ items: items.map((d) => ({ ...d, createdAt: iso(d.createdAt)! })) }, 200);
   })
 
@@ -286,13 +282,7 @@ export function incidentRoutes() {
     responses: { 204: { description: 'Marked' }, ...writeResponses, ...notFoundResponse },
   }), async (c) => {
     await requireCapability(c, 'handleAsUnit');
-    const db = c.get('db');
-    const { id } = c.req.valid('param');
-    const result = await db.updateTable('incidentNotifications').set({ readAt: new Date() })
-      .where('id', '=', id).where('readAt', 'is', null).executeTakeFirst();
-    if (!result.numUpdatedRows) throw problem('notification.not-found');
-    await db.insertInto('auditLog').values({ actorId: c.get('user')!.id, action: 'incident.notification.read', entity: 'incident_notification',
-      entityId: String(id), regionCode: null, before: null, after: JSON.stringify({ read: true }) }).execute();
+    await readNotification(c.get('db'), c.get('user')!, c.req.valid('param').id);
     return c.body(null, 204);
   });
 }

@@ -1,14 +1,17 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { OPEN_INCIDENT_STATES } from '../domain/enums.ts';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, IncidentSource, IncidentState } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
+import { settingValue } from '../settings/settings.repository.ts';
 import { assertCapability, incidentPermissionsFor, missingCapability } from '../auth/authorize.ts';
 import { INCIDENT_CAPABILITIES, INCIDENT_CAPABILITY_NAMES, permissionsGrant } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { problem } from '../http/problem.ts';
 import {
-  type Level, duplicateCandidates, getCategory, levels, lockIncident, mayAct, openStates, settingValue, transition,
+  type Level, duplicateCandidates, duplicateLink, escalateDue, getCategory, getUnit, incidentCode, incidentVersion, incidentVisible,
+  insertEvent, insertIncident, insertNotification, levels, lockIncident, markNotificationRead, mayAct, openIncidentOfViolation,
+  routeIncident, transactionNow, transition, updateIncidentAt, violationInfo,
 } from './incidents.repository.ts';
 
 type Db = Kysely<Database>;
@@ -24,10 +27,7 @@ function validatorFor(schema: unknown): ValidateFunction {
 }
 
 async function audit(db: Db, actorId: number | null, action: string, id: number, regionCode: string, before: unknown, after: unknown) {
-  await db.insertInto('auditLog').values({
-    actorId, action, entity: 'incident', entityId: String(id), regionCode,
-    before: before == null ? null : JSON.stringify(before), after: after == null ? null : JSON.stringify(after),
-  }).execute();
+  await writeAudit(db, { actorId, action, entity: 'incident', entityId: id, regionCode, before, after });
 }
 
 // ---- intake --------------------------------------------------------------------------------------
@@ -70,13 +70,7 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
     throw problem('fields.invalid', { summary: fieldErrorsDetail(errors), fields: errors.map((e) => e.path).join(', ') }, { errors });
   }
   const [lon, lat] = input.point;
-  const point = sql`ST_SetSRID(ST_MakePoint(${lon}::float8, ${lat}::float8), 4326)`;
-  const { rows: [route] } = await sql<Routing & { mayReport: boolean; inScope: boolean; ownGrid: boolean }>`
-    select r.id as grid_id, r.code as grid_code, r.name as grid_name, r.village_code,
-      app.in_scope(r.village_code) as in_scope,
-      app.incident_may('report', r.village_code, 'village', r.id, null, null) as may_report,
-      exists (select 1 from grids g where g.valid_to is null and app.member_grid(g.id) and ST_Covers(g.geom, ${point})) as own_grid
-    from app.incident_grid(${point}) r`.execute(db);
+  const route = await routeIncident(db, lon, lat);
   // A point outside the caller's area answers exactly like a point in no grid at all: routing sees
   // every grid (security definer), but the answer must not tell where the county's grids lie.
   const permissions = await incidentPermissionsFor(db, user);
@@ -89,21 +83,17 @@ export async function createIncident(db: Db, user: AuthUser, input: IncidentInpu
     throw problem('incident.point-outside-area');
   }
   const source: IncidentSource = input.source ?? (reportsInOwnGrids ? 'member' : input.caller ? 'hotline' : 'staff');
-  const { rows: [row] } = await sql<{ id: number; code: string }>`
-    insert into incidents (code, category, title, description, location, grid_id, region_code, state, level, priority,
-      reporter_id, due_at, created_at, attrs, source, source_data, caller_name, caller_phone, created_by)
-    values (app.next_incident_code(now()), ${category.code}, ${input.title}, ${input.description ?? ''}, ${point},
-      ${route.gridId}, ${route.villageCode}, 'reported', 'village', ${input.priority ?? 'normal'},
-      ${user.personId}, app.incident_due(${category.code}, now()), now(), ${JSON.stringify(attrs)}::jsonb,
-      ${source}, ${input.sourceData ? JSON.stringify(input.sourceData) : null}::jsonb,
-      ${input.caller?.name ?? null}, ${input.caller?.phone ?? null}, ${user.id})
-    returning id, code`.execute(db);
+  const row = await insertIncident(db, {
+    category: category.code, title: input.title, description: input.description ?? '', lon, lat, gridId: route.gridId,
+    villageCode: route.villageCode, priority: input.priority ?? 'normal', reporterId: user.personId, attrs, source,
+    sourceData: input.sourceData ?? null, callerName: input.caller?.name ?? null, callerPhone: input.caller?.phone ?? null, createdBy: user.id,
+  });
   const id = Number(row.id);
-  await db.insertInto('incidentEvents').values({
+  await insertEvent(db, {
     incidentId: id, actorId: user.personId, actorUserId: user.id, action: 'report', fromState: null, toState: 'reported',
     note: input.caller ? `来电人：${input.caller.name}` : null,
-    data: JSON.stringify({ source, gridCode: route.gridCode, ...(input.sourceData ? { sourceData: input.sourceData } : {}) }),
-  }).execute();
+    data: { source, gridCode: route.gridCode, ...(input.sourceData ? { sourceData: input.sourceData } : {}) },
+  });
   await audit(db, user.id, 'incident.report', id, route.villageCode, null,
     { code: row.code, category: category.code, title: input.title, point: input.point, gridId: route.gridId, source });
   const [radius, days] = await Promise.all([
@@ -125,21 +115,9 @@ export interface RuleViolationRef {
  */
 export async function reportRuleViolation(db: Db, user: AuthUser, violation: RuleViolationRef, category = 'campus.venues') {
   await assertCapability(db, user, 'report');
-  const { rows: [info] } = await sql<{ ruleName: string; subjectName: string; targetName: string | null; lon: number; lat: number }>`
-    select r.name as rule_name, s.name as subject_name, t.name as target_name,
-      ST_X(p.geom) as lon, ST_Y(p.geom) as lat
-    from rules r join sites s on s.id = ${violation.subjectId}
-    left join sites t on t.id = ${violation.targetId}
-    cross join lateral (select ST_PointOnSurface(coalesce(t.entrances, t.geom, s.entrances, s.geom)) as geom) p0
-    cross join lateral (select ST_GeometryN(p0.geom, 1) as geom) p
-    where r.id = ${violation.ruleId} and (${violation.targetId}::bigint is null or t.id is not null)`.execute(db);
+  const info = await violationInfo(db, violation);
   if (!info) throw problem('violation.not-found');
-  const existing = await db.selectFrom('incidents').select(['id', 'code'])
-    .where('source', '=', 'rule').where('state', 'in', openStates)
-    .where(sql`source_data->>'ruleId'`, '=', String(violation.ruleId))
-    .where(sql`source_data->>'subjectId'`, '=', String(violation.subjectId))
-    .where(sql`coalesce(source_data->>'targetId', '')`, '=', violation.targetId == null ? '' : String(violation.targetId))
-    .executeTakeFirst();
+  const existing = await openIncidentOfViolation(db, violation);
   if (existing) {
     throw problem('violation.already-reported', { incidentCode: existing.code, incidentId: Number(existing.id) }, { incidentId: Number(existing.id) });
   }
@@ -154,6 +132,20 @@ export async function reportRuleViolation(db: Db, user: AuthUser, violation: Rul
     point: [Number(info.lon), Number(info.lat)], attrs, source: 'rule',
     sourceData: { ruleId: violation.ruleId, subjectId: violation.subjectId, targetId: violation.targetId },
   });
+}
+
+/** Possible duplicates of a visible incident: same category within the settings' radius and days. */
+export async function duplicatesOf(db: Db, id: number) {
+  if (!(await incidentVisible(db, id))) throw problem('incident.not-found');
+  const [radius, days] = await Promise.all([settingValue(db, 'incidents.duplicateRadiusM', 50), settingValue(db, 'incidents.duplicateDays', 7)]);
+  return duplicateCandidates(db, id, Number(radius), Number(days));
+}
+
+/** A unit's staff mark one of their unit's notifications read (audited). */
+export async function readNotification(db: Db, user: AuthUser, id: number) {
+  if (!(await markNotificationRead(db, id))) throw problem('notification.not-found');
+  await writeAudit(db, { actorId: user.id, action: 'incident.notification.read', entity: 'incident_notification',
+    entityId: id, regionCode: null, before: null, after: { read: true } });
 }
 
 // ---- workflow ------------------------------------------------------------------------------------
@@ -215,7 +207,7 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
     case 'dispatch': {
       const unitId = input.unitId ?? (await getCategory(db, incident.category))?.defaultUnitId ?? null;
       if (unitId == null) throw problem('incident.unit-required', {}, { errors: [{ path: 'unitId', message: 'required', rule: 'required' }] });
-      const unit = await db.selectFrom('units').select(['id', 'name']).where('id', '=', unitId).executeTakeFirst();
+      const unit = await getUnit(db, unitId);
       if (!unit) throw problem('incident.unknown-unit', { unitId }, { errors: [{ path: 'unitId', message: 'unknown unit', rule: 'choice' }] });
       if (incident.state === 'dispatched' && incident.unitId === unit.id) {
         throw problem('incident.already-dispatched', { unitName: unit.name }, { currentState: incident.state, allowedActions });
@@ -232,13 +224,13 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
       break;
     }
     case 'resolve': set.result = note; break;
-    case 'close': set.closedAt = sql`now()`; break;
+    case 'close': set.closedAt = transactionNow; break;
     case 'reopen': set.closedAt = null; set.confirmedAt = null; set.satisfied = null; break;
     case 'confirm': {
       if (typeof data.satisfied !== 'boolean') {
         throw problem('incident.satisfied-required', {}, { errors: [{ path: 'data.satisfied', message: 'required boolean', rule: 'required' }] });
       }
-      set.confirmedAt = sql`now()`;
+      set.confirmedAt = transactionNow;
       set.satisfied = data.satisfied;
       break;
     }
@@ -249,30 +241,29 @@ export async function act(db: Db, user: AuthUser, id: number, input: ActionInput
       const of = Number(data.duplicateOf);
       if (!Number.isInteger(of) || of <= 0) throw problem('incident.original-required', {}, { errors: [{ path: 'data.duplicateOf', message: 'required id', rule: 'required' }] });
       if (of === id) throw problem('incident.duplicate-of-itself');
-      const original = await db.selectFrom('incidents').select(['id', 'code', 'duplicateOf']).where('id', '=', of).executeTakeFirst();
+      const original = await duplicateLink(db, of);
       if (!original) throw problem('incident.unknown-original', { original: of }, { errors: [{ path: 'data.duplicateOf', message: 'unknown incident', rule: 'choice' }] });
       // link to the original of a chain, never to another duplicate
       const target = original.duplicateOf ?? Number(original.id);
       if (target === id) throw problem('incident.duplicate-cycle');
       set.duplicateOf = target;
       data.duplicateOf = target;
-      data.duplicateOfCode = original.duplicateOf ? (await db.selectFrom('incidents').select('code').where('id', '=', target).executeTakeFirst())?.code : original.code;
+      data.duplicateOfCode = original.duplicateOf ? await incidentCode(db, target) : original.code;
       break;
     }
   }
-  const updated = await db.updateTable('incidents').set({ ...set, version: incident.version + 1 } as never)
-    .where('id', '=', id).where('version', '=', incident.version).executeTakeFirst();
-  if (!updated.numUpdatedRows) {
-    const now = await db.selectFrom('incidents').select(['version', 'state']).where('id', '=', id).executeTakeFirst();
+  const updated = await updateIncidentAt(db, id, incident.version, set);
+  if (!updated) {
+    const now = await incidentVersion(db, id);
     throw problem('incident.changed-meanwhile', { incidentCode: incident.code }, { currentVersion: now?.version, currentState: now?.state });
   }
-  const eventData = Object.keys(data).length ? JSON.stringify(data) : null;
-  await db.insertInto('incidentEvents').values({
+  const eventData = Object.keys(data).length ? data : null;
+  await insertEvent(db, {
     incidentId: id, actorId: user.personId, actorUserId: user.id, action: input.action,
     fromState: incident.state, toState, note, data: eventData,
-  }).execute();
+  });
   if (notifyUnit !== null) {
-    await db.insertInto('incidentNotifications').values({ incidentId: id, unitId: notifyUnit, kind: 'supervise', note, createdBy: user.id }).execute();
+    await insertNotification(db, { incidentId: id, unitId: notifyUnit, kind: 'supervise', note, createdBy: user.id });
   }
   await audit(db, user.id, `incident.${input.action}`, id, incident.regionCode,
     { state: incident.state, level: incident.level, unitId: incident.unitId, version: incident.version },
@@ -294,39 +285,6 @@ export async function escalateOverdue(owner: Db, now: Date = new Date(), options
     const enabled = await settingValue(db, 'incidents.autoEscalate', false);
     if (!enabled && !options.force) return [];
     const everyHours = Number(await settingValue(db, 'incidents.autoEscalateEveryHours', 24));
-    const { rows } = await sql<{ id: number }>`
-      with due as (
-        select i.id, i.state, i.level, i.unit_id, i.region_code, i.version,
-          case i.level when 'village' then 'township' else 'county' end as to_level,
-          case when i.state in ('reported', 'accepted') then 'escalated' else i.state end as to_state
-        from incidents i
-        where i.state in (${sql.join(OPEN_INCIDENT_STATES)})
-          and i.due_at < ${now}::timestamptz and i.level <> 'county'
-          and not exists (select 1 from incident_events e where e.incident_id = i.id and e.action = 'escalate'
-            and e.at > ${now}::timestamptz - make_interval(hours => ${everyHours}))
-        order by i.id
-        for update skip locked
-      ), up as (
-        update incidents i set level = d.to_level, state = d.to_state, version = i.version + 1
-        from due d where i.id = d.id
-        returning i.id
-      ), ev as (
-        insert into incident_events (incident_id, at, actor_id, action, from_state, to_state, note, data)
-        select d.id, ${now}::timestamptz, null, 'escalate', d.state, d.to_state, '超期自动升级',
-          jsonb_build_object('automatic', true, 'fromLevel', d.level, 'toLevel', d.to_level)
-        from due d
-      ), notes as (
-        insert into incident_notifications (incident_id, unit_id, kind, note, created_at)
-        select d.id, d.unit_id, 'overdue', '超期自动升级至' || case d.to_level when 'township' then '乡镇' else '县' end || '级督办', ${now}::timestamptz
-        from due d where d.unit_id is not null
-      ), aud as (
-        insert into audit_log (at, actor_id, action, entity, entity_id, region_code, before, after)
-        select ${now}::timestamptz, null, 'incident.escalate', 'incident', d.id::text, d.region_code,
-          jsonb_build_object('state', d.state, 'level', d.level, 'version', d.version),
-          jsonb_build_object('state', d.to_state, 'level', d.to_level, 'version', d.version + 1, 'automatic', true)
-        from due d
-      )
-      select id from up order by id`.execute(db);
-    return rows.map((r) => Number(r.id));
+    return escalateDue(db, now, everyHours);
   });
 }

@@ -1,5 +1,5 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { type Kysely, type SqlBool, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { userByToken } from '../auth/auth.repository.ts';
 import { scopedTransaction } from '../auth/scope.ts';
 import { secretHash } from '../auth/secrets.ts';
@@ -9,6 +9,7 @@ import { ProblemError } from '../http/problem.ts';
 import { parseDayOrInstant } from '../http/schemas.ts';
 import { listCategories } from '../incidents/incidents.repository.ts';
 import { createIncident } from '../incidents/incidents.service.ts';
+import { type RequestFilter, listRequests } from './open311.repository.ts';
 
 /**
  * Open311 GeoReport v2 (https://wiki.open311.org/GeoReport_v2), JSON only, so that a 12345 hotline
@@ -144,34 +145,18 @@ export function open311Routes(owner: Db) {
   const list = async (c: Context<AppEnv>, codes?: string[]) => {
     const db = c.get('db');
     const q = c.req.query();
-    let query = db.selectFrom('incidents as i')
-      .innerJoin('incidentCategories as cat', 'cat.code', 'i.category')
-      .leftJoin('units as u', 'u.id', 'i.unitId')
-      .leftJoin('regions as v', 'v.code', 'i.regionCode')
-      .leftJoin('grids as g', 'g.id', 'i.gridId')
-      .select(['i.id', 'i.code', 'i.state', 'i.category', 'cat.name as serviceName', 'i.description', 'u.name as unitName',
-        'i.createdAt', 'i.dueAt', 'i.sourceData', 'v.name as villageName', 'g.name as gridName',
-        sql<number>`ST_X(i.location)`.as('lon'), sql<number>`ST_Y(i.location)`.as('lat'),
-        sql<Date>`(select max(e.at) from incident_events e where e.incident_id = i.id)`.as('updatedAt'),
-        sql<string | null>`(select e.note from incident_events e where e.incident_id = i.id and e.note is not null
-          and e.action not in ('report', 'supervise') order by e.at desc, e.id desc limit 1)`.as('lastNote'),
-        sql<number | null>`(select min(p.id) from incident_photos p where p.incident_id = i.id)`.as('photoId')]);
     const ids = codes ?? (q.service_request_id ? q.service_request_id.split(',').map((s) => s.trim()) : undefined);
-    if (ids) query = query.where('i.code', 'in', ids.length ? ids : ['']);
+    let filter: RequestFilter;
+    if (ids) filter = { codes: ids };
     else {
       // a day is read in China time, as everywhere in the API (its start, or its end for end_date)
       const start = q.start_date ? parseDayOrInstant(q.start_date, 'start') : undefined;
       const end = q.end_date ? parseDayOrInstant(q.end_date, 'end') : undefined;
       if ((q.start_date && !start) || (q.end_date && !end)) return geoError(c, 400, 'start_date and end_date are w3 datetimes: YYYY-MM-DD or YYYY-MM-DDThh:mm:ss with a time zone');
-      // the spec's default window: the last 90 days
-      query = query.where('i.createdAt', '>=', start ?? (end ? new Date(+end - 90 * 86400_000) : sql<Date>`now() - interval '90 days'`));
-      if (end) query = query.where('i.createdAt', '<=', end);
-      if (q.service_code) query = query.where('i.category', 'in', q.service_code.split(','));
-      if (q.status === 'open') query = query.where('i.state', 'not in', ['closed', 'rejected']);
-      else if (q.status === 'closed') query = query.where('i.state', 'in', ['closed', 'rejected']);
-      else if (q.status) return geoError(c, 400, 'status is open or closed');
+      if (q.status && q.status !== 'open' && q.status !== 'closed') return geoError(c, 400, 'status is open or closed');
+      filter = { start, end, serviceCodes: q.service_code ? q.service_code.split(',') : undefined, status: q.status as 'open' | 'closed' | undefined };
     }
-    const rows = await query.where(sql<SqlBool>`true`).orderBy('i.createdAt', 'desc').limit(1000).execute();
+    const rows = await listRequests(db, filter);
     const origin = new URL(c.req.url).origin;
     return c.json(rows.map((r) => {
       const source = (r.sourceData ?? {}) as Record<string, string>;

@@ -168,3 +168,23 @@ export async function complianceByMember(db: Db, p: CompliancePeriod) {
     order by count(*) filter (where not m.done and m.ends <= now()) desc, pe.name, m.person_id`.execute(db);
   return rows.map((r) => ({ ...r, personId: Number(r.personId) }));
 }
+
+/** Today's date (YYYY-MM-DD) in the patrol time zone, and `days` before it. */
+export async function localDay(db: Db, timeZone: string, offsetDays = 0) {
+  const { rows: [row] } = await sql<{ day: string }>`select to_char((now() at time zone ${timeZone})::date + ${offsetDays}::int, 'YYYY-MM-DD') as day`.execute(db);
+  return row.day;
+}
+
+/** The counties under a region prefix (a prefecture's, or a county itself), by code. */
+export async function countiesUnder(db: Db, prefix: string) {
+  return db.selectFrom('regions').select(['code', 'name'])
+    .where('level', '=', 'county').where(inSubtree('code', prefix)).orderBy('code').execute();
+}
+
+/** Changes a patrol rule; false when no row was changed (row security: administrators only). */
+export async function updatePatrolRule(db: Db, id: number, set: Partial<{
+  months: number[] | null; weekdays: number[] | null; windows: string[]; maxDistanceM: number; enabled: boolean;
+}>) {
+  const updated = await db.updateTable('patrolRules').set(set).where('id', '=', id).executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
+}

@@ -1,14 +1,16 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { inSubtree } from '../db/geo.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import { assertCapability, missingCapability } from '../auth/authorize.ts';
 import { ROLE_CAPABILITIES } from '../auth/capabilities.ts';
 import type { AuthUser } from '../http/env.ts';
 import { problem } from '../http/problem.ts';
-import { settingValue } from '../people/people.repository.ts';
-import { staffingThresholds } from '../people/people.service.ts';
+import { settingValue } from '../settings/settings.repository.ts';
+import { staffingThresholds } from '../people/staffing.service.ts';
 import { regionForCaller } from '../regions/regions.repository.ts';
-import { complianceByGrid, complianceByMember, insertPatrol, listRules, ruleFor, siteWithDistance } from './patrols.repository.ts';
+import {
+  complianceByGrid, complianceByMember, countiesUnder, insertPatrol, listRules, localDay, ruleFor, siteWithDistance, updatePatrolRule,
+} from './patrols.repository.ts';
 
 type Db = Kysely<Database>;
 
@@ -52,12 +54,6 @@ export async function checkIn(db: Db, user: AuthUser, input: { siteId: number; l
   };
 }
 
-/** Today's date (YYYY-MM-DD) in the patrol time zone, and `days` before it. */
-async function localDay(db: Db, timeZone: string, offsetDays = 0) {
-  const { rows: [row] } = await sql<{ day: string }>`select to_char((now() at time zone ${timeZone})::date + ${offsetDays}::int, 'YYYY-MM-DD') as day`.execute(db);
-  return row.day;
-}
-
 /**
  * Done / due / missed / pending patrol slots per grid, per member and per county, for a region and a
  * period of local days. The region may be a prefecture (4 digits) for callers whose scope covers it;
@@ -81,8 +77,7 @@ export async function compliance(db: Db, user: AuthUser, query: { region?: strin
   const sum = (list: typeof grids, key: 'due' | 'done' | 'missed' | 'pending') => list.reduce((n, g) => n + g[key], 0);
   const counts = (list: typeof grids) => ({ grids: list.length, due: sum(list, 'due'), done: sum(list, 'done'), missed: sum(list, 'missed'), pending: sum(list, 'pending') });
   // the counties of the region (every one, zero rows included: a prefecture's rows; a county's own one)
-  const counties = await db.selectFrom('regions').select(['code', 'name'])
-    .where('level', '=', 'county').where(inSubtree('code', where.prefix)).orderBy('code').execute();
+  const counties = await countiesUnder(db, where.prefix);
   return {
     region: where.code, name: where.name, level: where.level, from, to, timeZone,
     summary: counts(grids),
@@ -116,12 +111,9 @@ export async function updateRule(db: Db, user: AuthUser, id: number, change: Pat
   };
   // an empty patch changes nothing: the rule as it is, and nothing to audit (as PATCH /api/sites/{id} answers 200)
   if (Object.keys(set).length === 0) return before;
-  const updated = await db.updateTable('patrolRules').set(set).where('id', '=', id).executeTakeFirst();
-  if (!updated.numUpdatedRows) throw missingCapability('editPatrolRules');
+  const updated = await updatePatrolRule(db, id, set);
+  if (!updated) throw missingCapability('editPatrolRules');
   const after = (await listRules(db)).find((r) => r.id === id)!;
-  await db.insertInto('auditLog').values({
-    actorId: user.id, action: 'update', entity: 'patrol_rule', entityId: String(id), regionCode: null,
-    before: JSON.stringify(before), after: JSON.stringify(after),
-  }).execute();
+  await writeAudit(db, { actorId: user.id, action: 'update', entity: 'patrol_rule', entityId: id, regionCode: null, before, after });
   return after;
 }

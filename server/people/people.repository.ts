@@ -9,11 +9,6 @@ export { DUTIES as duties } from '../domain/enums.ts';
 /** Leaders first, then the other duties in their usual order. */
 export const dutyOrder = sql`array_position(${sql.val([...DUTIES])}::text[], a.duty)`;
 
-export async function settingValue<T>(db: Db, key: string, fallback: T): Promise<T> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-  return (row?.value ?? fallback) as T;
-}
-
 export interface PeopleFilter {
   q?: string;
   unit?: string;
@@ -266,4 +261,17 @@ export async function openIncidentsInGrids(db: Db, gridIds: number[]) {
     .where('i.gridId', 'in', gridIds).where('i.state', 'not in', [...closedStates])
     .orderBy('i.createdAt', 'desc').execute();
   return rows.map((r) => ({ ...r, id: Number(r.id), gridId: Number(r.gridId) }));
+}
+
+/** The current assignment `id` of a grid, locked for update, ended or not. */
+export async function lockAssignment(db: Db, id: number, gridId: number) {
+  return db.selectFrom('gridAssignments').select(['id', 'duty', 'validFrom', 'personId', 'validTo'])
+    .where('id', '=', id).where('gridId', '=', gridId).forUpdate().executeTakeFirst();
+}
+
+/** A person's name and phone (as the caller may see them). */
+export async function personContact(db: Db, personId: number) {
+  const { rows: [person] } = await sql<{ id: number; name: string; phone: string | null }>`
+    select id, name, phone from people where id = ${personId}`.execute(db);
+  return person;
 }

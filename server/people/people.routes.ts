@@ -5,9 +5,11 @@ import { bodyResponses, dayOrInstant, featureCollection, Id, notFoundResponse, p
 import { regionForCaller } from '../regions/regions.repository.ts';
 import { decodeText } from '../imports/csv.ts';
 import { duties, listUnits, searchPeople } from './people.repository.ts';
-import {
-  assign, createPerson, handover, importPeople, listGridAssignments, myArea, personDetail, staffingReport, unassign,
-} from './people.service.ts';
+import { assign, handover, listGridAssignments, unassign } from './assignments.service.ts';
+import { myArea } from './my-area.service.ts';
+import { importPeople } from './people-import.service.ts';
+import { createPerson, personDetail } from './people.service.ts';
+import { staffingReport } from './staffing.service.ts';
 
 /*
  * People, units, grid assignments, the staffing report and a grid member's own area. Mounted at

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Database, PlanOperationTable } from '../db/schema.ts';
 import type { GeoJsonGeometry } from '../db/geo.ts';
 
 /** A plan grid as stored in changesets: enough to put the row back exactly. */
@@ -59,18 +59,15 @@ export async function insertPlan(db: Kysely<Database>, scopeCode: string, prefix
 /**
  * The draft's grids with their workload: households and population from household points, key
  * sites by category, incidents of the last 12 months, area, and the household target of their
- * village type (settings workload.*) with whether they are low, in norm or high.
+ * village type (settings workload.*, read by the service) with whether they are low, in norm or high.
  */
-export async function planGrids(db: Kysely<Database>, planId: number) {
+export async function planGrids(db: Kysely<Database>, planId: number, norms: WorkloadNorms) {
   const rows = await sql<{
     id: number; sourceGridId: number | null; sourceCode: string | null; name: string; villageCode: string; areaM2: number;
     households: number; population: number; sites: Record<string, number>; incidents12m: number; target: number; tolerance: number;
     geometry: GeoJsonGeometry;
   }>`
-    with norms as (select
-      (select value::text::numeric from settings where key = 'workload.targetHouseholds.urban') as urban,
-      (select value::text::numeric from settings where key = 'workload.targetHouseholds.rural') as rural,
-      (select value::text::numeric from settings where key = 'workload.tolerance') as tolerance)
+    with norms as (select ${norms.urban}::numeric as urban, ${norms.rural}::numeric as rural, ${norms.tolerance}::numeric as tolerance)
     select pg.id, pg.source_grid_id, s.code as source_code, pg.name, pg.village_code,
       round(ST_Area(pg.geom::geography)::numeric)::float8 as area_m2,
       coalesce(h.households, 0)::int as households, coalesce(h.population, 0)::int as population,
@@ -92,6 +89,13 @@ export async function planGrids(db: Kysely<Database>, planId: number) {
     ...r,
     normStatus: r.households < r.target * (1 - tolerance) ? 'low' as const : r.households > r.target * (1 + tolerance) ? 'high' as const : 'ok' as const,
   }));
+}
+
+/** Household targets per grid by village type, and the tolerance either side (a fraction). */
+export interface WorkloadNorms {
+  urban: number;
+  rural: number;
+  tolerance: number;
 }
 
 /** The rows as they are now, for the inverse of a changeset. */
@@ -119,4 +123,72 @@ export async function newPlanGridIds(db: Kysely<Database>, n: number): Promise<n
   const { rows } = await sql<{ id: number }>`select nextval(pg_get_serial_sequence('plan_grids', 'id')) as id
     from generate_series(1, ${n})`.execute(db);
   return rows.map((r) => Number(r.id));
+}
+
+/** A region a plan may cover, or undefined. */
+export async function planRegion(db: Kysely<Database>, code: string) {
+  return db.selectFrom('regions').select(['code', 'level', 'prefix', 'name']).where('code', '=', code).executeTakeFirst();
+}
+
+/** How many operations of the draft can be undone (done) and redone (undone). */
+export async function operationCounts(db: Kysely<Database>, planId: number) {
+  const ops = await db.selectFrom('planOperations').select(['undone', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('planId', '=', planId).groupBy('undone').execute();
+  const count = (undone: boolean) => Number(ops.find((o) => o.undone === undone)?.n ?? 0);
+  return { done: count(false), undone: count(true) };
+}
+
+/** A user's display name as the plans show it (app.user_name: visible to every planner). */
+export async function userName(db: Kysely<Database>, userId: number) {
+  const { rows: [row] } = await sql<{ name: string }>`select app.user_name(${userId}) as name`.execute(db);
+  return row.name;
+}
+
+/** Marks an edit: next version, and the lock renewed to the editor for `lockMinutes`. */
+export async function touchPlan(db: Kysely<Database>, planId: number, userId: number, lockMinutes: number) {
+  await sql`update plans set version = version + 1, updated_at = now(), locked_by = ${userId},
+    lock_expires_at = now() + make_interval(mins => ${lockMinutes}) where id = ${planId}`.execute(db);
+}
+
+/** Stores an operation with its inverse; a new operation clears what could be redone. */
+export async function recordOperation(db: Kysely<Database>, planId: number, op: { kind: PlanOperationTable['kind']; actorId: number; forward: Changeset; inverse: Changeset }) {
+  await db.deleteFrom('planOperations').where('planId', '=', planId).where('undone', '=', true).execute();
+  await db.insertInto('planOperations').values({
+    planId, kind: op.kind, actorId: op.actorId, forward: JSON.stringify(op.forward), inverse: JSON.stringify(op.inverse),
+  }).execute();
+}
+
+/** The operation undo would revert (the latest done) or redo would replay (the earliest undone). */
+export async function nextOperation(db: Kysely<Database>, planId: number, direction: 'undo' | 'redo') {
+  return db.selectFrom('planOperations').select(['id', 'forward', 'inverse', 'kind'])
+    .where('planId', '=', planId).where('undone', '=', direction === 'redo')
+    .orderBy('id', direction === 'undo' ? 'desc' : 'asc').limit(1).executeTakeFirst();
+}
+
+export async function setOperationUndone(db: Kysely<Database>, operationId: number, undone: boolean) {
+  await db.updateTable('planOperations').set({ undone }).where('id', '=', operationId).execute();
+}
+
+/** How many grids the draft has in a village (to name a new one). */
+export async function countVillageGrids(db: Kysely<Database>, planId: number, villageCode: string) {
+  const count = await db.selectFrom('planGrids').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('planId', '=', planId).where('villageCode', '=', villageCode).executeTakeFirstOrThrow();
+  return Number(count.n);
+}
+
+/** The given grids of the draft, largest area first. */
+export async function idsByAreaDesc(db: Kysely<Database>, planId: number, ids: number[]) {
+  const areas = await db.selectFrom('planGrids').select(['id', sql<number>`ST_Area(geom)`.as('area')])
+    .where('planId', '=', planId).where('id', 'in', ids).orderBy('area', 'desc').execute();
+  return areas.map((a) => Number(a.id));
+}
+
+/** The draft's grids in the given villages. */
+export async function gridIdsInVillages(db: Kysely<Database>, planId: number, villageCodes: string[]) {
+  return (await db.selectFrom('planGrids').select('id')
+    .where('planId', '=', planId).where('villageCode', 'in', villageCodes).execute()).map((r) => Number(r.id));
+}
+
+export async function discardPlanRow(db: Kysely<Database>, planId: number) {
+  await db.updateTable('plans').set({ status: 'discarded', updatedAt: new Date() }).where('id', '=', planId).execute();
 }

@@ -1,33 +1,29 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { GeoJsonGeometry } from '../db/geo.ts';
 import { validateCoverage, validationThresholds } from '../grids/validation.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { problem } from '../http/problem.ts';
 import {
   assertValidPolygon, drawnGeometry, importedGeometries, mergedGeometry, reshapedGeometries, splitParts, villageOf,
-} from './plan-geometry.ts';
+} from './plan-geometry.repository.ts';
 import {
-  type Changeset, type PlanGridRow, applyChangeset, getPlanRow, insertPlan, lockPlan, newPlanGridIds,
-  openDraftsOverlapping, planGrids, snapshot,
+  type Changeset, type PlanGridRow, applyChangeset, countVillageGrids, discardPlanRow, getPlanRow, gridIdsInVillages, idsByAreaDesc,
+  insertPlan, lockPlan, newPlanGridIds, nextOperation, openDraftsOverlapping, operationCounts, planGrids, planRegion, recordOperation,
+  setOperationUndone, snapshot, touchPlan, userName,
 } from './plans.repository.ts';
+import { numericSetting } from '../settings/settings.repository.ts';
 
 type Db = Kysely<Database>;
 
-async function setting(db: Db, key: string, fallback: number): Promise<number> {
-  const row = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
-  return Number(row?.value ?? fallback);
-}
-
 async function audit(db: Db, user: AuthUser, action: string, planId: number, regionCode: string, after: unknown) {
-  await db.insertInto('auditLog').values({
-    actorId: user.id, action, entity: 'plan', entityId: String(planId), regionCode, after: JSON.stringify(after),
-  }).execute();
+  await writeAudit(db, { actorId: user.id, action, entity: 'plan', entityId: planId, regionCode, after });
 }
 
 /** Opens a draft for a village or township. One open draft per subtree: another is a 409 naming its holder. */
 export async function createPlan(db: Db, user: AuthUser, regionCode: string, name: string) {
-  const region = await db.selectFrom('regions').select(['code', 'level', 'prefix', 'name']).where('code', '=', regionCode).executeTakeFirst();
+  const region = await planRegion(db, regionCode);
   if (!region) throw problem('region.not-found');
   if (region.level === 'county') throw problem('plan.whole-county');
   const open = await openDraftsOverlapping(db, region.prefix);
@@ -36,7 +32,7 @@ export async function createPlan(db: Db, user: AuthUser, regionCode: string, nam
     throw problem('plan.area-taken', { planId: Number(o.id), scopeCode: o.scopeCode, lockedBy: o.lockedByName },
       { planId: Number(o.id), lockedBy: o.lockedByName, lockExpiresAt: new Date(o.lockExpiresAt).toISOString() });
   }
-  const id = await insertPlan(db, region.code, region.prefix, name || `${region.name}网格调整`, user.id, await setting(db, 'plans.lockMinutes', 120));
+  const id = await insertPlan(db, region.code, region.prefix, name || `${region.name}网格调整`, user.id, await numericSetting(db, 'plans.lockMinutes', 120));
   await audit(db, user, 'plan.create', id, region.code, { name });
   return id;
 }
@@ -45,17 +41,16 @@ export async function createPlan(db: Db, user: AuthUser, regionCode: string, nam
 export async function planView(db: Db, id: number) {
   const plan = await getPlanRow(db, id);
   if (!plan) throw problem('plan.not-found');
-  const grids = await planGrids(db, id);
-  const problems = await validateCoverage(db, plan.scopePrefix, await validationThresholds(db), id);
-  const ops = await db.selectFrom('planOperations').select(['undone', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('planId', '=', id).groupBy('undone').execute();
-  const count = (undone: boolean) => Number(ops.find((o) => o.undone === undone)?.n ?? 0);
-  const kinds = (k: string) => problems.filter((p) => p.kind === k).length;
   const norms = {
-    urban: await setting(db, 'workload.targetHouseholds.urban', 300),
-    rural: await setting(db, 'workload.targetHouseholds.rural', 150),
-    tolerance: await setting(db, 'workload.tolerance', 0.4),
+    urban: await numericSetting(db, 'workload.targetHouseholds.urban', 300),
+    rural: await numericSetting(db, 'workload.targetHouseholds.rural', 150),
+    tolerance: await numericSetting(db, 'workload.tolerance', 0.4),
   };
+  const grids = await planGrids(db, id, norms);
+  const problems = await validateCoverage(db, plan.scopePrefix, await validationThresholds(db), id);
+  const ops = await operationCounts(db, id);
+  const count = (undone: boolean) => (undone ? ops.undone : ops.done);
+  const kinds = (k: string) => problems.filter((p) => p.kind === k).length;
   return {
     id: Number(plan.id), scopeCode: plan.scopeCode, scopeName: plan.scopeName, name: plan.name, status: plan.status, norms,
     version: plan.version, lockedBy: { id: plan.lockedById, name: plan.lockedByName },
@@ -86,7 +81,7 @@ async function editable(db: Db, user: AuthUser, id: number, version?: number) {
       { currentVersion: plan.version });
   }
   if (plan.lockedBy !== user.id && new Date(plan.lockExpiresAt) > new Date()) {
-    const { rows: [holder] } = await sql<{ name: string }>`select app.user_name(${plan.lockedBy}) as name`.execute(db);
+    const holder = { name: await userName(db, plan.lockedBy) };
     throw problem('plan.locked', { planId: id, lockedBy: holder.name, lockExpiresAt: new Date(plan.lockExpiresAt).toISOString() },
       { lockedBy: holder.name, lockExpiresAt: new Date(plan.lockExpiresAt).toISOString() });
   }
@@ -94,9 +89,8 @@ async function editable(db: Db, user: AuthUser, id: number, version?: number) {
 }
 
 async function touch(db: Db, user: AuthUser, id: number) {
-  const minutes = await setting(db, 'plans.lockMinutes', 120);
-  await sql`update plans set version = version + 1, updated_at = now(), locked_by = ${user.id},
-    lock_expires_at = now() + make_interval(mins => ${minutes}) where id = ${id}`.execute(db);
+  const minutes = await numericSetting(db, 'plans.lockMinutes', 120);
+  await touchPlan(db, id, user.id, minutes);
 }
 
 type Kind = 'draw' | 'reshape' | 'split' | 'merge' | 'delete' | 'rename' | 'import';
@@ -112,10 +106,7 @@ async function operate(db: Db, user: AuthUser, id: number, version: number | und
     del: forward.put.map((r) => r.id).filter((rid) => !existing.has(rid)),
   };
   await applyChangeset(db, id, forward);
-  await db.deleteFrom('planOperations').where('planId', '=', id).where('undone', '=', true).execute();
-  await db.insertInto('planOperations').values({
-    planId: id, kind, actorId: user.id, forward: JSON.stringify(forward), inverse: JSON.stringify(inverse),
-  }).execute();
+  await recordOperation(db, id, { kind, actorId: user.id, forward, inverse });
   await touch(db, user, id);
   await audit(db, user, `plan.${kind}`, id, plan.scopeCode, { put: forward.put.map((r) => r.id), del: forward.del });
 }
@@ -126,7 +117,7 @@ async function gridOf(db: Db, planId: number, gridId: number) {
   return row;
 }
 
-const snapTolerance = (db: Db) => setting(db, 'plans.snapToleranceM', 2);
+const snapTolerance = (db: Db) => numericSetting(db, 'plans.snapToleranceM', 2);
 
 export async function drawGrid(db: Db, user: AuthUser, id: number, input: { geometry: GeoJsonGeometry; villageCode?: string; name?: string; version?: number }) {
   await operate(db, user, id, input.version, 'draw', async (plan) => {
@@ -138,9 +129,8 @@ export async function drawGrid(db: Db, user: AuthUser, id: number, input: { geom
     const geometry = await drawnGeometry(db, id, village, input.geometry, await snapTolerance(db));
     if (!geometry) throw problem('grid.empty-after-clip');
     const [newId] = await newPlanGridIds(db, 1);
-    const count = await db.selectFrom('planGrids').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('planId', '=', id).where('villageCode', '=', village).executeTakeFirstOrThrow();
-    return { put: [{ id: newId, sourceGridId: null, name: input.name ?? `新网格${Number(count.n) + 1}`, villageCode: village, geometry }], del: [] };
+    const count = await countVillageGrids(db, id, village);
+    return { put: [{ id: newId, sourceGridId: null, name: input.name ?? `新网格${count + 1}`, villageCode: village, geometry }], del: [] };
   });
 }
 
@@ -191,9 +181,8 @@ export async function mergeGrids(db: Db, user: AuthUser, id: number, input: { gr
     if (merged.villages > 1) throw problem('grid.merge-across-villages');
     if (merged.parts > 1) throw problem('grid.merge-not-adjacent');
     // the largest grid survives (keeping its lineage); the others are removed
-    const areas = await db.selectFrom('planGrids').select(['id', sql<number>`ST_Area(geom)`.as('area')])
-      .where('planId', '=', id).where('id', 'in', input.gridIds).orderBy('area', 'desc').execute();
-    const keep = grids.find((g) => g.id === Number(areas[0].id))!;
+    const [largest] = await idsByAreaDesc(db, id, input.gridIds);
+    const keep = grids.find((g) => g.id === largest)!;
     return { put: [{ ...keep, geometry: merged.geometry }], del: grids.filter((g) => g !== keep).map((g) => g.id) };
   });
 }
@@ -220,8 +209,7 @@ export async function importGrids(db: Db, user: AuthUser, id: number,
       throw problem('plan.import-invalid-features', { invalid: errors.length, total: rows.length }, { errors });
     }
     const villages = [...new Set(rows.map((r) => r.villageCode!))];
-    const del = input.replace === false ? [] : (await db.selectFrom('planGrids').select('id')
-      .where('planId', '=', id).where('villageCode', 'in', villages).execute()).map((r) => Number(r.id));
+    const del = input.replace === false ? [] : await gridIdsInVillages(db, id, villages);
     const ids = await newPlanGridIds(db, rows.length);
     const nameOf = (p: Record<string, unknown> | null | undefined, i: number) =>
       String(p?.name ?? p?.['名称'] ?? p?.NAME ?? `导入网格${i + 1}`).slice(0, 100);
@@ -235,19 +223,17 @@ export async function importGrids(db: Db, user: AuthUser, id: number,
 /** Undo replays the inverse of the latest operation; redo replays the forward of the earliest undone one. */
 export async function undoRedo(db: Db, user: AuthUser, id: number, direction: 'undo' | 'redo', version?: number) {
   const plan = await editable(db, user, id, version);
-  const op = await db.selectFrom('planOperations').select(['id', 'forward', 'inverse', 'kind'])
-    .where('planId', '=', id).where('undone', '=', direction === 'redo')
-    .orderBy('id', direction === 'undo' ? 'desc' : 'asc').limit(1).executeTakeFirst();
+  const op = await nextOperation(db, id, direction);
   if (!op) throw problem(direction === 'undo' ? 'plan.nothing-to-undo' : 'plan.nothing-to-redo');
   const change = (direction === 'undo' ? op.inverse : op.forward) as Changeset;
   await applyChangeset(db, id, change);
-  await db.updateTable('planOperations').set({ undone: direction === 'undo' }).where('id', '=', op.id).execute();
+  await setOperationUndone(db, op.id, direction === 'undo');
   await touch(db, user, id);
   await audit(db, user, `plan.${direction}`, id, plan.scopeCode, { operation: Number(op.id), kind: op.kind });
 }
 
 export async function discardPlan(db: Db, user: AuthUser, id: number) {
   const plan = await editable(db, user, id);
-  await db.updateTable('plans').set({ status: 'discarded', updatedAt: new Date() }).where('id', '=', id).execute();
+  await discardPlanRow(db, id);
   await audit(db, user, 'plan.discard', id, plan.scopeCode, null);
 }

@@ -175,3 +175,8 @@ async function regionStats(db: Kysely<Database>, prefix: string) {
       (select count(*) from sites where ${inSubtree('region_code', prefix)} and ${inCounty('county_code', prefix)})::int as sites`.execute(db);
   return rows[0];
 }
+
+/** A region's name, or null when there is no such region (or the caller cannot see it). */
+export async function regionName(db: Kysely<Database>, code: string): Promise<string | null> {
+  return (await db.selectFrom('regions').select('name').where('code', '=', code).executeTakeFirst())?.name ?? null;
+}

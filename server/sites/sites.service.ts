@@ -1,11 +1,15 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { type Kysely, sql } from 'kysely';
-import { type GeoJsonGeometry, inCountiesMeeting } from '../db/geo.ts';
+import type { Kysely } from 'kysely';
+import type { GeoJsonGeometry } from '../db/geo.ts';
 import type { Database } from '../db/schema.ts';
+import { writeAudit } from '../audit/audit.repository.ts';
 import type { AuthUser } from '../http/env.ts';
 import { type FieldError, ajvFieldErrors, fieldErrorsDetail } from '../http/field-errors.ts';
 import { problem } from '../http/problem.ts';
 import { ringClosedOrUnjudged } from '../http/schemas.ts';
+import {
+  deleteSiteAt, insertSite, placeOfGeometry, siteCategoryRows, siteSnapshot, siteVersion, updateSiteAt,
+} from './sites.repository.ts';
 
 type Db = Kysely<Database>;
 
@@ -36,7 +40,7 @@ export interface SiteInput {
 export type SiteCategories = Map<string, { geometryKind: string; hasEntrances: boolean; attrSchema: unknown }>;
 
 export async function siteCategories(db: Db): Promise<SiteCategories> {
-  const rows = await db.selectFrom('siteCategories').select(['code', 'geometryKind', 'hasEntrances', 'attrSchema']).execute();
+  const rows = await siteCategoryRows(db);
   return new Map(rows.map((r) => [r.code, r]));
 }
 
@@ -77,48 +81,23 @@ async function placeOf(db: Db, geometry: GeoJsonGeometry, entrances: [number, nu
   if (!rings.every(ringClosedOrUnjudged)) {
     throw problem('geometry.ring-not-closed');
   }
-  const { rows: [row] } = await sql<{ valid: boolean; reason: string; villageCode: string | null; gridId: number | null }>`
-    with g as (select ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7) as geom),
-    -- the placing point as a column: under row-level security only LEAKPROOF conditions use the grids' index
-    p as materialized (select g.geom, case when ST_IsValid(g.geom) then ST_PointOnSurface(g.geom) end as at from g)
-    select ST_IsValid(p.geom) as valid, ST_IsValidReason(p.geom) as reason, c.village_code, c.id as grid_id
-    from p left join lateral (select gr.id, gr.village_code from grids gr
-      where gr.valid_to is null and gr.layer_id = 1 and ${inCountiesMeeting('gr.county_code', sql`p.at`)}
-        and ST_Intersects(gr.geom, p.at) order by gr.code limit 1) c on true`
-    .execute(db);
+  const row = await placeOfGeometry(db, geometry);
   if (!row.valid) throw problem('geometry.invalid', { reason: row.reason });
   if (!row.villageCode) throw problem('site.outside-scope');
   return { villageCode: row.villageCode, gridId: row.gridId === null ? null : Number(row.gridId), entrances };
 }
 
-const geomSql = (geometry: GeoJsonGeometry) =>
-  sql`ST_ReducePrecision(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(geometry)}), 4326), 1e-7)`;
-const entrancesSql = (entrances: [number, number][] | null) => entrances?.length
-  ? sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify({ type: 'MultiPoint', coordinates: entrances })}), 4326)`
-  : sql`null`;
-
 async function audit(db: Db, user: AuthUser, action: string, id: number, regionCode: string, before: unknown, after: unknown) {
-  await db.insertInto('auditLog').values({
-    actorId: user.id, action, entity: 'site', entityId: String(id), regionCode,
-    before: before === null ? null : JSON.stringify(before), after: after === null ? null : JSON.stringify(after),
-  }).execute();
-}
-
-async function snapshot(db: Db, id: number) {
-  return db.selectFrom('sites').select(['id', 'category', 'name', 'attrs', 'regionCode', 'gridId', 'version',
-    sql<GeoJsonGeometry>`ST_AsGeoJSON(geom, 7)::json`.as('geometry'),
-    sql<[number, number][] | null>`ST_AsGeoJSON(entrances, 7)::json -> 'coordinates'`.as('entrances')])
-    .where('id', '=', id).executeTakeFirst();
+  await writeAudit(db, { actorId: user.id, action, entity: 'site', entityId: id, regionCode, before, after });
 }
 
 export async function createSite(db: Db, user: AuthUser, input: Required<Pick<SiteInput, 'category' | 'name' | 'geometry'>> & SiteInput) {
   const attrs = input.attrs ?? {};
   await checkAgainstCategory(db, input.category, input.geometry, input.entrances, attrs);
   const place = await placeOf(db, input.geometry, input.entrances ?? null);
-  const { rows: [{ id }] } = await sql<{ id: number }>`insert into sites (category, name, geom, entrances, attrs, region_code, grid_id)
-    values (${input.category}, ${input.name}, ${geomSql(input.geometry)}, ${entrancesSql(place.entrances)}, ${JSON.stringify(attrs)}::jsonb,
-      ${place.villageCode}, ${place.gridId}) returning id`.execute(db);
-  await audit(db, user, 'site.create', Number(id), place.villageCode, null, await snapshot(db, Number(id)));
+  const id = await insertSite(db, { category: input.category, name: input.name, geometry: input.geometry, entrances: place.entrances, attrs,
+    villageCode: place.villageCode, gridId: place.gridId });
+  await audit(db, user, 'site.create', Number(id), place.villageCode, null, await siteSnapshot(db, Number(id)));
   return Number(id);
 }
 
@@ -128,7 +107,7 @@ export async function createSite(db: Db, user: AuthUser, input: Required<Pick<Si
  * the winner's row lock, then no longer matches the version), or row security refused it (403).
  */
 async function refusal(db: Db, id: number, readVersion: number, forbidden: 'site.edit-forbidden' | 'site.delete-forbidden'): Promise<never> {
-  const now = await db.selectFrom('sites').select('version').where('id', '=', id).executeTakeFirst();
+  const now = await siteVersion(db, id);
   if (!now) throw problem('site.not-found');
   if (now.version !== readVersion) {
     throw problem('site.changed-meanwhile', { siteId: id, currentVersion: now.version }, { currentVersion: now.version });
@@ -137,7 +116,7 @@ async function refusal(db: Db, id: number, readVersion: number, forbidden: 'site
 }
 
 export async function updateSite(db: Db, user: AuthUser, id: number, input: SiteInput) {
-  const before = await snapshot(db, id);
+  const before = await siteSnapshot(db, id);
   if (!before) throw problem('site.not-found');
   if (input.version !== undefined && input.version !== before.version) {
     throw problem('site.stale-version', { siteId: id, currentVersion: before.version, version: input.version },
@@ -149,22 +128,20 @@ export async function updateSite(db: Db, user: AuthUser, id: number, input: Site
   const attrs = input.attrs ?? (before.attrs as Record<string, unknown>);
   await checkAgainstCategory(db, category, geometry, entrances, attrs);
   const place = await placeOf(db, geometry, entrances);
-  const result = await sql`update sites set category = ${category}, name = ${input.name ?? before.name}, geom = ${geomSql(geometry)},
-      entrances = ${entrancesSql(entrances)}, attrs = ${JSON.stringify(attrs)}::jsonb, region_code = ${place.villageCode},
-      grid_id = ${place.gridId}, version = version + 1, updated_at = now()
-    where id = ${id} and version = ${before.version}`.execute(db);
-  if (!result.numAffectedRows) await refusal(db, id, before.version, 'site.edit-forbidden');
-  await audit(db, user, 'site.update', id, place.villageCode, before, await snapshot(db, id));
+  const updated = await updateSiteAt(db, id, before.version, { category, name: input.name ?? before.name, geometry, entrances, attrs,
+    villageCode: place.villageCode, gridId: place.gridId });
+  if (!updated) await refusal(db, id, before.version, 'site.edit-forbidden');
+  await audit(db, user, 'site.update', id, place.villageCode, before, await siteSnapshot(db, id));
   return { previousGeometry: before.geometry };
 }
 
 export async function deleteSite(db: Db, user: AuthUser, id: number, version?: number) {
-  const before = await snapshot(db, id);
+  const before = await siteSnapshot(db, id);
   if (!before) throw problem('site.not-found');
   if (version !== undefined && version !== before.version) {
     throw problem('site.stale-version', { siteId: id, currentVersion: before.version, version }, { currentVersion: before.version });
   }
-  const result = await db.deleteFrom('sites').where('id', '=', id).where('version', '=', before.version).executeTakeFirst();
-  if (!result.numDeletedRows) await refusal(db, id, before.version, 'site.delete-forbidden');
+  const deleted = await deleteSiteAt(db, id, before.version);
+  if (!deleted) await refusal(db, id, before.version, 'site.delete-forbidden');
   await audit(db, user, 'site.delete', id, before.regionCode, before, null);
 }

@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { BasemapConfig } from '../config.ts';
 import type { DbKind } from '../db/connection.ts';
 import { postgisVersion } from '../db/connection.ts';
@@ -8,6 +8,7 @@ import type { AppEnv } from '../http/env.ts';
 import { problem } from '../http/problem.ts';
 import { problems } from '../http/schemas.ts';
 import { lifecycle } from '../ops/lifecycle.ts';
+import { firstCounty, ping } from './system.repository.ts';
 
 const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']), postgis: z.string() }).openapi('Health');
 const ClientConfig = z.object({
@@ -43,7 +44,7 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        sql`select 1`.execute(owner),
+        ping(owner),
         new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('the database did not answer within 2 s')), 2000); }),
       ]);
     } catch (error) {
@@ -59,9 +60,7 @@ export function systemRoutes(owner: Kysely<Database>, kind: DbKind, demo: boolea
     method: 'get', path: '/config', tags: ['system'], summary: 'Client settings: demo flag, the county, the opt-in base map',
     responses: { 200: { description: 'Settings', content: { 'application/json': { schema: ClientConfig } } } },
   }), async (c) => {
-    const county = await owner.selectFrom('regions as r')
-      .select(['r.code', 'r.name', sql<number[]>`array[ST_XMin(r.boundary), ST_YMin(r.boundary), ST_XMax(r.boundary), ST_YMax(r.boundary)]`.as('bbox')])
-      .where('r.level', '=', 'county').orderBy('r.code').executeTakeFirst();
+    const county = await firstCounty(owner);
     return c.json({ demo, county: county ? { ...county, bbox: county.bbox.map(Number) } : null, basemap }, 200);
   });
 }

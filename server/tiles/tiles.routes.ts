@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
+import { tileVersion } from './tiles.repository.ts';
 import type { DbKind } from '../db/connection.ts';
 import type { AppEnv } from '../http/env.ts';
 import { problem } from '../http/problem.ts';
@@ -59,9 +59,9 @@ export function tileRoutes(kind: DbKind, encoder: TileEncoder = defaultEncoder(k
     let key: string | undefined;
     if (tile.layer !== 'incidents') {
       // read before encoding: a change committed in between leaves this entry under the old version
-      const { rows } = await sql<{ version: number }>`select version from tile_versions where layer = ${tile.layer}`.execute(db);
+      const version = await tileVersion(db, tile.layer);
       const user = c.get('user')!;
-      key = `${tile.layer}/${tile.z}/${tile.x}/${tile.y}|${rows[0]?.version}|${user.role}|${user.scopeCode}|${user.personId ?? ''}|${user.unitId ?? ''}`;
+      key = `${tile.layer}/${tile.z}/${tile.x}/${tile.y}|${version}|${user.role}|${user.scopeCode}|${user.personId ?? ''}|${user.unitId ?? ''}`;
       entry = cache.get(key);
     }
     if (!entry) {

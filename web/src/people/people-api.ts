@@ -1,7 +1,7 @@
 /** People, assignments, staffing, "my area" and patrols: the calls of server/people and server/patrols through the typed client. */
 import type { Feature, FeatureCollection, Geometry, MultiPolygon, Polygon } from 'geojson';
 import type { Duty } from '../../../server/domain/enums';
-import type { myArea } from '../../../server/people/people.service';
+import type { myArea } from '../../../server/people/my-area.service';
 import { api, call, signalled, type Answer, type Args } from '../lib/api';
 
 export { DUTIES } from '../../../server/domain/enums';
