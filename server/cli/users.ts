@@ -5,6 +5,7 @@ import { passwordProblem } from '../auth/password-rules.ts';
 import { hashPassword, newSecret, secretHash } from '../auth/secrets.ts';
 import { ROLES, isRole } from '../auth/capabilities.ts';
 import type { Database } from '../db/schema.ts';
+import { regionOfScope } from '../regions/regions.repository.ts';
 import { writeAudit } from '../audit/audit.repository.ts';
 
 /** Reads a password from PINGAN_PASSWORD, else asks on the terminal. */
@@ -20,6 +21,11 @@ export async function createUser(db: Kysely<Database>, options: Record<string, s
   if (!username || !role || !scope) throw new Error('usage: users create --username NAME --role ROLE --scope REGION_PREFIX [--name DISPLAY] [--person ID]');
   if (!isRole(role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
   if (!/^\d{4}(\d{2}(\d{3}(\d{3})?)?)?$/.test(scope)) throw new Error('scope is a region code prefix: 4 digits (prefecture), 6 (county), 9 (township) or 12 (village)');
+  const region = await regionOfScope(db, scope);
+  if (!region) {
+    throw new Error(`scope ${scope} names no region in this database: give a prefecture with counties (4 digits), `
+      + 'a county (6), a township (9) or a village (12) that exists');
+  }
   const password = await readPassword();
   const problem = passwordProblem(password, username);
   if (problem) throw new Error(problem);
@@ -28,7 +34,7 @@ export async function createUser(db: Kysely<Database>, options: Record<string, s
     role, scopeCode: scope, personId: person ? Number(person) : null,
   });
   await writeAudit(db, { action: 'create', entity: 'user', entityId: id, after: { username, role, scope } });
-  console.log(`created user ${username} (id ${id}, ${role}, scope ${scope})`);
+  console.log(`created user ${username} (id ${id}, ${role}, scope ${scope}: ${region.name})`);
 }
 
 export async function listUsers(db: Kysely<Database>) {

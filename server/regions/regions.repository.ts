@@ -64,6 +64,19 @@ export async function regionForCaller(db: Kysely<Database>, scopeCode: string, c
   return db.selectFrom('regions').select(['code', 'name', 'level', 'prefix']).where('code', '=', wanted).executeTakeFirst();
 }
 
+/**
+ * The region an account scope names, or undefined when it names none: a 4-digit prefecture with at
+ * least one county, else the region whose own subtree prefix is exactly the scope (so `990101001000`
+ * is refused for the township whose scope is `990101001`). Read without row security (set-up tools).
+ */
+export async function regionOfScope(db: Kysely<Database>, scope: string): Promise<RegionRef | undefined> {
+  if (isPrefectureCode(scope)) return prefectureInfo(db, scope);
+  if (!/^(\d{6}|\d{9}|\d{12})$/.test(scope)) return undefined;
+  const region = await db.selectFrom('regions').select(['code', 'name', 'level', 'prefix'])
+    .where('code', '=', regionCodeOfScope(scope)).executeTakeFirst();
+  return region?.prefix === scope ? region : undefined;
+}
+
 /** A prefecture's name (the setting that names prefectures, else its code); null when it has no county. */
 export async function prefectureNameOf(db: Kysely<Database>, code: string): Promise<string | null> {
   return (await prefectureInfo(db, code))?.name ?? null;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiToken } from '../../server/cli/users.ts';
+import { createUser, issueApiToken } from '../../server/cli/users.ts';
 import { type TestContext, createTestContext } from '../support/test-app.ts';
 
 let t: TestContext;
@@ -60,6 +60,25 @@ describe('sign-in', () => {
     expect(revoked.status).toBe(401);
     const forged = await t.app.request('/api/regions', { headers: { authorization: 'Bearer pgt_forged' } });
     expect(forged.status).toBe(401);
+  });
+
+  it('creates an account from the command line only for a scope that names an existing region', async () => {
+    const before = await t.db.kysely.selectFrom('users').select('id').execute();
+    process.env.PINGAN_PASSWORD = 'scope-check-2026';
+    try {
+      // 410483 is no county of this database; a township's 12-digit code is not its scope; 5 digits is no level
+      for (const scope of ['410483', '990199', '9902', '990101001000', '99010']) {
+        await expect(createUser(t.db.kysely, { username: `scope-${scope}`, role: 'inspector', scope })).rejects.toThrow(/scope/);
+      }
+      expect(await t.db.kysely.selectFrom('users').select('id').execute()).toHaveLength(before.length);
+      const township = (await t.db.kysely.selectFrom('regions').select('prefix').where('level', '=', 'township').orderBy('code').executeTakeFirstOrThrow()).prefix;
+      await createUser(t.db.kysely, { username: 'township-inspector', role: 'inspector', scope: township });
+      const cookie = await t.login('township-inspector', 'scope-check-2026');
+      const root = (await t.get('/api/regions?geometry=false', cookie)).body.features;
+      expect(root.map((f: any) => f.properties.code)).toEqual([`${township}000`]);
+    } finally {
+      delete process.env.PINGAN_PASSWORD;
+    }
   });
 
   it('refuses an account for a quarter of an hour after five failed sign-ins, even with the right password', async () => {
