@@ -85,8 +85,8 @@ export function readTar(buf: Buffer): TarEntry[] {
 /** The `postgis` PGlite extension with the slim bundle (same environment as upstream's). */
 export const slimPostgis: Extension = {
   name: 'postgis',
-  async setup(pg, emscriptenOpts, clientOnly) {
-    const upstream = await postgis.setup(pg, emscriptenOpts, clientOnly);
+  async setup(pg, emscriptenOpts) {
+    const upstream = await postgis.setup(pg, emscriptenOpts);
     const kept = slimBundleFiles();
     const opts = upstream.emscriptenOpts ?? emscriptenOpts;
     return {
