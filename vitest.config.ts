@@ -1,9 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { ProcessesFirst } from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
     // PGlite with PostGIS takes ~1 GB per instance; two workers fit the 2-core machines we run on
     maxWorkers: 2,
+    // the files that start server processes first (test/support/sequencer.ts): the two workers finish together
+    sequence: { sequencer: ProcessesFirst },
     // Timeouts are deadlines for hangs, not speed targets: they hold on a machine loaded several
     // times over (tests wait for conditions with test/support/wait.ts, never for a fixed time), so a
     // loaded machine makes the run slower but not red. A test that needs more says so itself.

@@ -24,8 +24,8 @@ export interface OpenOptions {
   databaseUrl?: string;
   /** PGlite data directory; undefined keeps the database in memory. */
   pgliteDir?: string;
-  /** PGlite: start from this dumped data directory (a tarball from dumpDataDir). */
-  loadDataDir?: Blob | File;
+  /** PGlite: start from this dumped data directory (a tarball from dumpDataDir; bytes are handed over without a copy). */
+  loadDataDir?: Blob | File | Uint8Array;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Db> {
@@ -37,12 +37,12 @@ export async function openDatabase(options: OpenOptions): Promise<Db> {
     return { kysely, kind: 'postgres', close: () => kysely.destroy() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const { postgis } = await import('@electric-sql/pglite-postgis');
+  const { dataDirBlob, slimPostgis } = await import('./pglite-postgis.ts');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
   const pglite = await PGlite.create({
     dataDir: options.pgliteDir,
-    loadDataDir: options.loadDataDir,
-    extensions: { postgis },
+    loadDataDir: options.loadDataDir instanceof Uint8Array ? dataDirBlob(options.loadDataDir) : options.loadDataDir,
+    extensions: { postgis: slimPostgis },
   });
   const kysely = new Kysely<Database>({ dialect: new PGliteDialect(pglite), plugins });
   return {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { openDatabase } from '../../server/db/connection.ts';
+import { readTar } from '../../server/db/pglite-postgis.ts';
 import { killOnExit } from './children.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -25,11 +26,21 @@ export interface CrashReport {
   killAfterMs: number[];
 }
 
-/** Makes a PGlite data directory holding the test template (migrated, demo loaded). */
+/**
+ * Makes a PGlite data directory holding the test template (migrated, demo loaded) by unpacking the
+ * dumped data directory, as PGlite's loadDataDir does into its file system, without starting a
+ * database for it: the process that opens the directory next recovers it like any other start.
+ */
 export async function prepareDataDir(dir: string, templateTar: string) {
-  mkdirSync(path.dirname(dir), { recursive: true });
-  const db = await openDatabase({ pgliteDir: dir, loadDataDir: new Blob([readFileSync(templateTar)]) });
-  await db.close();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const entry of readTar(readFileSync(templateTar))) {
+    const target = path.join(dir, entry.name);
+    if (entry.directory) mkdirSync(target, { recursive: true, mode: 0o700 });
+    else {
+      mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
+      writeFileSync(target, entry.data, { mode: 0o600 });
+    }
+  }
 }
 
 /** Runs the writer until `killAfterMs` after it is ready, SIGKILLs it, and returns the acknowledged sequence numbers. */

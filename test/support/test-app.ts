@@ -46,7 +46,7 @@ export async function createTestContext(options: { backups?: boolean } = {}): Pr
     };
   } else {
     const file = inject('pgliteTemplate')!;
-    db = await openDatabase({ loadDataDir: new Blob([readFileSync(file)]) });
+    db = await openDatabase({ loadDataDir: readFileSync(file) });
   }
   // the admin API's online backups only where a file asks for them (each one writes an archive)
   const backupDir = options.backups ? mkdtempSync(path.join(os.tmpdir(), 'pingan-test-backups-')) : undefined;
