@@ -16,6 +16,10 @@ export default defineConfig({
         test: {
           name: 'api', include: ['test/api/**/*.test.ts'], environment: 'node',
           globalSetup: ['test/support/global-setup.ts'], testTimeout: 120_000, hookTimeout: 600_000,
+          // One worker process runs many files (no fresh fork and server import per file): each file
+          // still opens its own fresh database clone, and the server keeps no per-database state in
+          // modules (its caches are keyed by content), so files cannot see each other's data.
+          isolate: false,
         },
       },
       {

@@ -45,7 +45,7 @@ if (databaseUrl && reuse) {
     await c.end();
   };
 } else {
-  db = await openDatabase({ loadDataDir: new Blob([readFileSync(await ensurePgliteTemplate())]) });
+  db = await openDatabase({ loadDataDir: readFileSync(await ensurePgliteTemplate()) });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

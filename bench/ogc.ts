@@ -34,7 +34,7 @@ if (databaseUrl) {
     await c.end();
   };
 } else {
-  db = await openDatabase({ loadDataDir: new Blob([readFileSync(await ensurePgliteTemplate())]) });
+  db = await openDatabase({ loadDataDir: readFileSync(await ensurePgliteTemplate()) });
 }
 
 try {

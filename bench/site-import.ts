@@ -24,7 +24,7 @@ if (base) {
   db = await openDatabase({ databaseUrl: copy.databaseUrl });
   dropDatabase = copy.drop;
 } else {
-  db = await openDatabase({ loadDataDir: new Blob([readFileSync(await ensurePgliteTemplate())]) });
+  db = await openDatabase({ loadDataDir: readFileSync(await ensurePgliteTemplate()) });
 }
 try {
   const app = createApp(db, { demo: true, basemap: { kind: 'none' }, sessionHours: 12 });

@@ -201,7 +201,7 @@ export async function restore(config: Config, file: string): Promise<{ tables: R
       renameSync(dir, keptAside);
     }
     try {
-      const db = await openDatabase({ pgliteDir: dir, loadDataDir: new Blob([readFileSync(source)]) });
+      const db = await openDatabase({ pgliteDir: dir, loadDataDir: readFileSync(source) });
       try {
         await migrateToLatest(db.kysely);
         return { tables: await summary(db.kysely), keptAside };

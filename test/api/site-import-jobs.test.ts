@@ -59,7 +59,7 @@ describe('imports as jobs', () => {
     expect(started.body).toMatchObject({ status: 'queued', total: 6000 });
     const { job } = await poll(started.body.id, 280_000);
     expect(job).toMatchObject({ status: 'failed', processed: 6000, imported: 0, errorCount: 1 });
-    expect(job.errors).toEqual([{ row: 4323, field: 'lon/lat', message: expect.any(String) }]);
+    expect(job.errors).toEqual([{ row: 4323, field: 'lon/lat', code: 'row.coordinates-not-numbers', params: {}, message: expect.any(String) }]);
     expect(await countRentals()).toBe(before);
     expect((await sql<{ n: number }>`select count(*)::int as n from import_staging`.execute(t.db.kysely)).rows[0].n).toBe(0);
   }, 300_000);
