@@ -101,7 +101,7 @@ describe('a dispatcher turns a violation into a rectification incident', () => {
       await p.getByText(/已生成整改事件 SJ\d{8}-\d+/).waitFor();
       await p.screenshot({ path: `${SHOTS}/rules-incident-created.png` });
       await p.getByTestId('violation-report').click();
-      await p.getByText(/already incident SJ\d{8}-\d+/).waitFor();
+      await p.getByText(/此违规已作为事件 SJ\d{8}-\d+ 上报/).waitFor();
     } finally {
       await context.close();
     }
