@@ -39,7 +39,10 @@ export async function settle(page: Page, minZoom = 0): Promise<void> {
 export async function mapIdle(page: Page, timeoutMs = 120_000): Promise<void> {
   await page.evaluate(`new Promise((resolve, reject) => {
     const m = window.__map;
-    const t = setTimeout(() => reject(new Error('the map did not become idle within ${timeoutMs / 1000} s')), ${timeoutMs});
+    // on timeout, say what MapLibre was still waiting for (a camera move, the style, a source's tiles)
+    const state = () => JSON.stringify({ moving: m.isMoving(), styleLoaded: m.isStyleLoaded(), loaded: m.loaded(), tilesLoaded: m.areTilesLoaded(),
+      sourcesLoading: Object.keys(m.style?.sourceCaches ?? m.style?.tileManagers ?? {}).filter((id) => { const c = (m.style.sourceCaches ?? m.style.tileManagers)[id]; return c && !c.loaded(); }) });
+    const t = setTimeout(() => reject(new Error('the map did not become idle within ${timeoutMs / 1000} s: ' + state())), ${timeoutMs});
     m.once('idle', () => { clearTimeout(t); resolve(); });
     m.triggerRepaint();
   })`);
