@@ -8,9 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { crashRounds, prepareDataDir } from '../test/support/crash-harness.ts';
-import { ensurePgliteTemplate, ensurePostgresTemplate, withDatabase } from '../test/support/template.ts';
+import { cloneTemplateDatabase, ensurePgliteTemplate, ensurePostgresTemplate } from '../test/support/template.ts';
 
 const rounds = Number(process.argv[2] ?? 10);
 const window: [number, number] = [500, 5000];
@@ -26,15 +25,12 @@ function print(engine: string, r: Awaited<ReturnType<typeof crashRounds>>, ms: n
 if (process.env.DATABASE_URL) {
   const template = await ensurePostgresTemplate(process.env.DATABASE_URL);
   const name = `pingan_crash_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${name} template ${template}`);
+  const clone = await cloneTemplateDatabase(process.env.DATABASE_URL, template, name);
   try {
     const started = Date.now();
-    print('PostgreSQL', await crashRounds({ databaseUrl: withDatabase(process.env.DATABASE_URL, name) }, rounds, window, 11), Date.now() - started);
+    print('PostgreSQL', await crashRounds({ databaseUrl: clone.databaseUrl }, rounds, window, 11), Date.now() - started);
   } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await clone.drop();
   }
 } else {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pingan-crash-bench-'));

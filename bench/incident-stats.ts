@@ -13,11 +13,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createApp } from '../server/app.ts';
 import { type Db, openDatabase } from '../server/db/connection.ts';
 import { DEMO_PASSWORD } from '../server/demo/demo.seed.ts';
-import { ensurePgliteTemplate, ensurePostgresTemplate, withDatabase } from '../test/support/template.ts';
+import { cloneTemplateDatabase, ensurePgliteTemplate, ensurePostgresTemplate, withDatabase } from '../test/support/template.ts';
 
 const databaseUrl = process.env.DATABASE_URL;
 const volume = Number(process.argv[2] ?? (databaseUrl ? 2_000_000 : 200_000));
@@ -32,18 +31,10 @@ if (databaseUrl && reuse) {
 } else if (databaseUrl) {
   const template = await ensurePostgresTemplate(databaseUrl);
   const name = `pingan_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`create database ${name} template ${template}`);
-  await admin.end();
+  const clone = await cloneTemplateDatabase(databaseUrl, template, name);
   if (process.env.BENCH_KEEP) console.log(`scratch database: ${name}`);
-  db = await openDatabase({ databaseUrl: withDatabase(databaseUrl, name) });
-  drop = async () => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
+  db = await openDatabase({ databaseUrl: clone.databaseUrl });
+  drop = clone.drop;
 } else {
   db = await openDatabase({ loadDataDir: readFileSync(await ensurePgliteTemplate()) });
 }

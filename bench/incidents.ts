@@ -10,11 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { createApp } from '../server/app.ts';
 import { type Db, openDatabase } from '../server/db/connection.ts';
 import { DEMO_PASSWORD } from '../server/demo/demo.seed.ts';
-import { ensurePgliteTemplate, ensurePostgresTemplate, withDatabase } from '../test/support/template.ts';
+import { cloneTemplateDatabase, ensurePgliteTemplate, ensurePostgresTemplate } from '../test/support/template.ts';
 
 const runs = Number(process.argv[2] ?? 15);
 const databaseUrl = process.env.DATABASE_URL;
@@ -24,17 +23,9 @@ let drop: (() => Promise<void>) | undefined;
 if (databaseUrl) {
   const template = await ensurePostgresTemplate(databaseUrl);
   const name = `pingan_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`create database ${name} template ${template}`);
-  await admin.end();
-  db = await openDatabase({ databaseUrl: withDatabase(databaseUrl, name) });
-  drop = async () => {
-    const c = new pg.Client({ connectionString: databaseUrl });
-    await c.connect();
-    await c.query(`drop database if exists ${name} with (force)`);
-    await c.end();
-  };
+  const clone = await cloneTemplateDatabase(databaseUrl, template, name);
+  db = await openDatabase({ databaseUrl: clone.databaseUrl });
+  drop = clone.drop;
 } else {
   db = await openDatabase({ loadDataDir: readFileSync(await ensurePgliteTemplate()) });
 }

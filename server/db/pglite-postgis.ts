@@ -68,7 +68,7 @@ export function readTar(buf: Buffer): TarEntry[] {
   for (let offset = 0; offset + 512 <= buf.length;) {
     const header = buf.subarray(offset, offset + 512);
     if (header[0] === 0) break;
-    if (!text(header, 257, 262).startsWith('ustar')) throw new Error('postgis.tar.gz: not a ustar archive');
+    if (!text(header, 257, 262).startsWith('ustar')) throw new Error('not a ustar archive (expected the PostGIS bundle or a dumped data directory)');
     const prefix = text(header, 345, 500);
     const name = (prefix ? `${prefix}/` : '') + text(header, 0, 100);
     const size = parseInt(text(header, 124, 136).trim() || '0', 8);

@@ -3,14 +3,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../server/config.ts';
 import { openDatabase } from '../../server/db/connection.ts';
 import { backup, restore } from '../../server/ops/backup.ts';
 import { checksumDifferences, databaseChecksum } from '../../server/ops/checksum.ts';
 import { prepareDataDir } from '../support/crash-harness.ts';
-import { withDatabase } from '../support/template.ts';
+import { cloneTemplateDatabase } from '../support/template.ts';
 
 /** Backup and restore round trip: the restored database has the same rows (counts and md5 per table). */
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -24,17 +23,9 @@ describe('backup and restore', () => {
     let config: ReturnType<typeof loadConfig>;
     if (postgresTemplate) {
       const name = `pingan_backup_${process.pid}`;
-      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await admin.connect();
-      await admin.query(`create database ${name} template ${postgresTemplate}`);
-      await admin.end();
-      cleanups.push(async () => {
-        const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      });
-      config = loadConfig({ DATABASE_URL: withDatabase(process.env.DATABASE_URL!, name) });
+      const clone = await cloneTemplateDatabase(process.env.DATABASE_URL!, postgresTemplate, name);
+      cleanups.push(clone.drop);
+      config = loadConfig({ DATABASE_URL: clone.databaseUrl });
     } else {
       await prepareDataDir(path.join(dir, 'data', 'pglite'), inject('pgliteTemplate')!);
       config = loadConfig({ DATA_DIR: path.join(dir, 'data') });
@@ -81,17 +72,9 @@ describe('backup and restore', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pingan-backup-snap-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const name = `pingan_backup_snap_${process.pid}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`create database ${name} template ${inject('postgresTemplate')}`);
-    await admin.end();
-    cleanups.push(async () => {
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    });
-    const config = loadConfig({ DATABASE_URL: withDatabase(process.env.DATABASE_URL!, name) });
+    const clone = await cloneTemplateDatabase(process.env.DATABASE_URL!, inject('postgresTemplate')!, name);
+    cleanups.push(clone.drop);
+    const config = loadConfig({ DATABASE_URL: clone.databaseUrl });
     const writer = await openDatabase({ databaseUrl: config.databaseUrl });
     const file = path.join(dir, 'pingan.dump');
     let live: Record<string, { rows: number }> = {};

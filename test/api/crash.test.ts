@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { crashRounds, prepareDataDir } from '../support/crash-harness.ts';
-import { withDatabase } from '../support/template.ts';
+import { cloneTemplateDatabase } from '../support/template.ts';
 
 /**
  * Crash safety, short form (the long form is bench/crash.ts): a writer child process is SIGKILLed
@@ -20,17 +19,9 @@ describe('crash safety', () => {
     const postgresTemplate = inject('postgresTemplate');
     if (postgresTemplate) {
       const name = `pingan_crash_${process.pid}`;
-      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await admin.connect();
-      await admin.query(`create database ${name} template ${postgresTemplate}`);
-      await admin.end();
-      cleanups.push(async () => {
-        const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await c.connect();
-        await c.query(`drop database if exists ${name} with (force)`);
-        await c.end();
-      });
-      target = { databaseUrl: withDatabase(process.env.DATABASE_URL!, name) };
+      const clone = await cloneTemplateDatabase(process.env.DATABASE_URL!, postgresTemplate, name);
+      cleanups.push(clone.drop);
+      target = { databaseUrl: clone.databaseUrl };
     } else {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'pingan-crash-'));
       cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { backupService } from '../../server/admin/backups.service.ts';
 import { createApp } from '../../server/app.ts';
 import { type Db, openDatabase } from '../../server/db/connection.ts';
 import { DEMO_PASSWORD } from '../../server/demo/demo.seed.ts';
-import { withDatabase } from './template.ts';
+import { cloneTemplateDatabase } from './template.ts';
 
 export interface TestContext {
   db: Db;
@@ -30,20 +29,10 @@ export async function createTestContext(options: { backups?: boolean } = {}): Pr
   let databaseUrl: string | undefined;
   const postgresTemplate = inject('postgresTemplate');
   if (postgresTemplate) {
-    const base = process.env.DATABASE_URL!;
-    const name = `pingan_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`create database ${name} template ${postgresTemplate}`);
-    await admin.end();
-    databaseUrl = withDatabase(base, name);
+    const clone = await cloneTemplateDatabase(process.env.DATABASE_URL!, postgresTemplate, `pingan_test_${randomBytes(6).toString('hex')}`);
+    databaseUrl = clone.databaseUrl;
     db = await openDatabase({ databaseUrl });
-    dropDatabase = async () => {
-      const client = new pg.Client({ connectionString: base });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    };
+    dropDatabase = clone.drop;
   } else {
     const file = inject('pgliteTemplate')!;
     db = await openDatabase({ loadDataDir: readFileSync(file) });
